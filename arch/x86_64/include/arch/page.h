@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * x86_64 page size and the boot-time virtual layout. Included by generic code for
+ * ARCH_PAGE_SIZE only; the rest is for arch/x86_64/ and is usable from assembly.
+ */
+#ifndef ARCH_PAGE_H
+#define ARCH_PAGE_H
+
+#define ARCH_PAGE_SHIFT 12
+#define ARCH_PAGE_SIZE  (1 << ARCH_PAGE_SHIFT)
+
+/*
+ * The kernel image is linked in the top 2 GiB (valid under 4- and 5-level paging)
+ * and loaded at KERNEL_PHYS_BASE; KERNEL_VMA_OFFSET maps one to the other.
+ * KERNEL_PHYS_BASE is 2 MiB aligned so the image can sit in large pages.
+ */
+#define KERNEL_VMA_OFFSET  0xffffffff80000000
+#define KERNEL_PHYS_BASE   0x200000
+
+/*
+ * The boot page tables (boot.S) map the first BOOT_DIRECT_MAP_SIZE bytes of physical
+ * memory three times: identity (for the switch to long mode), at BOOT_DIRECT_MAP_BASE
+ * (to reach boot information and firmware tables) and at KERNEL_VMA_OFFSET (the image).
+ */
+#define BOOT_DIRECT_MAP_BASE 0xffff800000000000
+#define BOOT_DIRECT_MAP_SIZE 0x100000000   /* 4 GiB: all multiboot2 data lies below */
+
+#ifndef __ASSEMBLER__
+#include <kern/types.h>
+
+/* Physical address -> pointer through the boot direct map (pa < BOOT_DIRECT_MAP_SIZE). */
+static inline void *boot_phys_to_virt(uint64_t pa)
+{
+	return (void *)(uintptr_t)(BOOT_DIRECT_MAP_BASE + pa);
+}
+
+/* Kernel-image symbol -> its physical address. */
+static inline uint64_t kernel_virt_to_phys(const void *p)
+{
+	return (uint64_t)(uintptr_t)p - KERNEL_VMA_OFFSET;
+}
+#endif
+
+#endif

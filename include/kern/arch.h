@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The hooks the generic kernel core needs from an architecture (console, stopping,
+ * unwinding). The memory-management HAL lives in include/mm/.
+ *
+ * Each arch/<arch>/ must provide every function declared here; there are no weak
+ * defaults, so a port that forgets one fails to link. Arch-private inline helpers
+ * come from <arch/cpu.h> under arch/<arch>/include/.
+ *
+ * Boot contract: the arch's entry code sets up a stack, enables paging with the
+ * kernel at its link address, installs trap handlers, brings up the console, fills
+ * a struct boot_info (<kern/boot.h>) and calls kernel_main() on the boot CPU.
+ */
+#ifndef KERN_ARCH_H
+#define KERN_ARCH_H
+
+#include <kern/types.h>
+
+/* Write one byte to the kernel console (polled; usable with interrupts off and in panic). */
+void arch_console_putc(char c);
+
+/* Stop this CPU for good: interrupts off, wait forever. */
+__noreturn void arch_halt(void);
+
+/*
+ * Power the machine off with a verdict. @success: every requested test passed and
+ * nothing went wrong. Under QEMU this ends the emulator with an exit status that
+ * scripts/run maps to 0 (success) or non-zero (failure). If the platform cannot
+ * power off, the CPU halts.
+ */
+__noreturn void arch_shutdown(bool success);
+
+/*
+ * One step of a frame-pointer unwind: given the frame pointer @*fp of a frame,
+ * set @*pc to its return address and @*fp to the caller's frame pointer.
+ * Returns false when there is no further frame (or @*fp is not a plausible
+ * kernel stack address). Must not fault on any input.
+ */
+bool arch_unwind_frame(uintptr_t *fp, uintptr_t *pc);
+
+/* The current frame pointer (of the caller of this inline hook's expansion). */
+#include <arch/cpu.h>   /* provides arch_frame_address(), arch_cpu_relax() */
+
+#endif

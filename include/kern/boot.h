@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the arch entry code hands to kernel_main(): one arch-neutral record of what
+ * the boot loader and firmware said. The generic kernel never parses a firmware
+ * format (multiboot2, device tree); arch code turns them into this.
+ */
+#ifndef KERN_BOOT_H
+#define KERN_BOOT_H
+
+#include <kern/types.h>
+#include <mm/memmap.h>
+
+struct boot_info {
+	const char *cmdline;        /* boot loader's command line, or NULL */
+	const char *loader;         /* who booted us, e.g. "GRUB 2.06" or "OpenSBI" */
+	const char *firmware;       /* "BIOS", "UEFI", "SBI" */
+	unsigned int boot_cpu;      /* hardware id of the boot CPU (APIC id, hart id) */
+	uint64_t acpi_rsdp;         /* physical address of the ACPI RSDP (kernel's copy), or 0 */
+	unsigned int acpi_revision; /* RSDP revision: 0 = ACPI 1.0 (RSDT), 2 = XSDT */
+	uint64_t devicetree;        /* physical address of the flattened device tree, or 0 */
+	struct memmap *memmap;      /* raw regions: RAM as the firmware reported it, plus
+	                               every range that must stay reserved (kernel image,
+	                               boot information, modules, device tree, firmware);
+	                               kernel_main() normalises it */
+};
+
+/* Linker-script symbols common to every arch: the kernel image's virtual bounds. */
+extern char __kernel_start[], __kernel_end[];
+extern char __text_start[], __text_end[];
+extern char __rodata_start[], __rodata_end[];
+extern char __data_start[], __data_end[];
+extern char __bss_start[], __bss_end[];
+
+/* The boot information, for tests and late initialisation (set by kernel_main). */
+extern const struct boot_info *boot_info;
+
+/* The generic kernel's entry point, called once on the boot CPU. Never returns. */
+__noreturn void kernel_main(struct boot_info *bi);
+
+#endif

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Error numbers: the Linux values (asm-generic/errno-base.h and errno.h), so that
+ * the same numbers cross the system-call boundary unchanged on every arch.
+ * Kernel functions return 0 or a negative errno.
+ */
+#ifndef KERN_ERRNO_H
+#define KERN_ERRNO_H
+
+#define EPERM    1
+#define ENOENT   2
+#define EINTR    4
+#define EIO      5
+#define E2BIG    7
+#define ENOEXEC  8
+#define EBADF    9
+#define EAGAIN  11
+#define ENOMEM  12
+#define EACCES  13
+#define EFAULT  14
+#define EBUSY   16
+#define EEXIST  17
+#define ENODEV  19
+#define EINVAL  22
+#define ENOSPC  28
+#define ERANGE  34
+#define ENOSYS  38
+#define EOVERFLOW 75
+
+#endif

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kernel_main: the generic half of boot, entered once on the boot CPU from the arch
+ * entry code with paging on, traps installed and the console up.
+ *
+ * The first line printed is the banner: scripts/run treats everything before it as
+ * firmware output.
+ */
+#include <kern/arch.h>
+#include <kern/boot.h>
+#include <kern/cmdline.h>
+#include <kern/ktest.h>
+#include <kern/panic.h>
+#include <kern/printk.h>
+#include <kern/string.h>
+#include <mm/memmap.h>
+#include <arch/page.h>
+
+static void apply_loglevel(void)
+{
+	char buf[8];
+
+	if (cmdline_get_value("loglevel", buf, sizeof(buf)) > 0 && buf[0] >= '0' && buf[0] <= '7' && !buf[1])
+		printk_set_level((enum log_level)(buf[0] - '0'));
+}
+
+/* Runs the ktests the command line asked for; returns the verdict for shutdown. */
+static bool run_requested_tests(void)
+{
+	char spec[CMDLINE_MAX];
+
+	if (!cmdline_has("ktest"))
+		return true;
+	if (cmdline_get_value("ktest", spec, sizeof(spec)) < 0)
+		spec[0] = '\0';
+	if (!CONFIG_KTEST) {
+		pr_err("ktest: the command line asks for tests, but this kernel was built "
+		       "without them (meson option ktest=false)\n");
+		return false;
+	}
+	return ktest_run(spec);
+}
+
+const struct boot_info *boot_info;
+
+void kernel_main(struct boot_info *bi)
+{
+	boot_info = bi;
+	cmdline_set(bi->cmdline);
+	apply_loglevel();
+
+	pr_notice("%s %s (%s) booting\n", KERNEL_NAME, KERNEL_VERSION, KERNEL_ARCH);
+	pr_info("boot: loader %s, firmware %s, boot cpu %u\n",
+		bi->loader ? bi->loader : "unknown", bi->firmware ? bi->firmware : "unknown",
+		bi->boot_cpu);
+	pr_info("boot: command line \"%s\"\n", cmdline_get());
+	if (bi->acpi_rsdp)
+		pr_info("boot: ACPI RSDP at %#llx (revision %u)\n",
+			(unsigned long long)bi->acpi_rsdp, bi->acpi_revision);
+	if (bi->devicetree)
+		pr_info("boot: device tree at %#llx\n", (unsigned long long)bi->devicetree);
+
+	if (memmap_normalise(bi->memmap, ARCH_PAGE_SIZE) != 0)
+		panic("boot memory map: cannot normalise");
+	memmap_print(bi->memmap);
+	if (memmap_total(bi->memmap, MEM_USABLE) == 0)
+		panic("boot memory map: no usable memory");
+
+	bool ok = run_requested_tests();
+
+	pr_notice("%s: nothing left to run, powering off (%s)\n", KERNEL_NAME,
+		  ok ? "success" : "failure");
+	arch_shutdown(ok);
+}
