@@ -28,21 +28,33 @@ void backtrace_print(uintptr_t pc, uintptr_t fp)
 	pr_emerg("  ...\n");
 }
 
-void panic(const char *fmt, ...)
+static __noreturn void vpanic(uintptr_t pc, uintptr_t fp, const char *fmt, va_list ap)
 {
-	va_list ap;
-
 	/* A panic while panicking (a fault in the backtrace, say): stop at once. */
 	if (__atomic_exchange_n(&panicking, 1, __ATOMIC_SEQ_CST)) {
 		pr_emerg("\nKERNEL PANIC (nested)\n");
 		arch_shutdown(false);
 	}
 	pr_emerg("\nKERNEL PANIC: ");
-	va_start(ap, fmt);
 	vprintk(LOG_EMERG, fmt, ap);
-	va_end(ap);
 	pr_emerg("\n");
-	backtrace_print(0, arch_frame_address());
-	pr_emerg("end of panic: halting\n");
+	backtrace_print(pc, fp);
+	pr_emerg("end of panic: powering off\n");
 	arch_shutdown(false);
+}
+
+void panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vpanic(0, arch_frame_address(), fmt, ap);
+}
+
+void panic_with_frame(uintptr_t pc, uintptr_t fp, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vpanic(pc, fp, fmt, ap);
 }

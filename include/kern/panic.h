@@ -15,6 +15,12 @@
 __noreturn __printf(1, 2) void panic(const char *fmt, ...);
 
 /*
+ * panic() for trap handlers: the backtrace starts at the interrupted context
+ * (program counter @pc, frame pointer @fp) instead of the handler's own frame.
+ */
+__noreturn __printf(3, 4) void panic_with_frame(uintptr_t pc, uintptr_t fp, const char *fmt, ...);
+
+/*
  * Print a backtrace starting at the frame whose frame pointer is @fp and whose
  * program counter is @pc (from a trap frame); panic() uses the current frame.
  */

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: MIT
+/*
+ * x86_64 C entry: called by boot.S in long mode at the kernel's link address, on the
+ * boot stack, with the boot page tables. Brings up the console and the exception
+ * handlers before anything can go wrong, then hands the boot information over to
+ * the generic kernel.
+ */
+#include <kern/boot.h>
+#include <arch/console.h>
+#include <arch/cpu.h>
+#include <arch/trap.h>
+#include <arch/x86.h>
+
+void x86_entry(uint32_t magic, uint32_t info_phys)
+{
+	x86_console_init();
+	x86_cpu_init();
+
+	struct boot_info *bi = x86_parse_multiboot2(magic, info_phys);
+	uint32_t a, b, c, d;
+	cpuid(1, 0, &a, &b, &c, &d);
+	bi->boot_cpu = b >> 24;      /* initial APIC id */
+	kernel_main(bi);
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+/* x86_64 trap frame, as built by traps.S. */
+#ifndef ARCH_TRAP_H
+#define ARCH_TRAP_H
+
+#include <kern/types.h>
+
+struct trap_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rdi, rsi, rbp, rbx, rdx, rcx, rax;
+	uint64_t vector, error;
+	/* Pushed by the CPU. */
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+_Static_assert(sizeof(struct trap_frame) == 22 * 8, "trap frame layout must match traps.S");
+
+void x86_trap(struct trap_frame *tf);
+void x86_cpu_init(void);
+
+#endif

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: MIT */
+/* x86_64-private boot functions shared between files of arch/x86_64/. */
+#ifndef ARCH_X86_H
+#define ARCH_X86_H
+
+#include <kern/boot.h>
+
+/* Parse the multiboot2 information into a boot_info (bootinfo.c). Panics if unusable. */
+struct boot_info *x86_parse_multiboot2(uint32_t magic, uint32_t info_phys);
+
+/* The C entry point, called from boot.S on the boot stack. */
+__noreturn void x86_entry(uint32_t magic, uint32_t info_phys);
+
+#endif

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: MIT
+/*
+ * x86_64 CPU exceptions: the handler behind traps.S. Every exception is fatal for
+ * now: it prints the cause, the faulting address (CR2 for a page fault), the error
+ * code decoded, and all registers, then panics with a backtrace that starts at the
+ * faulting instruction. Never returns to a broken context, never triple-faults
+ * (a double fault runs on its own IST stack, see cpu.c).
+ */
+#include <kern/panic.h>
+#include <kern/printk.h>
+#include <arch/cpu.h>
+#include <arch/trap.h>
+
+static const char *const exception_names[32] = {
+	[0] = "divide error (#DE)",
+	[1] = "debug (#DB)",
+	[2] = "non-maskable interrupt (NMI)",
+	[3] = "breakpoint (#BP)",
+	[4] = "overflow (#OF)",
+	[5] = "bound range exceeded (#BR)",
+	[6] = "invalid opcode (#UD)",
+	[7] = "device not available (#NM)",
+	[8] = "double fault (#DF)",
+	[10] = "invalid TSS (#TS)",
+	[11] = "segment not present (#NP)",
+	[12] = "stack-segment fault (#SS)",
+	[13] = "general protection (#GP)",
+	[14] = "page fault (#PF)",
+	[16] = "x87 floating-point error (#MF)",
+	[17] = "alignment check (#AC)",
+	[18] = "machine check (#MC)",
+	[19] = "SIMD floating-point (#XM)",
+	[20] = "virtualization (#VE)",
+	[21] = "control protection (#CP)",
+	[29] = "VMM communication (#VC)",
+	[30] = "security (#SX)",
+};
+
+static void print_regs(const struct trap_frame *tf)
+{
+	pr_emerg("  rip %016llx  rsp %016llx  rflags %016llx\n",
+		 (unsigned long long)tf->rip, (unsigned long long)tf->rsp,
+		 (unsigned long long)tf->rflags);
+	pr_emerg("  cs %04llx  ss %04llx  cr0 %016llx  cr3 %016llx  cr4 %016llx\n",
+		 (unsigned long long)tf->cs, (unsigned long long)tf->ss,
+		 (unsigned long long)read_cr0(), (unsigned long long)read_cr3(),
+		 (unsigned long long)read_cr4());
+	pr_emerg("  rax %016llx  rbx %016llx  rcx %016llx  rdx %016llx\n",
+		 (unsigned long long)tf->rax, (unsigned long long)tf->rbx,
+		 (unsigned long long)tf->rcx, (unsigned long long)tf->rdx);
+	pr_emerg("  rsi %016llx  rdi %016llx  rbp %016llx  r8  %016llx\n",
+		 (unsigned long long)tf->rsi, (unsigned long long)tf->rdi,
+		 (unsigned long long)tf->rbp, (unsigned long long)tf->r8);
+	pr_emerg("  r9  %016llx  r10 %016llx  r11 %016llx  r12 %016llx\n",
+		 (unsigned long long)tf->r9, (unsigned long long)tf->r10,
+		 (unsigned long long)tf->r11, (unsigned long long)tf->r12);
+	pr_emerg("  r13 %016llx  r14 %016llx  r15 %016llx\n",
+		 (unsigned long long)tf->r13, (unsigned long long)tf->r14,
+		 (unsigned long long)tf->r15);
+}
+
+void x86_trap(struct trap_frame *tf)
+{
+	const char *name = tf->vector < 32 ? exception_names[tf->vector] : NULL;
+
+	pr_emerg("\nx86_64: unhandled exception %llu: %s, error code %#llx\n",
+		 (unsigned long long)tf->vector, name ? name : "reserved",
+		 (unsigned long long)tf->error);
+	if (tf->vector == 14) {
+		/* Page-fault error code, Intel SDM vol. 3A 4.7. */
+		uint64_t e = tf->error;
+		pr_emerg("  page fault at address %#llx: %s %s in %s mode%s%s\n",
+			 (unsigned long long)read_cr2(),
+			 e & (1 << 4) ? "instruction fetch" : e & (1 << 1) ? "write" : "read",
+			 e & (1 << 0) ? "(protection violation)" : "(page not present)",
+			 e & (1 << 2) ? "user" : "kernel",
+			 e & (1 << 3) ? ", reserved bit set" : "",
+			 e & (1 << 5) ? ", protection key" : "");
+	}
+	print_regs(tf);
+	panic_with_frame(tf->rip, tf->rbp, "unhandled exception %llu at rip %#llx",
+			 (unsigned long long)tf->vector, (unsigned long long)tf->rip);
+}
