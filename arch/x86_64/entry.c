@@ -6,8 +6,10 @@
  * the generic kernel.
  */
 #include <kern/boot.h>
+#include <mm/types.h>
 #include <arch/console.h>
 #include <arch/cpu.h>
+#include <arch/page.h>
 #include <arch/trap.h>
 #include <arch/x86.h>
 
@@ -15,6 +17,8 @@ void x86_entry(uint32_t magic, uint32_t info_phys)
 {
 	x86_console_init();
 	x86_cpu_init();
+	/* 4-level boot tables: the direct map covers the first 4 GiB for now. */
+	mm_direct_map_base = BOOT_DIRECT_MAP_BASE;
 
 	struct boot_info *bi = x86_parse_multiboot2(magic, info_phys);
 	uint32_t a, b, c, d;

@@ -14,7 +14,9 @@
  *   - usable regions shrink inward to page boundaries, other regions grow outward
  *     (a reservation covering part of a page reserves the whole page);
  *   - adjacent regions of the same type merge; zero-length regions vanish;
- *   - ranges that run past the top of the 64-bit space are clipped there.
+ *   - ranges that run past the top of the 64-bit space are clipped there. An end is
+ *     exclusive and fits in 64 bits, so the byte 0xffffffffffffffff cannot be
+ *     described, and with page-aligned ends the top page never appears at all.
  *
  * No allocation: struct memmap has fixed capacity (it is used before any allocator
  * exists), and memmap_add() reports -ENOSPC when full. Not locked: boot CPU only,
@@ -58,20 +60,23 @@ void memmap_init(struct memmap *map);
 
 /*
  * Append a raw region (any order, may overlap others, may be unaligned or empty).
- * Returns 0, or -ENOSPC if the map is full (the region is not added).
+ * Returns 0, -ENOSPC if the map is full or -EINVAL if @type is not a mem_type
+ * below MEM_TYPE_COUNT (either way the region is not added).
  */
 int memmap_add(struct memmap *map, uint64_t base, uint64_t size, enum mem_type type);
 
 /*
  * Normalise @map in place as described above, with pages of @page_size bytes
- * (a power of two). Returns 0, or -EINVAL for a bad @page_size.
+ * (a power of two). Returns 0; -EINVAL for a bad @page_size, a count above
+ * MEMMAP_MAX or a bad type; -ENOSPC if overlaps split the map into more than
+ * MEMMAP_MAX regions. On error @map is unchanged. One call at a time (static scratch).
  */
 int memmap_normalise(struct memmap *map, uint64_t page_size);
 
-/* Total bytes of regions of @type. */
+/* Total bytes of regions of @type (saturates at UINT64_MAX on a raw map). */
 uint64_t memmap_total(const struct memmap *map, enum mem_type type);
 
-/* A short fixed name for @type ("usable", "kernel", ...). */
+/* A short fixed name for @type ("usable", "kernel", ...; "invalid" if out of range). */
 const char *memmap_type_name(enum mem_type type);
 
 /* Print @map as a table (base, end, size, type) with per-type totals (kernel only). */

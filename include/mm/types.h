@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Address types of the memory-management core.
+ *
+ * Physical and virtual addresses are distinct single-member structs, so passing one
+ * where the other is expected is a compile error; the helpers below are the only
+ * place they are built or taken apart. Builds for the kernel and for host tests.
+ */
+#ifndef MM_TYPES_H
+#define MM_TYPES_H
+
+#include <kern/types.h>
+
+typedef struct { uint64_t raw; } paddr_t;
+typedef struct { uintptr_t raw; } vaddr_t;
+
+static inline paddr_t paddr(uint64_t raw) { return (paddr_t){ raw }; }
+static inline vaddr_t vaddr(uintptr_t raw) { return (vaddr_t){ raw }; }
+static inline paddr_t paddr_add(paddr_t p, uint64_t off) { return (paddr_t){ p.raw + off }; }
+static inline vaddr_t vaddr_add(vaddr_t v, uintptr_t off) { return (vaddr_t){ v.raw + off }; }
+static inline bool paddr_eq(paddr_t a, paddr_t b) { return a.raw == b.raw; }
+static inline bool vaddr_eq(vaddr_t a, vaddr_t b) { return a.raw == b.raw; }
+static inline void *vaddr_ptr(vaddr_t v) { return (void *)v.raw; }
+static inline vaddr_t ptr_vaddr(const void *p) { return (vaddr_t){ (uintptr_t)p }; }
+
+/*
+ * The direct map: every physical address is reachable at mm_direct_map_base + pa.
+ * The kernel sets the base once at boot (arch code: it depends on the paging mode);
+ * host tests point it at their simulated physical memory. Read-only afterwards.
+ */
+extern uintptr_t mm_direct_map_base;
+
+static inline void *phys_to_virt(paddr_t p)
+{
+	return (void *)(mm_direct_map_base + (uintptr_t)p.raw);
+}
+
+/* Only for pointers into the direct map. */
+static inline paddr_t virt_to_phys(const void *p)
+{
+	return (paddr_t){ (uint64_t)((uintptr_t)p - mm_direct_map_base) };
+}
+
+#endif
