@@ -38,6 +38,20 @@ __noreturn void arch_shutdown(bool success);
  */
 bool arch_unwind_frame(uintptr_t *fp, uintptr_t *pc);
 
+/*
+ * CPU identity and local interrupt masking, used by kernel/cpu.c for <kern/cpu.h>.
+ * Each arch provides them as static inline functions in <arch/cpu.h>.
+ *
+ * arch_irq_save(): mask interrupts on this CPU; return the previous state.
+ * arch_irq_restore(): restore a state arch_irq_save() returned (unmask only if
+ *   interrupts were on then).
+ * arch_cpu_index(): the calling CPU's dense index, 0 for the boot CPU, below
+ *   CONFIG_MAX_CPUS; stable while interrupts are masked.
+ */
+static inline unsigned long arch_irq_save(void);
+static inline void arch_irq_restore(unsigned long flags);
+static inline unsigned int arch_cpu_index(void);
+
 /* The current frame pointer (of the caller of this inline hook's expansion). */
 #include <arch/cpu.h>   /* provides arch_frame_address(), arch_cpu_relax() */
 

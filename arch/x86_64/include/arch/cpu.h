@@ -69,4 +69,27 @@ static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b, 
 	__asm__ __volatile__("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(sub));
 }
 
+/* Local interrupt masking and the CPU index, for <kern/arch.h>. */
+#define X86_RFLAGS_IF 0x200   /* SDM vol. 1, 3.4.3.3: interrupt enable flag */
+
+static inline unsigned long arch_irq_save(void)
+{
+	unsigned long flags;
+
+	__asm__ __volatile__("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
+	return flags;
+}
+
+static inline void arch_irq_restore(unsigned long flags)
+{
+	if (flags & X86_RFLAGS_IF)
+		__asm__ __volatile__("sti" ::: "memory");
+}
+
+/* Only the boot CPU runs today. */
+static inline unsigned int arch_cpu_index(void)
+{
+	return 0;
+}
+
 #endif

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: MIT
+/*
+ * riscv64 C entry: called by boot.S at the kernel's link address, on the boot
+ * stack, with the boot page tables and the trap vector installed. Opens the device
+ * tree, moves the console from the SBI firmware to the UART, and hands the boot
+ * information over to the generic kernel. Prints nothing itself: kernel_main()'s
+ * banner is the kernel's first line (only a fatal error speaks earlier, through
+ * panic() on the SBI console).
+ */
+#include <kern/boot.h>
+#include <mm/types.h>
+#include <arch/console.h>
+#include <arch/page.h>
+#include <arch/riscv.h>
+
+void riscv_entry(unsigned long hartid, uint64_t dtb_phys)
+{
+	/* Sv39 boot tables: the direct map covers the first 16 GiB for now. */
+	mm_direct_map_base = BOOT_DIRECT_MAP_BASE;
+
+	const struct fdt *fdt = riscv_open_devicetree(dtb_phys);
+
+	riscv_console_init(fdt);
+	struct boot_info *bi = riscv_parse_devicetree(fdt, dtb_phys);
+	bi->boot_cpu = (unsigned int)hartid;
+	kernel_main(bi);
+}

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/* riscv64 console set-up (console.c). */
+#ifndef ARCH_CONSOLE_H
+#define ARCH_CONSOLE_H
+
+struct fdt;
+
+/*
+ * Switch arch_console_putc() from the SBI firmware console (the default from the
+ * first instruction on) to the device tree's 16550 UART, polled through the boot
+ * direct map. Stays on SBI if the device tree names no usable UART.
+ */
+void riscv_console_init(const struct fdt *fdt);
+
+#endif

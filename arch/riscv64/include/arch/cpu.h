@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * riscv64 inline CPU helpers (for <kern/arch.h> and arch/riscv64/): the frame
+ * pointer, the spin-wait hint, CSR access and device-register access. The CSR bit
+ * names are usable from assembly (hence plain literals, no integer suffixes).
+ */
+#ifndef ARCH_CPU_H
+#define ARCH_CPU_H
+
+/* sstatus bits (privileged spec 1.12, 4.1.1). */
+#define SSTATUS_SIE     0x2       /* bit 1: supervisor interrupts enabled */
+#define SSTATUS_SPIE    0x20      /* bit 5: SIE before the trap */
+#define SSTATUS_SPP     0x100     /* bit 8: trapped from S-mode (1) or U-mode (0) */
+#define SSTATUS_FS      0x6000    /* bits 14..13: FPU state; 0 = off, FP instructions trap */
+#define SSTATUS_SUM     0x40000   /* bit 18: S-mode may access U pages */
+#define SSTATUS_MXR     0x80000   /* bit 19: loads from X-only pages allowed */
+
+/* satp (privileged spec 1.12, 4.1.11): MODE in bits 63..60, PPN in 43..0. */
+#define SATP_MODE_SV39  0x8000000000000000
+#define SATP_MODE_SV48  0x9000000000000000
+#define SATP_MODE_SV57  0xa000000000000000
+#define SATP_PPN_MASK   0x00000fffffffffff
+
+/* scause (privileged spec 1.12, 4.1.9): bit 63 set for interrupts. */
+#define SCAUSE_INTERRUPT 0x8000000000000000
+#define SCAUSE_CODE_MASK 0x7fffffffffffffff
+
+#ifndef __ASSEMBLER__
+#include <kern/types.h>
+
+/* The frame pointer of the function this is expanded in. */
+#define arch_frame_address() ((uintptr_t)__builtin_frame_address(0))
+
+/*
+ * Spin-wait hint: PAUSE from Zihintpause, spelled as its encoding (FENCE with
+ * pred = W, succ = 0) because the base ISA we compile for does not name it. Cores
+ * without Zihintpause execute it as a harmless HINT (unprivileged spec, Zihintpause).
+ */
+static inline void arch_cpu_relax(void)
+{
+	__asm__ __volatile__(".4byte 0x0100000f" ::: "memory");
+}
+
+#define csr_read(csr)                                                   \
+	({                                                              \
+		unsigned long v_;                                       \
+		__asm__ __volatile__("csrr %0, " #csr : "=r"(v_) : : "memory"); \
+		v_;                                                     \
+	})
+
+#define csr_write(csr, val)                                             \
+	__asm__ __volatile__("csrw " #csr ", %0" : : "rK"((unsigned long)(val)) : "memory")
+
+/* Set / clear the bits of @mask in @csr. */
+#define csr_set(csr, mask)                                              \
+	__asm__ __volatile__("csrs " #csr ", %0" : : "rK"((unsigned long)(mask)) : "memory")
+#define csr_clear(csr, mask)                                            \
+	__asm__ __volatile__("csrc " #csr ", %0" : : "rK"((unsigned long)(mask)) : "memory")
+
+/* Flush this hart's whole TLB, ordering earlier page-table stores (spec 4.2.1). */
+static inline void sfence_vma_all(void)
+{
+	__asm__ __volatile__("sfence.vma" ::: "memory");
+}
+
+static inline void local_irq_disable(void)
+{
+	csr_clear(sstatus, SSTATUS_SIE);
+}
+
+/*
+ * Device-register access. Volatile accesses of exactly the given width; the device
+ * regions on the platforms we run on are strongly ordered I/O (PMAs, privileged
+ * spec 3.6.5), so polled drivers need no extra fences.
+ */
+static inline uint8_t ioread8(const volatile void *addr)
+{
+	return *(const volatile uint8_t *)addr;
+}
+
+static inline void iowrite8(volatile void *addr, uint8_t v)
+{
+	*(volatile uint8_t *)addr = v;
+}
+
+static inline uint32_t ioread32(const volatile void *addr)
+{
+	return *(const volatile uint32_t *)addr;
+}
+
+static inline void iowrite32(volatile void *addr, uint32_t v)
+{
+	*(volatile uint32_t *)addr = v;
+}
+#endif
+
+#ifndef __ASSEMBLER__
+/* Local interrupt masking and the CPU index, for <kern/arch.h>. */
+static inline unsigned long arch_irq_save(void)
+{
+	unsigned long old;
+
+	/* Atomically clear sstatus.SIE and read the old value (privileged spec 4.1.1). */
+	__asm__ __volatile__("csrrci %0, sstatus, %1" : "=r"(old) : "K"(SSTATUS_SIE) : "memory");
+	return old & SSTATUS_SIE;
+}
+
+static inline void arch_irq_restore(unsigned long flags)
+{
+	if (flags & SSTATUS_SIE)
+		csr_set(sstatus, SSTATUS_SIE);
+}
+
+/* Only the boot hart runs today. */
+static inline unsigned int arch_cpu_index(void)
+{
+	return 0;
+}
+#endif
+
+#endif

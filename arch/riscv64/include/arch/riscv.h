@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/* riscv64-private boot functions shared between files of arch/riscv64/. */
+#ifndef ARCH_RISCV_H
+#define ARCH_RISCV_H
+
+#include <kern/boot.h>
+
+struct fdt;
+
+/* The C entry point, called from boot.S on the boot stack with paging on. */
+__noreturn void riscv_entry(unsigned long hartid, uint64_t dtb_phys);
+
+/*
+ * Check the device tree at physical address @dtb_phys and return a reader for it
+ * (bootinfo.c). Panics if there is none or it is malformed: without it there is
+ * no memory map.
+ */
+const struct fdt *riscv_open_devicetree(uint64_t dtb_phys);
+
+/*
+ * Turn the device tree into a boot_info (bootinfo.c): command line, memory map
+ * with every reserved range, the power-off device. Panics if unusable.
+ */
+struct boot_info *riscv_parse_devicetree(const struct fdt *fdt, uint64_t dtb_phys);
+
+/*
+ * Power off through the "sifive,test0" device whose registers are at physical
+ * @phys (cpu.c); without one arch_shutdown() falls back to SBI SRST.
+ */
+void riscv_set_test_device(uint64_t phys);
+
+#endif

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: MIT
+/*
+ * riscv64 traps: the handler behind traps.S. Every exception is fatal for now, and
+ * so is every interrupt (sstatus.SIE stays 0 and sie is 0, so none should come):
+ * it prints the cause by name, the faulting address or instruction, sstatus and
+ * all registers, then panics with a backtrace that starts at the trapping
+ * instruction. Never returns to a broken context.
+ */
+#include <kern/panic.h>
+#include <kern/printk.h>
+#include <arch/cpu.h>
+#include <arch/trap.h>
+
+/* scause exception codes (privileged spec 1.12, table 4.2). */
+#define EXC_INST_MISALIGNED   0
+#define EXC_INST_ACCESS       1
+#define EXC_ILLEGAL_INST      2
+#define EXC_BREAKPOINT        3
+#define EXC_LOAD_MISALIGNED   4
+#define EXC_LOAD_ACCESS       5
+#define EXC_STORE_MISALIGNED  6
+#define EXC_STORE_ACCESS      7
+#define EXC_ECALL_U           8
+#define EXC_ECALL_S           9
+#define EXC_INST_PAGE_FAULT  12
+#define EXC_LOAD_PAGE_FAULT  13
+#define EXC_STORE_PAGE_FAULT 15
+
+static const char *const exception_names[16] = {
+	[EXC_INST_MISALIGNED] = "instruction address misaligned",
+	[EXC_INST_ACCESS] = "instruction access fault",
+	[EXC_ILLEGAL_INST] = "illegal instruction",
+	[EXC_BREAKPOINT] = "breakpoint",
+	[EXC_LOAD_MISALIGNED] = "load address misaligned",
+	[EXC_LOAD_ACCESS] = "load access fault",
+	[EXC_STORE_MISALIGNED] = "store/AMO address misaligned",
+	[EXC_STORE_ACCESS] = "store/AMO access fault",
+	[EXC_ECALL_U] = "environment call from U-mode",
+	[EXC_ECALL_S] = "environment call from S-mode",
+	[EXC_INST_PAGE_FAULT] = "instruction page fault",
+	[EXC_LOAD_PAGE_FAULT] = "load page fault",
+	[EXC_STORE_PAGE_FAULT] = "store/AMO page fault",
+};
+
+/* Interrupt codes (same table; 13 is Sscofpmf's counter overflow). */
+static const char *const interrupt_names[16] = {
+	[1] = "supervisor software interrupt",
+	[5] = "supervisor timer interrupt",
+	[9] = "supervisor external interrupt",
+	[13] = "counter-overflow interrupt",
+};
+
+/* Register names of the standard calling convention (psABI), by register number. */
+static const char *const reg_names[32] = {
+	"zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2",
+	"s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5",
+	"a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7",
+	"s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
+};
+
+static const char *cause_name(uint64_t scause)
+{
+	uint64_t code = scause & SCAUSE_CODE_MASK;
+	const char *const *names = scause & SCAUSE_INTERRUPT ? interrupt_names : exception_names;
+	const char *name = code < 16 ? names[code] : NULL;
+
+	if (name)
+		return name;
+	return scause & SCAUSE_INTERRUPT ? "unknown interrupt" : "unknown exception";
+}
+
+/* What stval holds for @code (privileged spec 4.1.10), or NULL if nothing useful. */
+static const char *stval_meaning(uint64_t code)
+{
+	switch (code) {
+	case EXC_INST_MISALIGNED:
+	case EXC_INST_ACCESS:
+	case EXC_INST_PAGE_FAULT:
+		return "instruction fetch from";
+	case EXC_LOAD_MISALIGNED:
+	case EXC_LOAD_ACCESS:
+	case EXC_LOAD_PAGE_FAULT:
+		return "read from";
+	case EXC_STORE_MISALIGNED:
+	case EXC_STORE_ACCESS:
+	case EXC_STORE_PAGE_FAULT:
+		return "write to";
+	default:
+		return NULL;
+	}
+}
+
+static void print_frame(const struct trap_frame *tf)
+{
+	uint64_t s = tf->sstatus;
+
+	pr_emerg("  sepc    %016llx  stval %016llx  scause %016llx\n",
+		 (unsigned long long)tf->sepc, (unsigned long long)tf->stval,
+		 (unsigned long long)tf->scause);
+	pr_emerg("  sstatus %016llx (from %s mode, SPIE %d, SUM %d, MXR %d)  satp %016llx\n",
+		 (unsigned long long)s, s & SSTATUS_SPP ? "S" : "U", !!(s & SSTATUS_SPIE),
+		 !!(s & SSTATUS_SUM), !!(s & SSTATUS_MXR), (unsigned long long)csr_read(satp));
+	for (int r = 1; r < 32; r += 4) {
+		char line[160];
+		int n = 0;
+		for (int i = r; i < r + 4 && i < 32; i++)
+			n += snprintf(line + n, sizeof(line) - (size_t)n, "  %-4s %016llx",
+				      reg_names[i], (unsigned long long)tf->regs[i]);
+		pr_emerg("%s\n", line);
+	}
+}
+
+void riscv_trap(struct trap_frame *tf)
+{
+	uint64_t code = tf->scause & SCAUSE_CODE_MASK;
+	bool irq = tf->scause & SCAUSE_INTERRUPT;
+	const char *name = cause_name(tf->scause);
+
+	pr_emerg("\nriscv64: unhandled %s %llu: %s\n", irq ? "interrupt" : "exception",
+		 (unsigned long long)code, name);
+	if (!irq) {
+		const char *what = stval_meaning(code);
+		if (what) {
+			pr_emerg("  %s address %#llx in %s mode\n", what,
+				 (unsigned long long)tf->stval,
+				 tf->sstatus & SSTATUS_SPP ? "kernel" : "user");
+		} else if (code == EXC_ILLEGAL_INST) {
+			/*
+			 * stval holds the instruction bits, or 0 if the hart does not report
+			 * them (4.1.10); 0 is also c.unimp, what __builtin_trap() emits.
+			 */
+			pr_emerg("  instruction bits %#llx\n", (unsigned long long)tf->stval);
+		}
+	}
+	print_frame(tf);
+	if (boot_stack_bottom[0] != BOOT_STACK_CANARY)
+		pr_emerg("  the boot stack overflowed (its canary is overwritten)\n");
+	panic_with_frame(tf->sepc, tf->regs[8], "unhandled %s at pc %#llx", name,
+			 (unsigned long long)tf->sepc);
+}
