@@ -13,8 +13,22 @@
 #include <arch/trap.h>
 #include <arch/x86.h>
 
+extern uint64_t boot_pml4[512];
+
+/*
+ * The identity mapping of boot.S was only for the switch to long mode: drop it, so
+ * that the user half is empty and a null pointer faults. Boot data is reached
+ * through the boot direct map from here on.
+ */
+static void drop_identity_map(void)
+{
+	boot_pml4[0] = 0;
+	__asm__ __volatile__("mov %0, %%cr3" : : "r"(read_cr3()) : "memory");
+}
+
 void x86_entry(uint32_t magic, uint32_t info_phys)
 {
+	drop_identity_map();
 	x86_console_init();
 	x86_cpu_init();
 	/* 4-level boot tables: the direct map covers the first 4 GiB for now. */
