@@ -13,6 +13,7 @@
 #include <kern/panic.h>
 #include <kern/printk.h>
 #include <kern/string.h>
+#include <kern/time.h>
 #include <mm/memmap.h>
 #include <arch/page.h>
 
@@ -59,6 +60,10 @@ void kernel_main(struct boot_info *bi)
 			(unsigned long long)bi->acpi_rsdp, bi->acpi_revision);
 	if (bi->devicetree)
 		pr_info("boot: device tree at %#llx\n", (unsigned long long)bi->devicetree);
+	if (time_counter_hz())
+		pr_info("boot: time source %llu kHz, kernel_main after %llu us\n",
+			(unsigned long long)(time_counter_hz() / 1000),
+			(unsigned long long)(time_ns() / 1000));
 
 	if (memmap_normalise(bi->memmap, ARCH_PAGE_SIZE) != 0)
 		panic("boot memory map: cannot normalise");

@@ -8,19 +8,41 @@
  * panic() on the SBI console).
  */
 #include <kern/boot.h>
+#include <kern/fdt.h>
+#include <kern/printk.h>
+#include <kern/time.h>
 #include <mm/types.h>
 #include <arch/console.h>
+#include <arch/cpu.h>
 #include <arch/page.h>
 #include <arch/riscv.h>
 
+/*
+ * The time CSR ticks at /cpus/timebase-frequency (devicetree spec 3.7, RISC-V
+ * binding); without it there is no time source and time_ns() stays 0.
+ */
+static void time_setup(const struct fdt *fdt, uint64_t entry_time)
+{
+	int cpus = fdt_path_offset(fdt, "/cpus");
+	uint64_t hz;
+
+	if (cpus >= 0 && fdt_prop_uint(fdt, cpus, "timebase-frequency", &hz) && hz)
+		time_init(entry_time, hz);
+	else
+		pr_warn("time: no /cpus/timebase-frequency in the device tree; no time source\n");
+}
+
 void riscv_entry(unsigned long hartid, uint64_t dtb_phys)
 {
+	uint64_t entry_time = arch_counter_read();
+
 	/* Sv39 boot tables: the direct map covers the first 16 GiB for now. */
 	mm_direct_map_base = BOOT_DIRECT_MAP_BASE;
 
 	const struct fdt *fdt = riscv_open_devicetree(dtb_phys);
 
 	riscv_console_init(fdt);
+	time_setup(fdt, entry_time);
 	struct boot_info *bi = riscv_parse_devicetree(fdt, dtb_phys);
 	bi->boot_cpu = (unsigned int)hartid;
 	kernel_main(bi);

@@ -28,11 +28,15 @@ static void drop_identity_map(void)
 
 void x86_entry(uint32_t magic, uint32_t info_phys)
 {
+	uint64_t entry_tsc = arch_counter_read();
+
 	drop_identity_map();
 	x86_console_init();
 	x86_cpu_init();
 	/* 4-level boot tables: the direct map covers the first 4 GiB for now. */
 	mm_direct_map_base = BOOT_DIRECT_MAP_BASE;
+
+	x86_time_init(entry_tsc);
 
 	struct boot_info *bi = x86_parse_multiboot2(magic, info_phys);
 	uint32_t a, b, c, d;

@@ -39,6 +39,12 @@ __noreturn void arch_shutdown(bool success);
 bool arch_unwind_frame(uintptr_t *fp, uintptr_t *pc);
 
 /*
+ * arch_counter_read(): a free-running counter of constant frequency, the same on
+ *   every CPU (x86_64 TSC, riscv64 time CSR); kernel/time.c turns it into time.
+ */
+static inline uint64_t arch_counter_read(void);
+
+/*
  * CPU identity and local interrupt masking, used by kernel/cpu.c for <kern/cpu.h>.
  * Each arch provides them as static inline functions in <arch/cpu.h>.
  *

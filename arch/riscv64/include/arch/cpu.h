@@ -51,6 +51,12 @@ static inline void arch_cpu_relax(void)
 #define csr_write(csr, val)                                             \
 	__asm__ __volatile__("csrw " #csr ", %0" : : "rK"((unsigned long)(val)) : "memory")
 
+/* The time CSR: constant frequency (/cpus/timebase-frequency), shared by all harts. */
+static inline uint64_t arch_counter_read(void)
+{
+	return csr_read(time);
+}
+
 /* Set / clear the bits of @mask in @csr. */
 #define csr_set(csr, mask)                                              \
 	__asm__ __volatile__("csrs " #csr ", %0" : : "rK"((unsigned long)(mask)) : "memory")

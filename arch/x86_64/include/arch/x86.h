@@ -8,6 +8,9 @@
 /* Parse the multiboot2 information into a boot_info (bootinfo.c). Panics if unusable. */
 struct boot_info *x86_parse_multiboot2(uint32_t magic, uint32_t info_phys);
 
+/* Measure the TSC and start the time source; @entry_tsc was read at kernel entry. */
+void x86_time_init(uint64_t entry_tsc);
+
 /* The C entry point, called from boot.S on the boot stack. */
 __noreturn void x86_entry(uint32_t magic, uint32_t info_phys);
 
