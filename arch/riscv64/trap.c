@@ -6,6 +6,7 @@
  * all registers, then panics with a backtrace that starts at the trapping
  * instruction. Never returns to a broken context.
  */
+#include <kern/fault.h>
 #include <kern/panic.h>
 #include <kern/printk.h>
 #include <arch/cpu.h>
@@ -110,8 +111,38 @@ static void print_frame(const struct trap_frame *tf)
 	}
 }
 
+/*
+ * A page fault in kernel mode goes to the generic fault path; returns true if it
+ * was resolved (the frame now resumes at a fixup).
+ */
+static bool page_fault(struct trap_frame *tf, uint64_t code)
+{
+	struct fault_info fi = {
+		.addr = tf->stval,
+		.pc = tf->sepc,
+		.access = code == EXC_INST_PAGE_FAULT ? FAULT_EXEC :
+			  code == EXC_STORE_PAGE_FAULT ? FAULT_WRITE : FAULT_READ,
+		.user = !(tf->sstatus & SSTATUS_SPP),
+	};
+
+	if (fi.user)
+		return false;     /* no user mode yet */
+	uintptr_t fixup = fault_kernel(&fi);
+	if (!fixup)
+		return false;
+	tf->sepc = fixup;
+	return true;
+}
+
 void riscv_trap(struct trap_frame *tf)
 {
+	if (!(tf->scause & SCAUSE_INTERRUPT)) {
+		uint64_t c = tf->scause & SCAUSE_CODE_MASK;
+		if ((c == EXC_INST_PAGE_FAULT || c == EXC_LOAD_PAGE_FAULT ||
+		     c == EXC_STORE_PAGE_FAULT) && page_fault(tf, c))
+			return;
+	}
+
 	uint64_t code = tf->scause & SCAUSE_CODE_MASK;
 	bool irq = tf->scause & SCAUSE_INTERRUPT;
 	const char *name = cause_name(tf->scause);

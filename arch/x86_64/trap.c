@@ -6,6 +6,7 @@
  * faulting instruction. Never returns to a broken context, never triple-faults
  * (a double fault runs on its own IST stack, see cpu.c).
  */
+#include <kern/fault.h>
 #include <kern/panic.h>
 #include <kern/printk.h>
 #include <arch/cpu.h>
@@ -59,23 +60,56 @@ static void print_regs(const struct trap_frame *tf)
 		 (unsigned long long)tf->r15);
 }
 
+/* Page-fault error code bits, Intel SDM vol. 3A 4.7. */
+#define PF_PRESENT (1u << 0)
+#define PF_WRITE   (1u << 1)
+#define PF_USER    (1u << 2)
+#define PF_RSVD    (1u << 3)
+#define PF_INSN    (1u << 4)   /* reported with NX (EFER.NXE) or SMEP on */
+#define PF_PK      (1u << 5)
+
+/*
+ * A page fault in kernel mode goes to the generic fault path; returns true if it
+ * was resolved (the frame now resumes at a fixup).
+ */
+static bool page_fault(struct trap_frame *tf)
+{
+	struct fault_info fi = {
+		.addr = read_cr2(),
+		.pc = tf->rip,
+		.access = tf->error & PF_INSN ? FAULT_EXEC :
+			  tf->error & PF_WRITE ? FAULT_WRITE : FAULT_READ,
+		.user = tf->error & PF_USER,
+	};
+
+	if (fi.user)
+		return false;     /* no user mode yet */
+	uintptr_t fixup = fault_kernel(&fi);
+	if (!fixup)
+		return false;
+	tf->rip = fixup;
+	return true;
+}
+
 void x86_trap(struct trap_frame *tf)
 {
+	if (tf->vector == 14 && page_fault(tf))
+		return;
+
 	const char *name = tf->vector < 32 ? exception_names[tf->vector] : NULL;
 
 	pr_emerg("\nx86_64: unhandled exception %llu: %s, error code %#llx\n",
 		 (unsigned long long)tf->vector, name ? name : "reserved",
 		 (unsigned long long)tf->error);
 	if (tf->vector == 14) {
-		/* Page-fault error code, Intel SDM vol. 3A 4.7. */
 		uint64_t e = tf->error;
 		pr_emerg("  page fault at address %#llx: %s %s in %s mode%s%s\n",
 			 (unsigned long long)read_cr2(),
-			 e & (1 << 4) ? "instruction fetch" : e & (1 << 1) ? "write" : "read",
-			 e & (1 << 0) ? "(protection violation)" : "(page not present)",
-			 e & (1 << 2) ? "user" : "kernel",
-			 e & (1 << 3) ? ", reserved bit set" : "",
-			 e & (1 << 5) ? ", protection key" : "");
+			 e & PF_INSN ? "instruction fetch" : e & PF_WRITE ? "write" : "read",
+			 e & PF_PRESENT ? "(protection violation)" : "(page not present)",
+			 e & PF_USER ? "user" : "kernel",
+			 e & PF_RSVD ? ", reserved bit set" : "",
+			 e & PF_PK ? ", protection key" : "");
 	}
 	print_regs(tf);
 	panic_with_frame(tf->rip, tf->rbp, "unhandled exception %llu at rip %#llx",

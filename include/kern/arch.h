@@ -39,6 +39,17 @@ __noreturn void arch_shutdown(bool success);
 bool arch_unwind_frame(uintptr_t *fp, uintptr_t *pc);
 
 /*
+ * Non-local return, for fault catchers (kernel/fault.c), in arch/<arch>/lib.S:
+ * arch_setjmp() saves the callee-saved registers, stack and return address in
+ * @jb (struct arch_jmp_buf, from <arch/cpu.h>) and returns 0; arch_longjmp()
+ * resumes there, making that arch_setjmp() return @val (1 if @val is 0). The
+ * frame that called arch_setjmp() must still be live.
+ */
+struct arch_jmp_buf;
+int arch_setjmp(struct arch_jmp_buf *jb);
+__noreturn void arch_longjmp(struct arch_jmp_buf *jb, int val);
+
+/*
  * arch_counter_read(): a free-running counter of constant frequency, the same on
  *   every CPU (x86_64 TSC, riscv64 time CSR); kernel/time.c turns it into time.
  */

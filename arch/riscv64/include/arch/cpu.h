@@ -51,6 +51,11 @@ static inline void arch_cpu_relax(void)
 #define csr_write(csr, val)                                             \
 	__asm__ __volatile__("csrw " #csr ", %0" : : "rK"((unsigned long)(val)) : "memory")
 
+/* Callee-saved state for arch_setjmp()/arch_longjmp() (lib.S): ra, sp, s0-s11. */
+struct arch_jmp_buf {
+	uint64_t regs[14];
+};
+
 /* The time CSR: constant frequency (/cpus/timebase-frequency), shared by all harts. */
 static inline uint64_t arch_counter_read(void)
 {

@@ -14,6 +14,11 @@ static inline void arch_cpu_relax(void)
 	__asm__ __volatile__("pause" ::: "memory");
 }
 
+/* Callee-saved state for arch_setjmp()/arch_longjmp() (lib.S): rbx, rbp, r12-r15, rsp, rip. */
+struct arch_jmp_buf {
+	uint64_t regs[8];
+};
+
 /* The TSC: constant-rate on every CPU QEMU models (and every x86_64 since ~2008). */
 static inline uint64_t arch_counter_read(void)
 {
