@@ -55,6 +55,7 @@ void kernel_main(struct boot_info *bi)
 		bi->loader ? bi->loader : "unknown", bi->firmware ? bi->firmware : "unknown",
 		bi->boot_cpu);
 	pr_info("boot: command line \"%s\"\n", cmdline_get());
+	pr_info("boot: paging %s\n", bi->paging ? bi->paging : "unknown");
 	if (bi->acpi_rsdp)
 		pr_info("boot: ACPI RSDP at %#llx (revision %u)\n",
 			(unsigned long long)bi->acpi_rsdp, bi->acpi_revision);

@@ -8,6 +8,7 @@
  * panic() on the SBI console).
  */
 #include <kern/boot.h>
+#include <kern/cmdline.h>
 #include <kern/fdt.h>
 #include <kern/printk.h>
 #include <kern/time.h>
@@ -45,5 +46,7 @@ void riscv_entry(unsigned long hartid, uint64_t dtb_phys)
 	time_setup(fdt, entry_time);
 	struct boot_info *bi = riscv_parse_devicetree(fdt, dtb_phys);
 	bi->boot_cpu = (unsigned int)hartid;
+	cmdline_set(bi->cmdline);
+	riscv_paging_init(bi);
 	kernel_main(bi);
 }

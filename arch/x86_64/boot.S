@@ -199,7 +199,7 @@ boot_mb_info:	.long 0
 
 	.bss
 	.balign 4096
-	.globl boot_pml4
+	.globl boot_pml4, boot_pdpt_low
 boot_pml4:	.skip 4096
 boot_pdpt_low:	.skip 4096
 boot_pdpt_high:	.skip 4096

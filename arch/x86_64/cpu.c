@@ -13,7 +13,8 @@
 
 #define GDT_KCODE 0x08
 #define GDT_KDATA 0x10
-#define GDT_TSS   0x18
+#define GDT_TSS   0x18     /* 16 bytes: entries 3 and 4 */
+#define GDT_CODE32 0x28    /* for paging.S, which turns paging off to change mode */
 
 /* 64-bit TSS (Intel SDM vol. 3A 8.7). */
 struct tss {
@@ -44,7 +45,7 @@ struct desc_ptr {
 _Static_assert(sizeof(struct tss) == 104, "TSS layout");
 _Static_assert(sizeof(struct idt_entry) == 16, "IDT entry layout");
 
-static uint64_t gdt[5] __aligned(16);
+static uint64_t gdt[6] __aligned(16);
 static struct tss tss __aligned(16);
 static struct idt_entry idt[32] __aligned(16);
 static uint8_t df_stack[8192] __aligned(16);
@@ -63,6 +64,7 @@ static void gdt_init(void)
 	gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
 		 (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
 	gdt[4] = base >> 32;
+	gdt[5] = 0x00cf9a000000ffff;    /* 32-bit code, DPL 0 (compatibility mode) */
 
 	tss.ist[0] = (uint64_t)(uintptr_t)(df_stack + sizeof(df_stack));
 	tss.iomap_base = sizeof(tss);   /* no I/O permission bitmap */

@@ -6,6 +6,7 @@
  * the generic kernel.
  */
 #include <kern/boot.h>
+#include <kern/cmdline.h>
 #include <mm/types.h>
 #include <arch/console.h>
 #include <arch/cpu.h>
@@ -39,6 +40,8 @@ void x86_entry(uint32_t magic, uint32_t info_phys)
 	x86_time_init(entry_tsc);
 
 	struct boot_info *bi = x86_parse_multiboot2(magic, info_phys);
+	cmdline_set(bi->cmdline);
+	x86_paging_init(bi);
 	uint32_t a, b, c, d;
 	cpuid(1, 0, &a, &b, &c, &d);
 	bi->boot_cpu = b >> 24;      /* initial APIC id */

@@ -18,6 +18,8 @@ struct boot_info {
 	uint64_t acpi_rsdp;         /* physical address of the ACPI RSDP (kernel's copy), or 0 */
 	unsigned int acpi_revision; /* RSDP revision: 0 = ACPI 1.0 (RSDT), 2 = XSDT */
 	uint64_t devicetree;        /* physical address of the flattened device tree, or 0 */
+	unsigned int paging_levels; /* page-table levels in use (x86_64 4/5; riscv64 3/4/5 = Sv39/48/57) */
+	const char *paging;         /* the paging mode's name, e.g. "5-level (LA57)", "Sv48" */
 	struct memmap *memmap;      /* raw regions: RAM as the firmware reported it, plus
 	                               every range that must stay reserved (kernel image,
 	                               boot information, modules, device tree, firmware);

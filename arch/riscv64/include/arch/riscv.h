@@ -24,6 +24,12 @@ const struct fdt *riscv_open_devicetree(uint64_t dtb_phys);
 struct boot_info *riscv_parse_devicetree(const struct fdt *fdt, uint64_t dtb_phys);
 
 /*
+ * Choose the paging mode (what the hart accepts and the mmu= command-line cap),
+ * switch to it, and record it in @bi (paging.c). Needs the command line set.
+ */
+void riscv_paging_init(struct boot_info *bi);
+
+/*
  * Power off through the "sifive,test0" device whose registers are at physical
  * @phys (cpu.c); without one arch_shutdown() falls back to SBI SRST.
  */

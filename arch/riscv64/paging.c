@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+/*
+ * riscv64 paging mode: the deepest of Sv57, Sv48 and Sv39 that the hart accepts,
+ * capped by the command line (mmu=sv39, mmu=sv48), chosen once at boot on the
+ * boot hart.
+ *
+ * A hart reports what it implements by ignoring a satp write with a mode it lacks
+ * ("WARL": the whole write has no effect, privileged spec 1.12, 4.1.11), so each
+ * candidate is tried by writing it and reading satp back. The boot tables
+ * (boot.S) are Sv39; the deeper modes are tried with roots that stack one more
+ * level on top of them: entry 511 of an Sv48 root points at the Sv39 root as its
+ * level-2 table, which keeps every kernel address (all in the top 512 GiB) where
+ * it was, and likewise Sv57 over Sv48. So a successful write is also the switch.
+ */
+#include <kern/cmdline.h>
+#include <kern/printk.h>
+#include <kern/string.h>
+#include <arch/cpu.h>
+#include <arch/page.h>
+#include <arch/riscv.h>
+
+#define PTE_V (1ull << 0)
+#define PTE_PPN_SHIFT 10
+
+extern uint64_t boot_pt_root[512];
+static uint64_t boot_pt_sv48[512] __aligned(4096);
+static uint64_t boot_pt_sv57[512] __aligned(4096);
+
+/* A non-leaf entry: V set, R/W/X clear (4.3.1), A/D/U clear for non-leaves (4.3.1). */
+static uint64_t table_pte(const void *table)
+{
+	return (kernel_virt_to_phys(table) >> 12) << PTE_PPN_SHIFT | PTE_V;
+}
+
+static unsigned int cap_levels(void)
+{
+	char want[16];
+
+	if (cmdline_get_value("mmu", want, sizeof(want)) < 0)
+		return 5;
+	if (strcmp(want, "sv39") == 0)
+		return 3;
+	if (strcmp(want, "sv48") == 0)
+		return 4;
+	if (strcmp(want, "sv57") != 0)
+		pr_warn("paging: unknown mmu=%s (riscv64 knows sv39, sv48, sv57); ignored\n", want);
+	return 5;
+}
+
+/* Write satp for @root in @mode; true if the hart kept it (the mode is now active). */
+static bool try_mode(uint64_t mode, const void *root)
+{
+	uint64_t satp = mode | (kernel_virt_to_phys(root) >> 12);
+
+	__asm__ __volatile__("sfence.vma" ::: "memory");
+	csr_write(satp, satp);
+	__asm__ __volatile__("sfence.vma" ::: "memory");
+	return csr_read(satp) == satp;
+}
+
+void riscv_paging_init(struct boot_info *bi)
+{
+	static const char *const names[] = { [3] = "Sv39", [4] = "Sv48", [5] = "Sv57" };
+	unsigned int cap = cap_levels(), levels = 3;
+
+	boot_pt_sv48[511] = table_pte(boot_pt_root);
+	boot_pt_sv57[511] = table_pte(boot_pt_sv48);
+	if (cap >= 5 && try_mode(SATP_MODE_SV57, boot_pt_sv57))
+		levels = 5;
+	else if (cap >= 4 && try_mode(SATP_MODE_SV48, boot_pt_sv48))
+		levels = 4;
+	bi->paging_levels = levels;
+	bi->paging = names[levels];
+}
