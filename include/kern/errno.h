@@ -26,5 +26,6 @@
 #define ERANGE  34
 #define ENOSYS  38
 #define EOVERFLOW 75
+#define EOPNOTSUPP 95
 
 #endif

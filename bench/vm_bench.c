@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Virtual-memory benchmark (not a test): address-space calls of mm/as.c over the
+ * x86_64 4-level page-table format, on simulated physical memory with the fake
+ * frame allocator and recording TLB hooks of the host tests. Run by scripts/bench
+ * (its "virtual memory" section), which also counts instructions per operation
+ * under callgrind with --case.
+ *
+ *   vm-bench [--runs N]          time every case, print ns per operation (median of N runs)
+ *   vm-bench --case NAME --iters N
+ *                                set the case up, then N operations inside
+ *                                bench_measured() (--toggle-collect=bench_measured)
+ *
+ * Cases (one operation each):
+ *   mmap_munmap      as_mmap() of one anonymous page + as_munmap() of it
+ *   mprotect         as_mprotect() of one page inside a 64-page VMA, alternating
+ *                    PROT_READ and PROT_READ|PROT_WRITE (a split, then a merge)
+ *   fault_anon       as_fault() on a fresh page: zeroed frame (the fake allocator's
+ *                    memset included) + 4 KiB leaf
+ *   vma_lookup_N     vma_find() of a random address among N VMAs (N = 10, 1000, 100000)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <mm/as.h>
+#include <mm/mman.h>
+
+#include "../tests/unit/mm/vm_fake.h"
+
+#define PG 4096ul
+
+struct bench_case {
+	const char *name;
+	unsigned int kind;
+	unsigned long n;           /* VMAs for the lookup cases */
+};
+
+static const struct bench_case cases[] = {
+	{ "mmap_munmap", 0, 0 },
+	{ "mprotect", 1, 0 },
+	{ "fault_anon", 2, 0 },
+	{ "vma_lookup_10", 3, 10 },
+	{ "vma_lookup_1000", 3, 1000 },
+	{ "vma_lookup_100000", 3, 100000 },
+};
+
+static struct pagetable kpt;
+static struct as as;
+static uintptr_t region;
+static uintptr_t *probes;
+static unsigned long nprobes;
+static volatile uintptr_t sink;
+
+static void setup(const struct bench_case *c, unsigned long iters)
+{
+	struct as_params p;
+
+	fake_mem_init(c->kind == 2 ? (iters + 4096) * PG : 16 << 20);
+	test_levels = 4;
+	mapper_init_kernel(&kpt, 4);
+	as_default_params(4, &p);
+	p.max_vmas = 1 << 20;
+	as_create(&as, &kpt, &p);
+	as_activate(&as);
+	if (c->kind == 1)
+		as_mmap(&as, 0, 64 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0,
+			&region);
+	if (c->kind == 2)
+		as_mmap(&as, 0, (iters + 16) * PG, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, &region);
+	if (c->kind == 3) {
+		/* N one-page VMAs with one-page gaps, so none merge. */
+		uintptr_t base = 1ul << 32;
+		for (unsigned long i = 0; i < c->n; i++)
+			as_mmap(&as, base + 2 * i * PG, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS |
+				MAP_FIXED, -1, 0, &region);
+		nprobes = 1 << 16;
+		probes = malloc(nprobes * sizeof(*probes));
+		uint64_t r = 88172645463325252ull;
+		for (unsigned long i = 0; i < nprobes; i++) {
+			r ^= r << 13; r ^= r >> 7; r ^= r << 17;
+			probes[i] = base + 2 * (r % c->n) * PG + r % PG;
+		}
+	}
+}
+
+static void teardown(void)
+{
+	as_deactivate(&as);
+	as_destroy(&as);
+	struct tlb_batch b;
+	tlb_batch_init(&b, &tlb_kernel_cpus);
+	mapper_destroy(&kpt, 0, &b);
+	tlb_batch_flush(&b);
+	free(probes);
+	probes = NULL;
+	fake_mem_fini();
+}
+
+/* What callgrind measures (--toggle-collect=bench_measured). */
+__attribute__((noinline)) void bench_measured(const struct bench_case *c, unsigned long ops);
+__attribute__((noinline)) void bench_measured(const struct bench_case *c, unsigned long ops)
+{
+	uintptr_t a;
+
+	switch (c->kind) {
+	case 0:
+		for (unsigned long i = 0; i < ops; i++) {
+			as_mmap(&as, 0, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, &a);
+			as_munmap(&as, a, PG);
+		}
+		break;
+	case 1:
+		for (unsigned long i = 0; i < ops; i++)
+			as_mprotect(&as, region + 20 * PG, PG,
+				    i & 1 ? PROT_READ | PROT_WRITE : PROT_READ);
+		break;
+	case 2:
+		for (unsigned long i = 0; i < ops; i++)
+			as_fault(&as, region + i * PG, AS_FAULT_WRITE | AS_FAULT_USER);
+		break;
+	default:
+		for (unsigned long i = 0; i < ops; i++)
+			sink = (uintptr_t)vma_find(&as.vmas, probes[i & (nprobes - 1)]);
+		break;
+	}
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+	const char *only = NULL;
+	unsigned long iters = 20000, runs = 5;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
+			runs = strtoul(argv[++i], NULL, 0);
+		} else if (!strcmp(argv[i], "--case") && i + 1 < argc) {
+			only = argv[++i];
+		} else if (!strcmp(argv[i], "--iters") && i + 1 < argc) {
+			iters = strtoul(argv[++i], NULL, 0);
+		} else {
+			fprintf(stderr, "usage: %s [--runs N] | --case NAME [--iters N]\n", argv[0]);
+			return 2;
+		}
+	}
+	if (only) {
+		for (unsigned int k = 0; k < ARRAY_SIZE(cases); k++) {
+			if (strcmp(cases[k].name, only))
+				continue;
+			setup(&cases[k], iters);
+			bench_measured(&cases[k], iters);
+			teardown();
+			return 0;
+		}
+		fprintf(stderr, "vm-bench: no case %s\n", only);
+		return 2;
+	}
+	printf("case ns/op\n");
+	for (unsigned int k = 0; k < ARRAY_SIZE(cases); k++) {
+		double t[64];
+		unsigned long n = runs < 64 ? runs : 64, ops = 200000;
+		if (cases[k].kind == 2)
+			ops = 20000;
+		for (unsigned long r = 0; r < n; r++) {
+			setup(&cases[k], ops);
+			double t0 = now();
+			bench_measured(&cases[k], ops);
+			t[r] = (now() - t0) / ops;
+			teardown();
+		}
+		qsort(t, n, sizeof(t[0]), cmp);
+		printf("%s %.1f\n", cases[k].name, t[n / 2]);
+	}
+	return 0;
+}

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Address spaces: a user page table plus its VMAs, with the memory-mapping calls
+ * of Linux (mmap, munmap, mprotect, mremap, brk) and page-fault resolution
+ * (mm/as.c). Arguments and results follow the Linux system calls, errno values
+ * included, so the system-call layer passes them through; see docs/vm.md for the
+ * exact rules and the few deliberate differences.
+ *
+ * Memory is anonymous (private or shared) and demand paged: mmap only creates the
+ * VMA; as_fault() maps a zeroed frame on first touch (MAP_POPULATE does it up
+ * front). User pages are 4 KiB leaves; PROT_NONE pages keep their frame in an
+ * inaccessible leaf. Adjacent VMAs with the same protection and kind always merge
+ * (shared ones only if they are consecutive pieces of the same object), so the VMA
+ * list is a function of the pages' attributes.
+ *
+ * VMA structs come from kmalloc() (<mm/slab.h>); frames and page tables from
+ * frame_alloc(). Every edit flushes through a tlb_batch on the CPUs in as->cpus
+ * and frees frames only after that flush.
+ *
+ * Locking: as->lock serialises every call on one address space (taken inside).
+ * Lock order: as->lock, then the frame allocator's and slab's own locks.
+ */
+#ifndef MM_AS_H
+#define MM_AS_H
+
+#include <kern/cpuset.h>
+#include <kern/spinlock.h>
+#include <kern/types.h>
+#include <mm/mapper.h>
+#include <mm/vma.h>
+
+struct as {
+	spinlock_t lock;
+	struct pagetable pt;
+	struct vma_tree vmas;
+	struct cpuset cpus;          /* CPUs where this space is or may be live */
+	uintptr_t min_addr;          /* lowest mappable address (mmap_min_addr) */
+	uintptr_t mmap_base;         /* top-down placement starts below this */
+	uintptr_t task_size;         /* one past the highest user address */
+	uintptr_t brk_start, brk;    /* the heap: [brk_start, PAGE_ALIGN(brk)) */
+	size_t max_vmas;             /* vm.max_map_count */
+	uint64_t next_obj;           /* ids of shared objects */
+};
+
+/* Placement parameters; as_create() fills defaults from the paging mode's layout. */
+struct as_params {
+	uintptr_t min_addr, mmap_base, task_size, brk_start;
+	size_t max_vmas;
+};
+
+#define AS_DEFAULT_MAX_VMAS 65530    /* Linux's DEFAULT_MAX_MAP_COUNT */
+
+/* Defaults for mode @levels: [64 KiB, user end), mmap below user end - 1 GiB, brk at 1 GiB. */
+void as_default_params(unsigned int levels, struct as_params *out);
+
+/*
+ * Create an empty address space sharing @kernel's kernel half, with @params (NULL:
+ * defaults). Returns 0, -EINVAL for inconsistent params, -ENOMEM.
+ */
+int as_create(struct as *as, const struct pagetable *kernel, const struct as_params *params);
+
+/* Tear @as down: every VMA, frame and table goes back. @as must be live nowhere. */
+void as_destroy(struct as *as);
+
+/* Make @as the calling CPU's address space (and record the CPU in as->cpus). */
+void as_activate(struct as *as);
+
+/* The calling CPU switched away from @as and flushed its non-global entries. */
+void as_deactivate(struct as *as);
+
+/* mmap(2) for anonymous memory: *@out is the mapping's address on success. */
+int as_mmap(struct as *as, uintptr_t addr, size_t len, unsigned int prot, unsigned int flags,
+	    int fd, uint64_t off, uintptr_t *out);
+
+/* munmap(2). */
+int as_munmap(struct as *as, uintptr_t addr, size_t len);
+
+/* mprotect(2) (as on Linux, areas before a hole keep the new protection on -ENOMEM). */
+int as_mprotect(struct as *as, uintptr_t addr, size_t len, unsigned int prot);
+
+/* mremap(2): *@out is the (possibly moved) mapping's address on success. */
+int as_mremap(struct as *as, uintptr_t old, size_t old_len, size_t new_len, unsigned int flags,
+	      uintptr_t new_addr, uintptr_t *out);
+
+/* brk(2): the new break, or the unchanged one if @addr is refused (never an errno). */
+uintptr_t as_brk(struct as *as, uintptr_t addr);
+
+/* as_fault() access bits */
+#define AS_FAULT_READ   (1u << 0)
+#define AS_FAULT_WRITE  (1u << 1)
+#define AS_FAULT_EXEC   (1u << 2)
+#define AS_FAULT_USER   (1u << 3)   /* from user mode */
+
+/*
+ * Resolve a page fault at @addr for @access. Returns 0 when the access can be
+ * retried (a zeroed frame was mapped, or the translation was already there and only
+ * this CPU's TLB was stale), -EFAULT if no VMA covers @addr (SEGV_MAPERR), -EACCES
+ * if the VMA forbids the access (SEGV_ACCERR), -ENOMEM if no frame or table was
+ * available. The arch's trap handler turns an error into a signal for the process.
+ */
+int as_fault(struct as *as, uintptr_t addr, unsigned int access);
+
+/* Statistics and test hooks. */
+size_t as_vma_count(const struct as *as);
+
+#endif

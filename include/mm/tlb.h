@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The generic TLB flusher: page-table edits queue what they invalidate in a
+ * struct tlb_batch, and one tlb_batch_flush() after the edit does the work:
+ *
+ *   - per range (one invalidation per leaf: arch_tlb_flush_page/_range) while the
+ *     queued invalidations stay at or below tlb_flush_all_threshold and fit in
+ *     TLB_BATCH_RANGES ranges; one arch_tlb_flush_all() above that;
+ *   - locally if the calling CPU is in the batch's CPU set, and through
+ *     arch_tlb_shootdown() for the other CPUs of the set: the CPUs where the
+ *     address space is or may be live (struct as keeps that set; the kernel half
+ *     uses tlb_kernel_cpus). An empty set flushes nothing;
+ *   - frames queued with tlb_batch_free_frame() (page-table pages and data frames
+ *     an edit unlinked) go back to the frame allocator only after the flush, so
+ *     no CPU can still reach them through a stale translation or a cached walk.
+ *
+ * The link of the deferred-free list lives in the freed frames themselves, as an
+ * entry with bit 0 clear (never present in any format), so queuing never
+ * allocates and a walker that still reaches a freed table sees "not present".
+ *
+ * Locking: a batch belongs to one thread (on its stack), used under the lock of
+ * the page table it edits; tlb_batch_flush() may be called with that lock held.
+ */
+#ifndef MM_TLB_H
+#define MM_TLB_H
+
+#include <kern/cpuset.h>
+#include <kern/types.h>
+#include <mm/mmu.h>
+#include <mm/types.h>
+
+#define TLB_BATCH_RANGES 16
+
+struct tlb_batch {
+	const struct cpuset *cpus;   /* where stale translations may live */
+	unsigned int nr;             /* queued ranges */
+	bool full;                   /* flush everything instead of the ranges */
+	bool remote;                 /* some queued change must reach other CPUs too */
+	size_t count;                /* invalidations the queued ranges need */
+	struct mmu_flush_range ranges[TLB_BATCH_RANGES];
+	paddr_t freed;               /* deferred frees: head of the in-frame list, or 0 */
+	size_t nr_freed;
+};
+
+/* Above this many queued invalidations a flush is one full flush (tunable by tests). */
+extern unsigned int tlb_flush_all_threshold;
+
+/* The CPUs that may hold kernel-half translations (all online CPUs). */
+extern struct cpuset tlb_kernel_cpus;
+
+/* Start an empty batch that will flush on @cpus (kept by the caller until the flush). */
+void tlb_batch_init(struct tlb_batch *b, const struct cpuset *cpus);
+
+/*
+ * Queue the invalidation of [@va, @va + @size), mapped by leaves of @stride bytes
+ * (@va and @size are @stride aligned). @remote: other CPUs must see it too (any
+ * change that removes or restricts a translation); false only for a new
+ * translation on a format with MMU_MAP_NEEDS_FENCE (other CPUs take at most a
+ * spurious fault for it, which the fault path resolves).
+ */
+void tlb_batch_add(struct tlb_batch *b, vaddr_t va, size_t size, size_t stride, bool remote);
+
+/* Queue a full flush (e.g. a table was unlinked on a MMU_TABLE_FREE_FLUSH_ALL format). */
+void tlb_batch_add_all(struct tlb_batch *b);
+
+/* Queue the block of 2^@order frames at @pa to be freed after the flush. */
+void tlb_batch_free_frame(struct tlb_batch *b, paddr_t pa, unsigned int order);
+
+/* Is anything queued (a flush or a free)? */
+bool tlb_batch_is_empty(const struct tlb_batch *b);
+
+/*
+ * Do the queued flush (see above), then free the queued frames. The batch is empty
+ * and reusable afterwards, with the same CPU set.
+ */
+void tlb_batch_flush(struct tlb_batch *b);
+
+#endif

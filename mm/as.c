@@ -1,0 +1,692 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Address spaces (see <mm/as.h>): VMAs in the tree of mm/vma.c over a user page
+ * table of mm/mapper.c, with Linux's mmap/munmap/mprotect/mremap/brk and demand
+ * paging. Generic: builds into the kernel and, once per arch format, into host
+ * tests (with a fake frame allocator and a malloc-backed kmalloc).
+ *
+ * Every call that can fail allocates what it needs (VMA structs, with the worst
+ * case reserved up front) before it changes anything, so a -ENOMEM leaves the
+ * space as it was, except where Linux itself is not atomic (mprotect up to a
+ * hole, mremap's unmapping of the target and the shrunk tail), which is mirrored.
+ *
+ * Locking: as->lock around each public call; the static helpers run under it.
+ */
+#include <kern/errno.h>
+#include <mm/as.h>
+#include <mm/frame.h>
+#include <mm/mman.h>
+#include <mm/slab.h>
+
+#define PAGE ((uintptr_t)4096)
+
+static inline uintptr_t page_align(uintptr_t x)
+{
+	return (x + PAGE - 1) & ~(PAGE - 1);   /* 0 if it overflows */
+}
+
+/* What the MMU enforces for a VMA's PROT_*: write and exec imply read (portable subset). */
+static unsigned int mmu_prot_of(unsigned int prot)
+{
+	unsigned int p = MMU_USER;
+
+	if (prot & (PROT_READ | PROT_WRITE | PROT_EXEC))
+		p |= MMU_READ;
+	if (prot & PROT_WRITE)
+		p |= MMU_WRITE;
+	if (prot & PROT_EXEC)
+		p |= MMU_EXEC;
+	return p;
+}
+
+static struct vma *vma_new(void)
+{
+	return kmalloc(sizeof(struct vma), KM_ZERO | KM_NOWARN);
+}
+
+static bool mergeable(const struct vma *a, const struct vma *b)
+{
+	if (a->end != b->start || a->prot != b->prot || a->flags != b->flags)
+		return false;
+	if (!(a->flags & VMA_SHARED))
+		return true;
+	return a->obj == b->obj && a->pgoff + (a->end - a->start) / PAGE == b->pgoff;
+}
+
+/* Merge @v with its neighbours where allowed; returns the surviving VMA. */
+static struct vma *merge_around(struct as *as, struct vma *v)
+{
+	struct vma *prev = vma_find_prev(&as->vmas, v->start);
+	struct vma *next = vma_find_next(&as->vmas, v->end);
+
+	if (prev && mergeable(prev, v)) {
+		uintptr_t end = v->end;
+		vma_remove(&as->vmas, v);
+		kfree(v);
+		vma_set_bounds(&as->vmas, prev, prev->start, end);
+		v = prev;
+	}
+	if (next && mergeable(v, next)) {
+		uintptr_t end = next->end;
+		vma_remove(&as->vmas, next);
+		kfree(next);
+		vma_set_bounds(&as->vmas, v, v->start, end);
+	}
+	return v;
+}
+
+/* Split @v at @addr (inside it) using @spare for the upper piece; returns the upper piece. */
+static struct vma *split(struct as *as, struct vma *v, uintptr_t addr, struct vma *spare)
+{
+	*spare = (struct vma){ .start = addr, .end = v->end, .prot = v->prot, .flags = v->flags,
+			       .obj = v->obj, .pgoff = v->pgoff + (addr - v->start) / PAGE };
+	vma_set_bounds(&as->vmas, v, v->start, addr);
+	vma_insert(&as->vmas, spare);
+	return spare;
+}
+
+static void batch_start(struct as *as, struct tlb_batch *b)
+{
+	tlb_batch_init(b, &as->cpus);
+}
+
+/* ---- creation ---- */
+
+void as_default_params(unsigned int levels, struct as_params *out)
+{
+	struct mmu_layout l;
+
+	mmu_layout_get(levels, &l);
+	out->min_addr = l.user_start;
+	out->task_size = l.user_end;
+	out->mmap_base = l.user_end - (1ull << 30);    /* room for the stack below the top */
+	out->brk_start = 1ull << 30;
+	out->max_vmas = AS_DEFAULT_MAX_VMAS;
+}
+
+int as_create(struct as *as, const struct pagetable *kernel, const struct as_params *params)
+{
+	struct as_params p;
+	struct mmu_layout l;
+
+	if (params)
+		p = *params;
+	else
+		as_default_params(kernel->levels, &p);
+	mmu_layout_get(kernel->levels, &l);
+	if (p.min_addr < PAGE || p.task_size > l.user_end || p.min_addr >= p.task_size ||
+	    p.mmap_base > p.task_size || p.mmap_base <= p.min_addr || p.brk_start < p.min_addr ||
+	    p.brk_start >= p.task_size || ((p.min_addr | p.task_size | p.mmap_base | p.brk_start) &
+					   (PAGE - 1)))
+		return -EINVAL;
+	int err = mapper_init_user(&as->pt, kernel);
+	if (err)
+		return err;
+	spin_init(&as->lock);
+	vma_tree_init(&as->vmas);
+	cpuset_clear(&as->cpus);
+	as->min_addr = p.min_addr;
+	as->mmap_base = p.mmap_base;
+	as->task_size = p.task_size;
+	as->brk_start = as->brk = p.brk_start;
+	as->max_vmas = p.max_vmas;
+	as->next_obj = 1;
+	return 0;
+}
+
+void as_destroy(struct as *as)
+{
+	struct tlb_batch b;
+	struct vma *v;
+
+	while ((v = as->vmas.root)) {
+		vma_remove(&as->vmas, v);
+		kfree(v);
+	}
+	batch_start(as, &b);
+	mapper_destroy(&as->pt, MAPPER_FREE_FRAMES, &b);
+	tlb_batch_flush(&b);
+}
+
+void as_activate(struct as *as)
+{
+	cpuset_add(&as->cpus, cpu_current());
+	arch_mmu_activate(as->pt.root, as->pt.levels);
+}
+
+void as_deactivate(struct as *as)
+{
+	cpuset_del(&as->cpus, cpu_current());
+}
+
+size_t as_vma_count(const struct as *as)
+{
+	return as->vmas.count;
+}
+
+/* ---- unmapping ---- */
+
+/*
+ * Remove [start, end) (page aligned, inside the user range) from the VMAs and the
+ * page table. Needs one VMA struct if the range is strictly inside one VMA: taken
+ * from *@spare if set (and *@spare cleared), else allocated. Returns 0 or -ENOMEM
+ * (nothing changed).
+ */
+static int do_munmap(struct as *as, uintptr_t start, uintptr_t end, struct vma **spare,
+		     struct tlb_batch *b)
+{
+	struct vma *v = vma_find_next(&as->vmas, start);
+
+	if (!v || v->start >= end)
+		return 0;
+	if (v->start < start) {
+		if (v->end > end && as->vmas.count >= as->max_vmas)
+			return -ENOMEM;
+		struct vma *n = spare && *spare ? *spare : vma_new();
+		if (!n)
+			return -ENOMEM;
+		if (spare && *spare == n)
+			*spare = NULL;
+		v = split(as, v, start, n);
+	}
+	while (v && v->start < end) {
+		struct vma *next = vma_find_next(&as->vmas, v->end);
+		if (v->end > end) {
+			if (v->flags & VMA_SHARED)
+				v->pgoff += (end - v->start) / PAGE;
+			vma_set_bounds(&as->vmas, v, end, v->end);
+			break;
+		}
+		vma_remove(&as->vmas, v);
+		kfree(v);
+		v = next;
+	}
+	/* 4 KiB user leaves only: no split, so this cannot fail. */
+	mapper_unmap(&as->pt, vaddr(start), end - start, MAPPER_FREE_FRAMES, b);
+	return 0;
+}
+
+int as_munmap(struct as *as, uintptr_t addr, size_t len)
+{
+	struct tlb_batch b;
+
+	if ((addr & (PAGE - 1)) || addr > as->task_size || len > as->task_size - addr)
+		return -EINVAL;
+	len = page_align(len);
+	if (len == 0 || len > as->task_size - addr)
+		return -EINVAL;
+	spin_lock(&as->lock);
+	batch_start(as, &b);
+	int err = do_munmap(as, addr, addr + len, NULL, &b);
+	tlb_batch_flush(&b);
+	spin_unlock(&as->lock);
+	return err;
+}
+
+/* ---- placement ---- */
+
+static bool range_free(struct as *as, uintptr_t addr, size_t len)
+{
+	return !vma_intersects(&as->vmas, addr, addr + len);
+}
+
+/*
+ * get_unmapped_area() for a non-fixed request: the hint if it fits, else the
+ * highest gap below mmap_base, else the highest anywhere. -ENOMEM if none.
+ */
+static int place(struct as *as, uintptr_t hint, size_t len, uintptr_t *out)
+{
+	if (len > as->task_size - as->min_addr)
+		return -ENOMEM;
+	hint &= ~(PAGE - 1);
+	if (hint && hint < as->min_addr)
+		hint = as->min_addr;
+	if (hint && hint <= as->task_size - len && range_free(as, hint, len)) {
+		*out = hint;
+		return 0;
+	}
+	if (vma_gap_topdown(&as->vmas, as->min_addr, as->mmap_base, len, out) == 0)
+		return 0;
+	return vma_gap_topdown(&as->vmas, as->min_addr, as->task_size, len, out);
+}
+
+/* ---- faults ---- */
+
+static int fault_locked(struct as *as, uintptr_t addr, unsigned int access)
+{
+	struct vma *v = addr < as->task_size ? vma_find(&as->vmas, addr) : NULL;
+	struct mapper_leaf l;
+	struct tlb_batch b;
+
+	if (!v)
+		return -EFAULT;
+	unsigned int need = (access & AS_FAULT_WRITE) ? MMU_WRITE :
+			    (access & AS_FAULT_EXEC) ? MMU_EXEC : MMU_READ;
+	unsigned int mprot = mmu_prot_of(v->prot);
+	if (!(mprot & need))
+		return -EACCES;
+
+	uintptr_t page = addr & ~(PAGE - 1);
+	if (mapper_translate(&as->pt, vaddr(page), &l) == 0) {
+		/* Mapped with the access allowed: this CPU's TLB was stale (or another CPU won). */
+		arch_tlb_flush_page(vaddr(page));
+		return 0;
+	}
+	paddr_t frame;
+	int err = frame_alloc(0, FRAME_ZERO | FRAME_NOWARN, &frame);
+	if (err)
+		return -ENOMEM;
+	batch_start(as, &b);
+	err = mapper_map(&as->pt, vaddr(page), frame, PAGE, mprot, MMU_CACHE_WB, 0, &b);
+	tlb_batch_flush(&b);
+	if (err) {
+		frame_free(frame, 0);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int as_fault(struct as *as, uintptr_t addr, unsigned int access)
+{
+	spin_lock(&as->lock);
+	int err = fault_locked(as, addr, access);
+	spin_unlock(&as->lock);
+	return err;
+}
+
+/* ---- mmap ---- */
+
+#define MAP_KNOWN (MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN | MAP_DENYWRITE | \
+		   MAP_EXECUTABLE | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK | \
+		   MAP_STACK | MAP_HUGETLB | MAP_SYNC | MAP_FIXED_NOREPLACE)
+
+int as_mmap(struct as *as, uintptr_t addr, size_t len, unsigned int prot, unsigned int flags,
+	    int fd, uint64_t off, uintptr_t *out)
+{
+	unsigned int type = flags & MAP_TYPE;
+	struct tlb_batch b;
+
+	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC))
+		return -EINVAL;
+	if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE)
+		return -EINVAL;
+	if (type == MAP_SHARED_VALIDATE && (flags & ~MAP_KNOWN))
+		return -EOPNOTSUPP;
+	if (!(flags & MAP_ANONYMOUS))
+		return fd < 0 ? -EBADF : -ENODEV;    /* no files yet */
+	if (flags & (MAP_HUGETLB | MAP_GROWSDOWN))
+		return -EINVAL;                      /* not supported (documented) */
+	if (off & (PAGE - 1))
+		return -EINVAL;
+	if (len == 0)
+		return -EINVAL;
+	len = page_align(len);
+	if (len == 0 || len > as->task_size)
+		return -ENOMEM;
+	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+	if (fixed) {
+		if (addr & (PAGE - 1))
+			return -EINVAL;
+		if (addr > as->task_size - len)
+			return -ENOMEM;
+		if (addr < as->min_addr)
+			return -EPERM;
+	}
+
+	spin_lock(&as->lock);
+	int err = 0;
+	struct vma *v = NULL, *spare = NULL;
+	if (as->vmas.count > as->max_vmas) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (fixed) {
+		if ((flags & MAP_FIXED_NOREPLACE) && !range_free(as, addr, len)) {
+			err = -EEXIST;
+			goto out;
+		}
+	} else {
+		err = place(as, addr, len, &addr);
+		if (err)
+			goto out;
+	}
+	v = vma_new();
+	spare = vma_new();
+	if (!v || !spare) {
+		err = -ENOMEM;
+		goto out;
+	}
+	batch_start(as, &b);
+	if (fixed)
+		err = do_munmap(as, addr, addr + len, &spare, &b);  /* only the map count can fail */
+	tlb_batch_flush(&b);
+	if (err)
+		goto out;
+	v->start = addr;
+	v->end = addr + len;
+	v->prot = prot;
+	if (type != MAP_PRIVATE) {
+		v->flags = VMA_SHARED;
+		v->obj = as->next_obj++;
+	}
+	vma_insert(&as->vmas, v);
+	merge_around(as, v);
+	v = NULL;
+	if (flags & (MAP_POPULATE | MAP_LOCKED)) {
+		/* Best effort, as on Linux: a page that cannot be populated faults later. */
+		for (uintptr_t p = addr; p < addr + len; p += PAGE)
+			if (prot && fault_locked(as, p, AS_FAULT_READ) == -ENOMEM)
+				break;
+	}
+	*out = addr;
+out:
+	kfree(v);
+	kfree(spare);
+	spin_unlock(&as->lock);
+	return err;
+}
+
+/* ---- mprotect ---- */
+
+int as_mprotect(struct as *as, uintptr_t start, size_t len, unsigned int prot)
+{
+	unsigned int grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
+	struct tlb_batch b;
+
+	if (grows == (PROT_GROWSDOWN | PROT_GROWSUP))
+		return -EINVAL;
+	if (start & (PAGE - 1))
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	len = page_align(len);
+	uintptr_t end = start + len;
+	if (end <= start)
+		return -ENOMEM;
+	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM | grows))
+		return -EINVAL;
+	prot &= PROT_READ | PROT_WRITE | PROT_EXEC;
+
+	spin_lock(&as->lock);
+	batch_start(as, &b);
+	int err = -ENOMEM;
+	struct vma *v = vma_find_next(&as->vmas, start);
+	if (!v || v->start >= end || v->start > start)
+		goto out;
+	if (grows) {
+		err = -EINVAL;          /* no VMA grows (no MAP_GROWSDOWN support) */
+		goto out;
+	}
+	uintptr_t pos = start;
+	while (pos < end) {
+		v = vma_find_next(&as->vmas, pos);
+		if (!v || v->start > pos) {
+			err = -ENOMEM;      /* a hole: what came before keeps its change */
+			goto out;
+		}
+		uintptr_t s = pos, e = MIN(v->end, end);
+		if (v->prot != prot) {
+			/* Both splits' structs first, so a failure leaves no unmerged pieces. */
+			bool need_lo = v->start < s, need_hi = v->end > e;
+			if (as->vmas.count + need_lo + need_hi > as->max_vmas && (need_lo || need_hi)) {
+				err = -ENOMEM;
+				goto out;
+			}
+			struct vma *lo = need_lo ? vma_new() : NULL, *hi = need_hi ? vma_new() : NULL;
+			if ((need_lo && !lo) || (need_hi && !hi)) {
+				kfree(lo);
+				kfree(hi);
+				err = -ENOMEM;
+				goto out;
+			}
+			if (need_lo)
+				v = split(as, v, s, lo);
+			if (need_hi)
+				split(as, v, e, hi);
+			v->prot = prot;
+			mapper_protect(&as->pt, vaddr(s), e - s, mmu_prot_of(prot), &b);
+			merge_around(as, v);
+		}
+		pos = e;
+	}
+	err = 0;
+out:
+	tlb_batch_flush(&b);
+	spin_unlock(&as->lock);
+	return err;
+}
+
+/* ---- brk ---- */
+
+uintptr_t as_brk(struct as *as, uintptr_t brk)
+{
+	struct tlb_batch b;
+
+	spin_lock(&as->lock);
+	uintptr_t ret = as->brk;
+	if (brk < as->brk_start || brk > as->task_size)
+		goto out;
+	uintptr_t newbrk = page_align(brk), oldbrk = page_align(as->brk);
+	if (newbrk == oldbrk) {
+		as->brk = ret = brk;
+		goto out;
+	}
+	if (brk <= as->brk) {
+		/* Shrinking needs the heap still mapped there (Linux: else refused). */
+		struct vma *v = vma_find_next(&as->vmas, newbrk);
+		if (!v || v->start >= oldbrk)
+			goto out;
+		batch_start(as, &b);
+		int err = do_munmap(as, newbrk, oldbrk, NULL, &b);
+		tlb_batch_flush(&b);
+		if (!err)
+			as->brk = ret = brk;
+		goto out;
+	}
+	/* Growing: refused if it would come within a page of the next mapping. */
+	struct vma *next = vma_find_next(&as->vmas, oldbrk);
+	if (next && newbrk + PAGE > next->start)
+		goto out;
+	if (as->vmas.count > as->max_vmas)
+		goto out;
+	struct vma *v = vma_new();
+	if (!v)
+		goto out;
+	v->start = oldbrk;
+	v->end = newbrk;
+	v->prot = PROT_READ | PROT_WRITE;
+	vma_insert(&as->vmas, v);
+	merge_around(as, v);
+	as->brk = ret = brk;
+out:
+	spin_unlock(&as->lock);
+	return ret;
+}
+
+/* ---- mremap ---- */
+
+/* Linux's vma_to_resize(): the VMA holding [addr, addr + old_len), or an errno. */
+static int vma_to_resize(struct as *as, uintptr_t addr, size_t old_len, struct vma **out)
+{
+	struct vma *v = vma_find(&as->vmas, addr);
+
+	if (!v)
+		return -EFAULT;
+	if (old_len == 0)
+		return -EINVAL;         /* duplicating a mapping is not supported */
+	if (old_len > v->end - addr)
+		return -EFAULT;
+	*out = v;
+	return 0;
+}
+
+/*
+ * Move the pages of [old, old + len) to [new, new + len) (free of leaves). Returns
+ * 0 or -ENOMEM with nothing moved.
+ */
+static int move_pages(struct as *as, uintptr_t old, uintptr_t new, size_t len,
+		      struct tlb_batch *b)
+{
+	struct mapper_leaf l;
+	vaddr_t c = vaddr(old);
+
+	while (mapper_walk_next(&as->pt, &c, vaddr(old + len), &l) == 0) {
+		int err = mapper_map(&as->pt, vaddr(new + (l.va.raw - old)), l.pa, l.size, l.prot,
+				     l.cache, 0, b);
+		if (err) {
+			/* Undo: the new range held nothing before; frames stay with the old one. */
+			if (l.va.raw > old)
+				mapper_unmap(&as->pt, vaddr(new), l.va.raw - old, 0, b);
+			return -ENOMEM;
+		}
+	}
+	mapper_unmap(&as->pt, vaddr(old), len, 0, b);
+	return 0;
+}
+
+/*
+ * Linux's move_vma(): a VMA for [new, new + new_len) with @v's attributes, the
+ * pages of [addr, addr + old_len) moved there, then the old range unmapped (kept,
+ * empty, with MREMAP_DONTUNMAP).
+ */
+static int move_vma(struct as *as, struct vma *v, uintptr_t addr, size_t old_len, uintptr_t new,
+		    size_t new_len, unsigned int flags, struct tlb_batch *b)
+{
+	struct vma *n = vma_new(), *spare = vma_new();
+
+	if (!n || !spare || as->vmas.count + 3 > as->max_vmas) {
+		kfree(n);
+		kfree(spare);
+		return -ENOMEM;
+	}
+	int err = move_pages(as, addr, new, old_len, b);
+	if (err) {
+		kfree(n);
+		kfree(spare);
+		return err;
+	}
+	*n = (struct vma){ .start = new, .end = new + new_len, .prot = v->prot, .flags = v->flags,
+			   .obj = v->obj, .pgoff = v->pgoff + (addr - v->start) / PAGE };
+	if (!(flags & MREMAP_DONTUNMAP))
+		do_munmap(as, addr, addr + old_len, &spare, b);   /* cannot fail: spare given */
+	vma_insert(&as->vmas, n);
+	merge_around(as, n);
+	kfree(spare);
+	return 0;
+}
+
+static int mremap_to(struct as *as, uintptr_t addr, size_t old_len, uintptr_t new_addr,
+		     size_t new_len, unsigned int flags, struct tlb_batch *b, uintptr_t *out)
+{
+	struct vma *v;
+	int err;
+
+	if (new_addr & (PAGE - 1))
+		return -EINVAL;
+	if (new_len > as->task_size || new_addr > as->task_size - new_len)
+		return -EINVAL;
+	if (addr + old_len > new_addr && new_addr + new_len > addr)
+		return -EINVAL;         /* old and new overlap */
+	if (flags & MREMAP_FIXED) {
+		err = do_munmap(as, new_addr, new_addr + new_len, NULL, b);
+		if (err)
+			return err;
+	}
+	if (old_len > new_len) {
+		/* The tail goes as munmap(2) would take it, range checks included. */
+		if (addr + new_len > as->task_size ||
+		    old_len - new_len > as->task_size - (addr + new_len))
+			return -EINVAL;
+		err = do_munmap(as, addr + new_len, addr + old_len, NULL, b);
+		if (err)
+			return err;
+		old_len = new_len;
+	}
+	err = vma_to_resize(as, addr, old_len, &v);
+	if (err)
+		return err;
+	if ((flags & MREMAP_DONTUNMAP) && (v->flags & VMA_SHARED))
+		return -EINVAL;
+	if (flags & MREMAP_FIXED) {
+		if (new_addr < as->min_addr)
+			return -EPERM;
+	} else {
+		err = place(as, new_addr, new_len, &new_addr);
+		if (err)
+			return err;
+	}
+	err = move_vma(as, v, addr, old_len, new_addr, new_len, flags, b);
+	if (!err)
+		*out = new_addr;
+	return err;
+}
+
+int as_mremap(struct as *as, uintptr_t addr, size_t old_len, size_t new_len, unsigned int flags,
+	      uintptr_t new_addr, uintptr_t *out)
+{
+	struct tlb_batch b;
+	struct vma *v;
+	int err;
+
+	if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP))
+		return -EINVAL;
+	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
+		return -EINVAL;
+	if ((flags & MREMAP_DONTUNMAP) && (!(flags & MREMAP_MAYMOVE) || old_len != new_len))
+		return -EINVAL;
+	if (addr & (PAGE - 1))
+		return -EINVAL;
+	old_len = page_align(old_len);
+	new_len = page_align(new_len);
+	if (new_len == 0)
+		return -EINVAL;
+
+	spin_lock(&as->lock);
+	batch_start(as, &b);
+	if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) {
+		err = mremap_to(as, addr, old_len, new_addr, new_len, flags, &b, out);
+		goto out;
+	}
+	if (old_len >= new_len) {
+		/* Shrinking always succeeds at @addr (as on Linux, even over a hole). */
+		err = 0;
+		if (old_len != new_len) {
+			if (addr + new_len > as->task_size || old_len - new_len > as->task_size -
+			    (addr + new_len))
+				err = -EINVAL;
+			else
+				err = do_munmap(as, addr + new_len, addr + old_len, NULL, &b);
+		}
+		if (!err)
+			*out = addr;
+		goto out;
+	}
+	err = vma_to_resize(as, addr, old_len, &v);
+	if (err)
+		goto out;
+	if (old_len == v->end - addr) {
+		/* Grow in place if the pages after it are free and inside the user range. */
+		uintptr_t new_end = addr + new_len;
+		struct vma *next = vma_find_next(&as->vmas, v->end);
+		if (new_end > addr && new_end <= as->task_size && (!next || next->start >= new_end)) {
+			vma_set_bounds(&as->vmas, v, v->start, new_end);
+			merge_around(as, v);
+			*out = addr;
+			err = 0;
+			goto out;
+		}
+	}
+	err = -ENOMEM;
+	if (flags & MREMAP_MAYMOVE) {
+		uintptr_t to;
+		err = place(as, 0, new_len, &to);
+		if (!err)
+			err = move_vma(as, v, addr, old_len, to, new_len, flags, &b);
+		if (!err)
+			*out = to;
+	}
+out:
+	tlb_batch_flush(&b);
+	spin_unlock(&as->lock);
+	return err;
+}

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The frame database (see <mm/framedb.h>): the section table and the record arrays.
+ *
+ * Built once at boot from bootmem; read-only structure afterwards (the records
+ * change, the table does not), so lookups take no lock.
+ */
+#include <kern/errno.h>
+#include <kern/string.h>
+#include <mm/bootmem.h>
+#include <mm/framedb.h>
+
+static struct frame_section sections[FRAMEDB_MAX_SECTIONS];
+static size_t nsections;
+static uint64_t db_bytes;
+
+/* Append section [base, end) with no records yet; returns 0 or -ENOSPC. */
+static int add_section(uint64_t base, uint64_t end, enum frame_zone zone)
+{
+	if (nsections == FRAMEDB_MAX_SECTIONS)
+		return -ENOSPC;
+	sections[nsections++] = (struct frame_section){ .base = base, .end = end, .zone = zone };
+	return 0;
+}
+
+int framedb_init(const struct memmap *map)
+{
+	int err;
+
+	nsections = 0;
+	db_bytes = 0;
+	for (size_t i = 0; i < map->count && i < MEMMAP_MAX; i++) {
+		const struct mem_region *r = &map->regions[i];
+		uint64_t base = ALIGN_UP(r->base, FRAME_SIZE);
+		uint64_t end = ALIGN_DOWN(r->base + r->size, FRAME_SIZE);
+
+		if (r->type != MEM_USABLE || end <= base)
+			continue;
+		/* One zone per section: cut at the DMA limit. */
+		if (base < ZONE_DMA_LIMIT && end > ZONE_DMA_LIMIT) {
+			err = add_section(base, ZONE_DMA_LIMIT, ZONE_DMA);
+			if (!err)
+				err = add_section(ZONE_DMA_LIMIT, end, ZONE_NORMAL);
+		} else {
+			err = add_section(base, end, base < ZONE_DMA_LIMIT ? ZONE_DMA : ZONE_NORMAL);
+		}
+		if (err)
+			return err;
+	}
+
+	for (size_t i = 0; i < nsections; i++) {
+		struct frame_section *s = &sections[i];
+		uint64_t n = (s->end - s->base) / FRAME_SIZE;
+		paddr_t pa;
+
+		err = bootmem_alloc(n * sizeof(struct frame), 64, BOOTMEM_NO_LIMIT, &pa);
+		if (err)
+			return err;
+		s->frames = phys_to_virt(pa);
+		memset(s->frames, 0, n * sizeof(struct frame));
+		for (uint64_t j = 0; j < n; j++)
+			s->frames[j].zone = (uint8_t)s->zone;
+		db_bytes += n * sizeof(struct frame);
+	}
+	return 0;
+}
+
+const struct frame_section *framedb_section(paddr_t pa)
+{
+	size_t lo = 0, hi = nsections;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const struct frame_section *s = &sections[mid];
+
+		if (pa.raw < s->base)
+			hi = mid;
+		else if (pa.raw >= s->end)
+			lo = mid + 1;
+		else
+			return s;
+	}
+	return NULL;
+}
+
+struct frame *framedb_lookup(paddr_t pa)
+{
+	const struct frame_section *s = framedb_section(pa);
+
+	if (!s)
+		return NULL;
+	return &s->frames[(pa.raw - s->base) >> FRAME_SHIFT];
+}
+
+size_t framedb_section_count(void)
+{
+	return nsections;
+}
+
+const struct frame_section *framedb_section_at(size_t i)
+{
+	return i < nsections ? &sections[i] : NULL;
+}
+
+uint64_t framedb_bytes(void)
+{
+	return db_bytes;
+}

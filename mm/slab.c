@@ -1,0 +1,682 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The slab allocator and kmalloc (see <mm/slab.h>, docs/mm-slab.md).
+ *
+ * A slab is one buddy block, aligned to its size, holding c->objects slots of
+ * c->stride bytes. Its metadata lives in the frame database record of its first
+ * frame (struct frame .slab: cache, free list, partial-list links; .count = objects
+ * in use); its other frames are marked as slab tails carrying the slab's order, so
+ * any object address leads to the slab in O(1). Free objects inside a slab are
+ * linked through a word at c->freeptr_off in their slot.
+ *
+ * A slab is full (on no list), partial (on c->partial) or empty; one empty slab
+ * stays as c->spare, further ones go back to the buddy allocator.
+ *
+ * Per-CPU stacks (struct slab_cpu) hold free objects that are not in any slab's
+ * free list; they are filled and emptied c->mag_batch objects at a time under the
+ * cache lock. Each stack has its own lock, uncontended except while another CPU
+ * empties it (slab_cache_shrink()).
+ *
+ * Debug slot layout (c->debug): [object][red zone 8 B][magic 4 B][asked size 4 B]
+ * [free link 8 B], padded to the alignment; without debug, the free link is the
+ * slot's first word, or follows the object when there is a constructor.
+ */
+#include <kern/errno.h>
+#include <kern/panic.h>
+#include <kern/printk.h>
+#include <kern/string.h>
+#include <mm/buddy.h>
+#include <mm/frame.h>
+#include <mm/framedb.h>
+#include <mm/slab.h>
+
+#ifndef SLAB_DEBUG
+#define SLAB_DEBUG CONFIG_SLAB_DEBUG
+#endif
+
+#define POISON_FREE   0x6b
+#define REDZONE_BYTE  0xbb
+#define REDZONE_SIZE  8
+#define MAGIC_ALLOC   0xa110c8edu
+#define MAGIC_FREE    0xf4eef4eeu
+
+struct debug_meta {
+	uint32_t magic;
+	uint32_t asked;     /* bytes the caller asked for (red zone starts there) */
+};
+
+static struct slab_cache kmalloc_caches[KMALLOC_CLASSES];
+static uint64_t bad_frees;
+static bool debug_default = SLAB_DEBUG;
+
+void slab_debug_set(bool on)
+{
+	debug_default = on;
+}
+
+static const char *const kmalloc_names[KMALLOC_CLASSES] = {
+	"kmalloc-16", "kmalloc-32", "kmalloc-64", "kmalloc-128", "kmalloc-256",
+	"kmalloc-512", "kmalloc-1k", "kmalloc-2k", "kmalloc-4k", "kmalloc-8k",
+	"kmalloc-16k", "kmalloc-32k", "kmalloc-64k", "kmalloc-128k", "kmalloc-256k",
+	"kmalloc-512k", "kmalloc-1m",
+};
+_Static_assert(KMALLOC_CLASSES == 17, "one name per class");
+
+static void bad_free(const void *p, const char *cache, const char *why)
+{
+	__atomic_fetch_add(&bad_frees, 1, __ATOMIC_RELAXED);
+	pr_err("slab: bad free of %p (%s): %s\n", p, cache ? cache : "kfree", why);
+}
+
+uint64_t slab_bad_frees(void)
+{
+	return __atomic_load_n(&bad_frees, __ATOMIC_RELAXED);
+}
+
+/* ---- slot layout ---- */
+
+static inline size_t object_bytes(const struct slab_cache *c)
+{
+	return ALIGN_UP(c->size, (size_t)8);
+}
+
+static inline struct debug_meta *meta_of(const struct slab_cache *c, void *obj)
+{
+	return (struct debug_meta *)((char *)obj + object_bytes(c) + REDZONE_SIZE);
+}
+
+static inline void **freeptr_of(const struct slab_cache *c, void *obj)
+{
+	return (void **)((char *)obj + c->freeptr_off);
+}
+
+static inline uint64_t slab_bytes(const struct slab_cache *c)
+{
+	return FRAME_SIZE << c->order;
+}
+
+int slab_cache_init(struct slab_cache *c, const char *name, size_t size, size_t align,
+		    void (*ctor)(void *))
+{
+	if (align == 0)
+		align = 8;
+	if (size == 0 || (align & (align - 1)) != 0 ||
+	    size > ((FRAME_SIZE << FRAME_MAX_ORDER) / 8) || align > (FRAME_SIZE << FRAME_MAX_ORDER))
+		return -EINVAL;
+
+	memset(c, 0, sizeof(*c));
+	c->name = name;
+	c->size = size;
+	c->align = MAX(align, (size_t)8);
+	c->ctor = ctor;
+	c->debug = debug_default;
+	c->partial = FRAME_PFN_NONE;
+	c->spare = FRAME_PFN_NONE;
+
+	size_t raw;
+	if (c->debug) {
+		c->freeptr_off = object_bytes(c) + REDZONE_SIZE + sizeof(struct debug_meta);
+		raw = c->freeptr_off + sizeof(void *);
+	} else if (ctor) {
+		/* The constructed state must survive while free: link outside the object. */
+		c->freeptr_off = object_bytes(c);
+		raw = c->freeptr_off + sizeof(void *);
+	} else {
+		c->freeptr_off = 0;
+		raw = MAX(size, sizeof(void *));
+	}
+	c->stride = ALIGN_UP(raw, c->align);
+	c->stride_shift = (c->stride & (c->stride - 1)) == 0 ? (unsigned int)__builtin_ctzl(c->stride) : 0;
+
+	/* At least 4 objects per slab (at most 1/4 wasted), and at least the alignment. */
+	c->order = 0;
+	while (c->order < FRAME_MAX_ORDER &&
+	       (slab_bytes(c) < 4 * c->stride || slab_bytes(c) < c->align))
+		c->order++;
+	c->objects = (unsigned int)(slab_bytes(c) / c->stride);
+	if (c->objects == 0)
+		return -EINVAL;
+
+	/* Keep about 256 KiB per CPU at most, between 1 and SLAB_MAG_MAX objects. */
+	size_t high = (256 * 1024) / c->stride;
+	c->mag_high = (unsigned int)MAX(MIN(high, (size_t)SLAB_MAG_MAX), (size_t)1);
+	c->mag_batch = MAX(c->mag_high / 2, 1u);
+	return 0;
+}
+
+/* ---- slabs (cache lock held) ---- */
+
+static inline struct frame *pfn_frame(uint32_t pfn)
+{
+	return framedb_lookup(paddr((uint64_t)pfn << FRAME_SHIFT));
+}
+
+static void partial_add(struct slab_cache *c, struct frame *f, uint32_t pfn)
+{
+	f->slab.prev = FRAME_PFN_NONE;
+	f->slab.next = c->partial;
+	if (c->partial != FRAME_PFN_NONE)
+		pfn_frame(c->partial)->slab.prev = pfn;
+	c->partial = pfn;
+}
+
+static void partial_remove(struct slab_cache *c, struct frame *f, uint32_t pfn)
+{
+	if (f->slab.prev != FRAME_PFN_NONE)
+		pfn_frame(f->slab.prev)->slab.next = f->slab.next;
+	else
+		c->partial = f->slab.next;
+	if (f->slab.next != FRAME_PFN_NONE)
+		pfn_frame(f->slab.next)->slab.prev = f->slab.prev;
+	(void)pfn;
+}
+
+static void debug_init_free(struct slab_cache *c, void *obj)
+{
+	if (!c->ctor)
+		memset(obj, POISON_FREE, object_bytes(c));
+	memset((char *)obj + object_bytes(c), REDZONE_BYTE, REDZONE_SIZE);
+	meta_of(c, obj)->magic = MAGIC_FREE;
+	meta_of(c, obj)->asked = (uint32_t)c->size;
+}
+
+/* A new slab on the partial list; returns its frame number or FRAME_PFN_NONE. */
+static uint32_t slab_grow(struct slab_cache *c)
+{
+	paddr_t pa;
+
+	if (frame_alloc(c->order, FRAME_NOWARN, &pa) != 0)
+		return FRAME_PFN_NONE;
+	KASSERT((pa.raw >> FRAME_SHIFT) < FRAME_PFN_NONE, "slab above the 16 TiB frame numbers");
+	uint32_t pfn = (uint32_t)(pa.raw >> FRAME_SHIFT);
+	struct frame *f = framedb_lookup(pa);
+	char *base = phys_to_virt(pa);
+
+	f->owner = FRAME_OWNER_SLAB;
+	f->count = 0;
+	f->slab.cache = c;
+	f->slab.freelist = NULL;
+	for (uint64_t i = 1; i < (1ull << c->order); i++) {
+		f[i].owner = FRAME_OWNER_SLAB;
+		f[i].order = (uint8_t)c->order;
+	}
+	for (unsigned int i = c->objects; i-- > 0;) {
+		void *obj = base + (size_t)i * c->stride;
+
+		if (c->ctor)
+			c->ctor(obj);
+		if (c->debug)
+			debug_init_free(c, obj);
+		*freeptr_of(c, obj) = f->slab.freelist;
+		f->slab.freelist = obj;
+	}
+	partial_add(c, f, pfn);
+	c->slabs++;
+	return pfn;
+}
+
+/* Give the empty slab @pfn back to the buddy allocator. */
+static void slab_release(struct slab_cache *c, uint32_t pfn)
+{
+	struct frame *f = pfn_frame(pfn);
+
+	for (uint64_t i = 1; i < (1ull << c->order); i++) {
+		f[i].owner = FRAME_OWNER_NONE;
+		f[i].order = 0;
+	}
+	f->slab.cache = NULL;
+	f->owner = FRAME_OWNER_KERNEL;
+	c->slabs--;
+	frame_free(paddr((uint64_t)pfn << FRAME_SHIFT), c->order);
+}
+
+/* The record of the slab holding @obj (any address inside it), and its frame number. */
+static inline struct frame *slab_of(const void *obj, uint32_t *pfn)
+{
+	paddr_t pa = virt_to_phys(obj);
+	struct frame *f = framedb_lookup(pa);
+
+	if (!f)
+		return NULL;
+	if (frame_state(f) == FRAME_TAIL) {
+		if (f->owner != FRAME_OWNER_SLAB)
+			return NULL;
+		pa = paddr(ALIGN_DOWN(pa.raw, FRAME_SIZE << f->order));
+		f = framedb_lookup(pa);
+	} else {
+		pa = paddr(ALIGN_DOWN(pa.raw, FRAME_SIZE));
+	}
+	if (frame_state(f) != FRAME_ALLOCATED || f->owner != FRAME_OWNER_SLAB)
+		return NULL;
+	*pfn = (uint32_t)(pa.raw >> FRAME_SHIFT);
+	return f;
+}
+
+/* Put @obj back in its slab (cache lock held). */
+static void slab_put(struct slab_cache *c, void *obj)
+{
+	uint32_t pfn;
+	struct frame *f = slab_of(obj, &pfn);
+
+	KASSERT(f && f->slab.cache == c, "slab: object %p is not in cache %s", obj, c->name);
+	if (f->count == c->objects)
+		partial_add(c, f, pfn);      /* was full */
+	*freeptr_of(c, obj) = f->slab.freelist;
+	f->slab.freelist = obj;
+	if (--f->count == 0) {
+		partial_remove(c, f, pfn);
+		if (c->spare == FRAME_PFN_NONE) {
+			c->spare = pfn;
+		} else {
+			slab_release(c, pfn);
+		}
+	}
+}
+
+/* Take one object out of a slab (cache lock held); NULL if no memory. */
+static void *slab_take(struct slab_cache *c)
+{
+	uint32_t pfn = c->partial;
+
+	if (pfn == FRAME_PFN_NONE) {
+		if (c->spare != FRAME_PFN_NONE) {
+			pfn = c->spare;
+			c->spare = FRAME_PFN_NONE;
+			partial_add(c, pfn_frame(pfn), pfn);
+		} else {
+			pfn = slab_grow(c);
+			if (pfn == FRAME_PFN_NONE)
+				return NULL;
+		}
+	}
+	struct frame *f = pfn_frame(pfn);
+	void *obj = f->slab.freelist;
+
+	f->slab.freelist = *freeptr_of(c, obj);
+	if (++f->count == c->objects)
+		partial_remove(c, f, pfn);   /* now full */
+	return obj;
+}
+
+/* ---- per-CPU stacks (stack lock held) ---- */
+
+static void mag_refill(struct slab_cache *c, struct slab_cpu *sc)
+{
+	spin_lock(&c->lock);
+	while (sc->count < c->mag_batch) {
+		void *obj = slab_take(c);
+		if (!obj)
+			break;
+		sc->objs[sc->count++] = obj;
+	}
+	spin_unlock(&c->lock);
+}
+
+/* Move the @n oldest objects of @sc back to their slabs. */
+static void mag_flush(struct slab_cache *c, struct slab_cpu *sc, unsigned int n)
+{
+	n = MIN(n, sc->count);
+	if (n == 0)
+		return;
+	spin_lock(&c->lock);
+	for (unsigned int i = 0; i < n; i++)
+		slab_put(c, sc->objs[i]);
+	spin_unlock(&c->lock);
+	memmove(&sc->objs[0], &sc->objs[n], (sc->count - n) * sizeof(sc->objs[0]));
+	sc->count -= n;
+}
+
+/* ---- debug checks ---- */
+
+static bool bytes_are(const void *p, int byte, size_t n, size_t *at)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++) {
+		if (b[i] != (unsigned char)byte) {
+			*at = i;
+			return false;
+		}
+	}
+	return true;
+}
+
+/* An object leaves the allocator: check it was not written while free. */
+static void debug_on_alloc(struct slab_cache *c, void *obj, size_t asked)
+{
+	struct debug_meta *m = meta_of(c, obj);
+	size_t at;
+
+	KASSERT(m->magic == MAGIC_FREE, "slab %s: free object %p has a bad tag %#x",
+		c->name, obj, m->magic);
+	if (!c->ctor && !bytes_are(obj, POISON_FREE, object_bytes(c), &at))
+		panic("slab %s: object %p written after free (byte %zu is %#x)", c->name, obj,
+		      at, ((unsigned char *)obj)[at]);
+	m->magic = MAGIC_ALLOC;
+	m->asked = (uint32_t)asked;
+	/* The red zone runs from the asked size to the end of the object's red zone. */
+	memset((char *)obj + asked, REDZONE_BYTE, object_bytes(c) + REDZONE_SIZE - asked);
+}
+
+/* An object comes back: returns false (after reporting) for a double or bad free. */
+static bool debug_on_free(struct slab_cache *c, void *obj)
+{
+	struct debug_meta *m = meta_of(c, obj);
+	size_t at;
+
+	if (m->magic == MAGIC_FREE) {
+		bad_free(obj, c->name, "double free");
+		return false;
+	}
+	if (m->magic != MAGIC_ALLOC || m->asked > c->size) {
+		bad_free(obj, c->name, "object header overwritten");
+		return false;
+	}
+	if (!bytes_are((char *)obj + m->asked, REDZONE_BYTE,
+		       object_bytes(c) + REDZONE_SIZE - m->asked, &at))
+		panic("slab %s: red zone of %p (%u bytes asked) overwritten at byte %zu",
+		      c->name, obj, m->asked, m->asked + at);
+	m->magic = MAGIC_FREE;
+	if (!c->ctor)
+		memset(obj, POISON_FREE, object_bytes(c));
+	return true;
+}
+
+/* ---- allocation and freeing ---- */
+
+static void *cache_alloc(struct slab_cache *c, unsigned int flags, size_t asked)
+{
+	unsigned long irq = cpu_irq_save();
+	struct slab_cpu *sc = &c->cpu[cpu_current()];
+	void *obj = NULL;
+
+	spin_lock(&sc->lock);
+	if (unlikely(sc->count == 0))
+		mag_refill(c, sc);
+	if (likely(sc->count != 0))
+		obj = sc->objs[--sc->count];
+	spin_unlock(&sc->lock);
+	cpu_irq_restore(irq);
+
+	if (unlikely(!obj)) {
+		if (!(flags & KM_NOWARN))
+			pr_warn("slab %s: out of memory\n", c->name);
+		return NULL;
+	}
+	if (unlikely(c->debug))
+		debug_on_alloc(c, obj, asked);
+	if (flags & KM_ZERO)
+		memset(obj, 0, c->debug ? asked : c->size);
+	return obj;
+}
+
+void *slab_alloc(struct slab_cache *c, unsigned int flags)
+{
+	return cache_alloc(c, flags, c->size);
+}
+
+/* Is @obj the start of a slot of @c's slab @f (frame number @pfn)? */
+static inline bool on_slot(const struct slab_cache *c, const void *obj, uint32_t pfn)
+{
+	uint64_t off = virt_to_phys(obj).raw - ((uint64_t)pfn << FRAME_SHIFT);
+
+	if (c->stride_shift)
+		return (off & (c->stride - 1)) == 0;
+	return !c->debug || off % c->stride == 0;
+}
+
+static void cache_free(struct slab_cache *c, void *obj)
+{
+	if (unlikely(c->debug) && !debug_on_free(c, obj))
+		return;
+
+	unsigned long irq = cpu_irq_save();
+	struct slab_cpu *sc = &c->cpu[cpu_current()];
+
+	spin_lock(&sc->lock);
+	if (unlikely(sc->count >= c->mag_high))
+		mag_flush(c, sc, c->mag_batch);
+	sc->objs[sc->count++] = obj;
+	spin_unlock(&sc->lock);
+	cpu_irq_restore(irq);
+}
+
+void slab_free(struct slab_cache *c, void *obj)
+{
+	uint32_t pfn;
+	struct frame *f = slab_of(obj, &pfn);
+
+	if (!f || f->slab.cache != c) {
+		bad_free(obj, c->name, "not an object of this cache");
+		return;
+	}
+	if (!on_slot(c, obj, pfn)) {
+		bad_free(obj, c->name, "not the start of an object");
+		return;
+	}
+	cache_free(c, obj);
+}
+
+void slab_cache_shrink(struct slab_cache *c)
+{
+	for (unsigned int cpu = 0; cpu < NCPUS; cpu++) {
+		struct slab_cpu *sc = &c->cpu[cpu];
+		unsigned long irq = spin_lock_irqsave(&sc->lock);
+
+		mag_flush(c, sc, SLAB_MAG_MAX);
+		spin_unlock_irqrestore(&sc->lock, irq);
+	}
+	unsigned long irq = spin_lock_irqsave(&c->lock);
+	if (c->spare != FRAME_PFN_NONE) {
+		slab_release(c, c->spare);
+		c->spare = FRAME_PFN_NONE;
+	}
+	spin_unlock_irqrestore(&c->lock, irq);
+}
+
+void slab_get_stats(struct slab_cache *c, struct slab_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (unsigned int cpu = 0; cpu < NCPUS; cpu++) {
+		struct slab_cpu *sc = &c->cpu[cpu];
+		unsigned long irq = spin_lock_irqsave(&sc->lock);
+		out->objects_cached += sc->count;
+		spin_unlock_irqrestore(&sc->lock, irq);
+	}
+	unsigned long irq = spin_lock_irqsave(&c->lock);
+	out->slabs = c->slabs;
+	for (uint32_t pfn = c->partial; pfn != FRAME_PFN_NONE; pfn = pfn_frame(pfn)->slab.next) {
+		out->partial_slabs++;
+		out->objects_in_use += pfn_frame(pfn)->count;
+	}
+	/* Full slabs are on no list: every object of theirs is out. */
+	uint64_t full = c->slabs - out->partial_slabs - (c->spare != FRAME_PFN_NONE);
+	out->objects_in_use += full * c->objects;
+	spin_unlock_irqrestore(&c->lock, irq);
+	out->objects_in_use -= out->objects_cached;
+	out->objects_per_slab = c->objects;
+	out->order = c->order;
+}
+
+struct slab_cache *slab_cache_create(const char *name, size_t size, size_t align,
+				     void (*ctor)(void *))
+{
+	struct slab_cache *c = kmalloc(sizeof(*c), 0);
+
+	if (!c)
+		return NULL;
+	if (slab_cache_init(c, name, size, align, ctor) != 0) {
+		kfree(c);
+		return NULL;
+	}
+	c->created = true;
+	return c;
+}
+
+int slab_cache_destroy(struct slab_cache *c)
+{
+	struct slab_stats st;
+
+	slab_cache_shrink(c);
+	slab_get_stats(c, &st);
+	if (st.objects_in_use != 0 || st.slabs != 0)
+		return -EBUSY;
+	if (c->created)
+		kfree(c);
+	return 0;
+}
+
+/* ---- kmalloc ---- */
+
+static inline unsigned int kmalloc_index(size_t size)
+{
+	if (size <= KMALLOC_MIN_SIZE)
+		return 0;
+	return (unsigned int)(64 - __builtin_clzl(size - 1)) - KMALLOC_MIN_SHIFT;
+}
+
+int kmalloc_init(void)
+{
+	bad_frees = 0;
+	for (unsigned int i = 0; i < KMALLOC_CLASSES; i++) {
+		size_t size = KMALLOC_MIN_SIZE << i;
+		int err = slab_cache_init(&kmalloc_caches[i], kmalloc_names[i], size, size, NULL);
+		KASSERT(err == 0, "kmalloc class %zu: %d", size, err);
+	}
+	return 0;
+}
+
+struct slab_cache *kmalloc_cache(size_t size)
+{
+	if (size > KMALLOC_MAX_CACHE_SIZE)
+		return NULL;
+	return &kmalloc_caches[kmalloc_index(size)];
+}
+
+static unsigned int large_order(size_t size)
+{
+	unsigned int order = 0;
+
+	while ((FRAME_SIZE << order) < size)
+		order++;
+	return order;
+}
+
+void *kmalloc(size_t size, unsigned int flags)
+{
+	if (likely(size <= KMALLOC_MAX_CACHE_SIZE))
+		return cache_alloc(&kmalloc_caches[kmalloc_index(size)], flags, size);
+
+	if (size > (FRAME_SIZE << FRAME_MAX_ORDER))
+		return NULL;
+	unsigned int order = large_order(size);
+	paddr_t pa;
+	if (frame_alloc(order, (flags & KM_ZERO ? FRAME_ZERO : 0) |
+			(flags & KM_NOWARN ? FRAME_NOWARN : 0), &pa) != 0)
+		return NULL;
+	frame_set_owner(pa, FRAME_OWNER_KMALLOC);
+	return phys_to_virt(pa);
+}
+
+/* The usable size of @p without side effects; 0 (and *c NULL) if not ours. */
+static size_t usable_size(const void *p, struct slab_cache **cp, unsigned int *order)
+{
+	paddr_t pa = virt_to_phys(p);
+	struct frame *f = framedb_lookup(pa);
+	uint32_t pfn;
+
+	*cp = NULL;
+	if (!f)
+		return 0;
+	if (f->owner == FRAME_OWNER_KMALLOC && frame_state(f) == FRAME_ALLOCATED &&
+	    IS_ALIGNED(pa.raw, FRAME_SIZE)) {
+		*order = f->order;
+		return FRAME_SIZE << f->order;
+	}
+	f = slab_of(p, &pfn);
+	if (!f || !on_slot(f->slab.cache, p, pfn))
+		return 0;
+	*cp = f->slab.cache;
+	return (*cp)->size;
+}
+
+void kfree(const void *p)
+{
+	struct slab_cache *c;
+	unsigned int order = 0;
+
+	if (!p)
+		return;
+	/* Fast path: an object in the first frame of its slab (one record lookup). */
+	paddr_t pa = virt_to_phys(p);
+	struct frame *f = framedb_lookup(pa);
+	if (likely(f && f->owner == FRAME_OWNER_SLAB && frame_state(f) == FRAME_ALLOCATED)) {
+		c = f->slab.cache;
+		if (likely(c->stride_shift && (pa.raw & (c->stride - 1)) == 0)) {
+			cache_free(c, (void *)p);
+			return;
+		}
+	}
+	size_t n = usable_size(p, &c, &order);
+	if (n == 0) {
+		bad_free(p, NULL, "not a kmalloc() object");
+		return;
+	}
+	if (c)
+		cache_free(c, (void *)p);
+	else
+		frame_free(virt_to_phys(p), order);
+}
+
+size_t ksize(const void *p)
+{
+	struct slab_cache *c;
+	unsigned int order;
+
+	if (!p)
+		return 0;
+	size_t n = usable_size(p, &c, &order);
+	/* The caller may use all of it now: move the red zone out of the way. */
+	if (c && c->debug && meta_of(c, (void *)p)->magic == MAGIC_ALLOC) {
+		meta_of(c, (void *)p)->asked = (uint32_t)c->size;
+		memset((char *)p + object_bytes(c), REDZONE_BYTE, REDZONE_SIZE);
+	}
+	return n;
+}
+
+void *krealloc(void *p, size_t size, unsigned int flags)
+{
+	struct slab_cache *c;
+	unsigned int order;
+
+	if (!p)
+		return kmalloc(size, flags);
+	if (size == 0) {
+		kfree(p);
+		return NULL;
+	}
+	size_t have = usable_size(p, &c, &order);
+	if (have == 0) {
+		bad_free(p, NULL, "krealloc() of something kmalloc() did not return");
+		return NULL;
+	}
+	size_t keep = have;
+	if (c && c->debug)
+		keep = meta_of(c, p)->asked;
+	/* Same class (or same large block): stay in place. */
+	if (size <= have && (c ? kmalloc_cache(size) == c : large_order(size) == order)) {
+		if (c && c->debug) {
+			meta_of(c, p)->asked = (uint32_t)size;
+			memset((char *)p + size, REDZONE_BYTE, object_bytes(c) + REDZONE_SIZE - size);
+		}
+		return p;
+	}
+	void *q = kmalloc(size, flags & ~KM_ZERO);
+	if (!q)
+		return NULL;
+	memcpy(q, p, MIN(keep, size));
+	if ((flags & KM_ZERO) && size > keep)
+		memset((char *)q + keep, 0, size - keep);
+	kfree(p);
+	return q;
+}

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The generic TLB flusher (see <mm/tlb.h>): batches invalidations and deferred
+ * frees, then issues one local flush plus one shootdown. Generic: builds into the
+ * kernel and into host tests, where the arch_tlb_* hooks are a recording fake.
+ */
+#include <kern/cpu.h>
+#include <mm/frame.h>
+#include <mm/tlb.h>
+
+/* Linux's tlb_single_page_flush_ceiling is 33: past a few dozen invlpg a full flush wins. */
+unsigned int tlb_flush_all_threshold = 32;
+
+/* Only the boot CPU runs today; SMP bring-up adds each CPU it starts. */
+struct cpuset tlb_kernel_cpus = { .bits = { 1 } };
+
+void tlb_batch_init(struct tlb_batch *b, const struct cpuset *cpus)
+{
+	b->cpus = cpus;
+	b->nr = 0;
+	b->full = false;
+	b->remote = false;
+	b->count = 0;
+	b->freed = paddr(0);
+	b->nr_freed = 0;
+}
+
+void tlb_batch_add(struct tlb_batch *b, vaddr_t va, size_t size, size_t stride, bool remote)
+{
+	uintptr_t start = va.raw, end = va.raw + size;   /* end 0: the top of the space */
+
+	if (size == 0)
+		return;
+	b->remote |= remote;
+	if (b->full)
+		return;
+	b->count += size / stride;
+	if (b->count > tlb_flush_all_threshold) {
+		b->full = true;
+		return;
+	}
+	if (b->nr > 0) {
+		struct mmu_flush_range *last = &b->ranges[b->nr - 1];
+		/* Merge with the previous range when adjacent and of the same stride. */
+		if (last->stride == stride && last->end == start) {
+			last->end = end;
+			return;
+		}
+		if (last->stride == stride && end == last->start) {
+			last->start = start;
+			return;
+		}
+	}
+	if (b->nr == TLB_BATCH_RANGES) {
+		b->full = true;
+		return;
+	}
+	b->ranges[b->nr++] = (struct mmu_flush_range){ start, end, stride };
+}
+
+void tlb_batch_add_all(struct tlb_batch *b)
+{
+	b->full = true;
+	b->remote = true;
+}
+
+/* The in-frame link: next frame's address | order << 1; bit 0 stays clear (not present). */
+void tlb_batch_free_frame(struct tlb_batch *b, paddr_t pa, unsigned int order)
+{
+	uint64_t *link = phys_to_virt(pa);
+
+	__atomic_store_n(link, b->freed.raw | ((uint64_t)order << 1), __ATOMIC_RELAXED);
+	b->freed = paddr(pa.raw | ((uint64_t)order << 1));
+	b->nr_freed++;
+}
+
+bool tlb_batch_is_empty(const struct tlb_batch *b)
+{
+	return b->nr == 0 && !b->full && b->nr_freed == 0;
+}
+
+static void flush_local(const struct tlb_batch *b)
+{
+	if (b->full) {
+		arch_tlb_flush_all();
+		return;
+	}
+	for (unsigned int i = 0; i < b->nr; i++) {
+		const struct mmu_flush_range *r = &b->ranges[i];
+		if (r->end - r->start == r->stride)
+			arch_tlb_flush_page(vaddr(r->start));
+		else
+			arch_tlb_flush_range(vaddr(r->start), vaddr(r->end), r->stride);
+	}
+}
+
+void tlb_batch_flush(struct tlb_batch *b)
+{
+	if (b->nr > 0 || b->full) {
+		/* Interrupts off: the CPU index must stay ours between the test and the flush. */
+		unsigned long flags = cpu_irq_save();
+		unsigned int self = cpu_current();
+
+		if (cpuset_has(b->cpus, self))
+			flush_local(b);
+		if (b->remote && cpuset_has_other(b->cpus, self))
+			arch_tlb_shootdown(b->cpus, b->ranges, b->full ? 0 : b->nr);
+		cpu_irq_restore(flags);
+	}
+
+	uint64_t link = b->freed.raw;
+	while (link) {
+		paddr_t pa = paddr(link & ~(uint64_t)0xfff);
+		unsigned int order = (unsigned int)(link & 0xfff) >> 1;
+		link = __atomic_load_n((uint64_t *)phys_to_virt(pa), __ATOMIC_RELAXED);
+		frame_free(pa, order);
+	}
+	tlb_batch_init(b, b->cpus);
+}

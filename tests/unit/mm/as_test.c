@@ -1,0 +1,825 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Host tests of address spaces (mm/as.c) and the VMA tree (mm/vma.c), built once
+ * per arch format and run in every paging mode of it.
+ *
+ * Directed tests pin down Linux's results for mmap/munmap/mprotect/mremap/brk and
+ * faults. The differential fuzzer then runs random call sequences against a
+ * page-granular reference model written from the same rules (docs/vm.md): every
+ * return value and errno must match, after every call the VMA list must equal the
+ * model's runs of pages, the page table must agree with the VMAs page by page
+ * (present iff faulted in, protection, frame contents), and after teardown every
+ * frame and VMA struct must be back.
+ *
+ * Short run in the suite. Long run (documented in docs/vm.md):
+ *   VM_FUZZ_STEPS=2000000 VM_FUZZ_SEED=7 build/tests/unit/unit-mm-as-x86_64
+ */
+#include "vm_fake.h"
+
+#include <mm/as.h>
+#include <mm/mman.h>
+#include <mm/vma.h>
+
+#define PG 4096ul
+
+static struct pagetable kpt;
+static size_t kframes;
+
+static void setup_kernel(void)
+{
+	fake_mem_init(24 << 20);
+	fake_tlb_reset();
+	host_cpu_set(0);
+	CHECK_EQ(mapper_init_kernel(&kpt, test_levels), 0);
+	kframes = fake_frames_used();
+}
+
+static void teardown_kernel(void)
+{
+	struct tlb_batch b;
+
+	tlb_batch_init(&b, &tlb_kernel_cpus);
+	mapper_destroy(&kpt, 0, &b);
+	tlb_batch_flush(&b);
+	CHECK_EQ(fake_frames_used(), 0);
+	CHECK_EQ(fake_kmalloc_live(), 0);
+}
+
+/* A small user window so the reference model can be page-granular. */
+#define NP 4096u                          /* pages: a 16 MiB user range */
+#define MIN_PAGE 16u
+#define BASE_PAGE (NP - 256u)
+#define BRK_PAGE 256u
+
+static void small_params(struct as_params *p)
+{
+	p->min_addr = MIN_PAGE * PG;
+	p->task_size = NP * PG;
+	p->mmap_base = BASE_PAGE * PG;
+	p->brk_start = BRK_PAGE * PG;
+	p->max_vmas = AS_DEFAULT_MAX_VMAS;
+}
+
+/* ---- the VMA tree on its own ---- */
+
+static void test_vma_tree(void)
+{
+	enum { N = 3000 };
+	static struct vma v[N];
+	struct vma_tree t;
+	uintptr_t out;
+
+	vma_tree_init(&t);
+	/* Areas of 1 page every 3 pages, inserted in a scrambled order. */
+	for (unsigned int i = 0; i < N; i++) {
+		unsigned int k = (i * 1237u) % N;
+		v[k] = (struct vma){ .start = (16 + 3 * k) * PG, .end = (17 + 3 * k) * PG };
+		vma_insert(&t, &v[k]);
+	}
+	CHECK(vma_tree_check(&t), "tree after inserts");
+	CHECK_EQ(t.count, N);
+	CHECK(t.root->height <= 18, "height %d for %d nodes", t.root->height, N);
+	CHECK_EQ((uintptr_t)vma_find(&t, (16 + 3 * 77) * PG + 5), (uintptr_t)&v[77]);
+	CHECK(vma_find(&t, (17 + 3 * 77) * PG) == NULL, "gap");
+	CHECK_EQ((uintptr_t)vma_find_next(&t, (17 + 3 * 77) * PG), (uintptr_t)&v[78]);
+	CHECK_EQ((uintptr_t)vma_find_prev(&t, (16 + 3 * 78) * PG), (uintptr_t)&v[77]);
+	CHECK(vma_find_prev(&t, 16 * PG) == NULL, "no prev");
+	/* Every gap is 2 pages: a 3-page request goes above the last area. */
+	CHECK_EQ(vma_gap_topdown(&t, 16 * PG, (16 + 3 * N) * PG, 2 * PG, &out), 0);
+	CHECK_EQ(out, (14 + 3 * N) * PG);
+	CHECK_EQ(vma_gap_topdown(&t, 16 * PG, (16 + 3 * N) * PG, 3 * PG, &out), -ENOMEM);
+	/* Open a 5-page hole in the middle: found top-down, and only it. */
+	vma_remove(&t, &v[1000]);
+	vma_remove(&t, &v[1001]);
+	CHECK(vma_tree_check(&t), "tree after removes");
+	CHECK_EQ(vma_gap_topdown(&t, 16 * PG, (16 + 3 * N) * PG, 5 * PG, &out), 0);
+	CHECK_EQ(out, (16 + 3 * 1002 - 5) * PG);   /* the hole is [end of 999, start of 1002) */
+	CHECK_EQ(vma_gap_topdown(&t, 16 * PG, (16 + 3 * N) * PG, 9 * PG, &out), -ENOMEM);
+	/* Bounds changes keep the augmentation right. */
+	vma_set_bounds(&t, &v[999], v[999].start, v[999].end + 4 * PG);
+	CHECK(vma_tree_check(&t), "after growing an end");
+	vma_set_bounds(&t, &v[5], v[5].start - PG, v[5].end);
+	CHECK(vma_tree_check(&t), "after moving a start");
+	for (unsigned int i = 0; i < N; i++)
+		if (i != 1000 && i != 1001)
+			vma_remove(&t, &v[i]);
+	CHECK(t.root == NULL && t.count == 0, "empty");
+}
+
+/* ---- directed address-space tests ---- */
+
+static void test_mmap_errors(void)
+{
+	struct as as;
+	struct as_params p;
+	uintptr_t a, b;
+
+	setup_kernel();
+	small_params(&p);
+	CHECK_EQ(as_create(&as, &kpt, &p), 0);
+	int anon = MAP_PRIVATE | MAP_ANONYMOUS;
+	CHECK_EQ(as_mmap(&as, 0, 0, PROT_READ, anon, -1, 0, &a), -EINVAL);
+	CHECK_EQ(as_mmap(&as, 0, PG, PROT_READ, MAP_ANONYMOUS, -1, 0, &a), -EINVAL);
+	CHECK_EQ(as_mmap(&as, 0, PG, PROT_READ, MAP_SHARED_VALIDATE | MAP_ANONYMOUS | 0x40000000, -1,
+			 0, &a), -EOPNOTSUPP);
+	CHECK_EQ(as_mmap(&as, 0, PG, PROT_READ, MAP_PRIVATE, -1, 0, &a), -EBADF);
+	CHECK_EQ(as_mmap(&as, 0, PG, 0x100, anon, -1, 0, &a), -EINVAL);
+	CHECK_EQ(as_mmap(&as, 0, PG, PROT_READ, anon, -1, 100, &a), -EINVAL);
+	CHECK_EQ(as_mmap(&as, 0, SIZE_MAX - 5, PROT_READ, anon, -1, 0, &a), -ENOMEM);
+	CHECK_EQ(as_mmap(&as, 0, NP * PG, PROT_READ, anon, -1, 0, &a), -ENOMEM);
+	CHECK_EQ(as_mmap(&as, 0x20001, PG, PROT_READ, anon | MAP_FIXED, -1, 0, &a), -EINVAL);
+	CHECK_EQ(as_mmap(&as, PG, PG, PROT_READ, anon | MAP_FIXED, -1, 0, &a), -EPERM);
+	CHECK_EQ(as_mmap(&as, (NP - 1) * PG, 2 * PG, PROT_READ, anon | MAP_FIXED, -1, 0, &a), -ENOMEM);
+
+	/* Top-down placement below mmap_base; a hint is taken when free. */
+	CHECK_EQ(as_mmap(&as, 0, 3 * PG, PROT_READ, anon, -1, 0, &a), 0);
+	CHECK_EQ(a, (BASE_PAGE - 3) * PG);
+	CHECK_EQ(as_mmap(&as, 0x100000, PG, PROT_READ, anon, -1, 0, &b), 0);
+	CHECK_EQ(b, 0x100000);
+	/* The hint is taken over: placed elsewhere. NOREPLACE over it: -EEXIST. */
+	CHECK_EQ(as_mmap(&as, 0x100000, PG, PROT_READ, anon, -1, 0, &b), 0);
+	CHECK(b != 0x100000, "hint in use");
+	CHECK_EQ(as_mmap(&as, 0x100000, PG, PROT_READ, anon | MAP_FIXED_NOREPLACE, -1, 0, &b), -EEXIST);
+	/* Merging: a neighbour with the same prot joins the same VMA. */
+	size_t n = as_vma_count(&as);
+	CHECK_EQ(as_mmap(&as, 0x101000, PG, PROT_READ, anon | MAP_FIXED, -1, 0, &b), 0);
+	CHECK_EQ(as_vma_count(&as), n);
+	/* Shared mappings never merge with another mapping. */
+	CHECK_EQ(as_mmap(&as, 0x102000, PG, PROT_READ, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0,
+			 &b), 0);
+	CHECK_EQ(as_vma_count(&as), n + 1);
+	/* The VMA limit (vm.max_map_count): Linux refuses once the count exceeds it. */
+	as.max_vmas = as_vma_count(&as) - 1;
+	CHECK_EQ(as_mmap(&as, 0, PG, PROT_READ, anon, -1, 0, &b), -ENOMEM);
+	as.max_vmas = AS_DEFAULT_MAX_VMAS;
+	as_destroy(&as);
+	teardown_kernel();
+}
+
+static void test_munmap_mprotect(void)
+{
+	struct as as;
+	struct as_params p;
+	uintptr_t a;
+
+	setup_kernel();
+	small_params(&p);
+	as_create(&as, &kpt, &p);
+	int anon = MAP_PRIVATE | MAP_ANONYMOUS;
+	CHECK_EQ(as_munmap(&as, 0x1001, PG), -EINVAL);
+	CHECK_EQ(as_munmap(&as, 0x10000, 0), -EINVAL);
+	CHECK_EQ(as_munmap(&as, 0x10000, SIZE_MAX), -EINVAL);
+	CHECK_EQ(as_munmap(&as, 0x10000, PG), 0);           /* nothing there: fine */
+	CHECK_EQ(as_mmap(&as, 0x200000, 8 * PG, PROT_READ | PROT_WRITE, anon | MAP_FIXED, -1, 0, &a), 0);
+	for (unsigned int i = 0; i < 8; i++)
+		CHECK_EQ(as_fault(&as, 0x200000 + i * PG, AS_FAULT_WRITE | AS_FAULT_USER), 0);
+	size_t used = fake_frames_used();
+	/* A hole in the middle splits the VMA and frees the page's frame. */
+	CHECK_EQ(as_munmap(&as, 0x203000, PG), 0);
+	CHECK_EQ(as_vma_count(&as), 2);
+	CHECK_EQ(fake_frames_used(), used - 1);
+	CHECK_EQ(as_fault(&as, 0x203000, AS_FAULT_READ), -EFAULT);
+	/* mprotect: unaligned -> EINVAL, zero length -> 0, a hole -> ENOMEM after the part before. */
+	CHECK_EQ(as_mprotect(&as, 0x200001, PG, PROT_READ), -EINVAL);
+	CHECK_EQ(as_mprotect(&as, 0x200000, 0, PROT_READ), 0);
+	CHECK_EQ(as_mprotect(&as, 0x200000, PG, 0x40), -EINVAL);
+	CHECK_EQ(as_mprotect(&as, 0x200000, PG, PROT_READ | PROT_GROWSDOWN), -EINVAL);
+	CHECK_EQ(as_mprotect(&as, 0x1ff000, 2 * PG, PROT_READ), -ENOMEM);
+	CHECK_EQ(as_mprotect(&as, 0x200000, 8 * PG, PROT_READ), -ENOMEM);
+	CHECK_EQ(as_fault(&as, 0x200000, AS_FAULT_WRITE), -EACCES);     /* applied before the hole */
+	CHECK_EQ(as_fault(&as, 0x204000, AS_FAULT_WRITE), 0);           /* not after it */
+	/* PROT_NONE keeps the frame; back to RW, its contents are intact. */
+	uint32_t *word;
+	struct mapper_leaf l;
+	CHECK_EQ(mapper_translate(&as.pt, vaddr(0x205000), &l), 0);
+	word = phys_to_virt(l.pa);
+	*word = 0xfeedf00d;
+	CHECK_EQ(as_mprotect(&as, 0x205000, PG, PROT_NONE), 0);
+	CHECK_EQ(as_fault(&as, 0x205000, AS_FAULT_READ), -EACCES);
+	CHECK_EQ(mapper_translate(&as.pt, vaddr(0x205000), &l), 0);
+	CHECK_EQ(l.prot & MMU_RWX, 0);
+	CHECK_EQ(as_mprotect(&as, 0x205000, PG, PROT_READ | PROT_WRITE), 0);
+	CHECK_EQ(*word, 0xfeedf00d);
+	/* Execute needs PROT_EXEC; write-only implies read (as on x86 Linux). */
+	CHECK_EQ(as_fault(&as, 0x206000, AS_FAULT_EXEC), -EACCES);
+	CHECK_EQ(as_mprotect(&as, 0x206000, PG, PROT_WRITE), 0);
+	CHECK_EQ(as_fault(&as, 0x206000, AS_FAULT_READ), 0);
+	as_destroy(&as);
+	teardown_kernel();
+}
+
+static void test_mremap_brk(void)
+{
+	struct as as;
+	struct as_params p;
+	uintptr_t a, b;
+
+	setup_kernel();
+	small_params(&p);
+	as_create(&as, &kpt, &p);
+	int anon = MAP_PRIVATE | MAP_ANONYMOUS;
+	CHECK_EQ(as_mmap(&as, 0x300000, 4 * PG, PROT_READ | PROT_WRITE, anon | MAP_FIXED, -1, 0, &a), 0);
+	CHECK_EQ(as_fault(&as, 0x300000, AS_FAULT_WRITE), 0);
+	struct mapper_leaf l;
+	mapper_translate(&as.pt, vaddr(0x300000), &l);
+	*(uint32_t *)phys_to_virt(l.pa) = 0xabcd;
+
+	CHECK_EQ(as_mremap(&as, a, 4 * PG, 8 * PG, 0x10, 0, &b), -EINVAL);
+	CHECK_EQ(as_mremap(&as, a, 4 * PG, 8 * PG, MREMAP_FIXED, 0x500000, &b), -EINVAL);
+	CHECK_EQ(as_mremap(&as, a, 4 * PG, 0, MREMAP_MAYMOVE, 0, &b), -EINVAL);
+	CHECK_EQ(as_mremap(&as, a + 1, PG, 2 * PG, MREMAP_MAYMOVE, 0, &b), -EINVAL);
+	CHECK_EQ(as_mremap(&as, 0x800000, PG, 2 * PG, MREMAP_MAYMOVE, 0, &b), -EFAULT);
+	CHECK_EQ(as_mremap(&as, a, 5 * PG, 8 * PG, MREMAP_MAYMOVE, 0, &b), -EFAULT);
+	CHECK_EQ(as_mremap(&as, a, 0, 8 * PG, MREMAP_MAYMOVE, 0, &b), -EINVAL);
+	/* Grow in place, then blocked without MAYMOVE, then moved (contents follow). */
+	CHECK_EQ(as_mremap(&as, a, 4 * PG, 6 * PG, 0, 0, &b), 0);
+	CHECK_EQ(b, a);
+	CHECK_EQ(as_mmap(&as, 0x306000, PG, PROT_READ, anon | MAP_FIXED, -1, 0, &b), 0);
+	CHECK_EQ(as_mremap(&as, a, 6 * PG, 8 * PG, 0, 0, &b), -ENOMEM);
+	CHECK_EQ(as_mremap(&as, a, 6 * PG, 8 * PG, MREMAP_MAYMOVE, 0, &b), 0);
+	CHECK(b != a, "moved");
+	CHECK_EQ(as_fault(&as, a, AS_FAULT_READ), -EFAULT);
+	CHECK_EQ(mapper_translate(&as.pt, vaddr(b), &l), 0);
+	CHECK_EQ(*(uint32_t *)phys_to_virt(l.pa), 0xabcd);
+	/* Shrink: always at the same address. FIXED onto an existing mapping replaces it. */
+	CHECK_EQ(as_mremap(&as, b, 8 * PG, 2 * PG, 0, 0, &a), 0);
+	CHECK_EQ(a, b);
+	CHECK_EQ(as_mremap(&as, b, 2 * PG, 2 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, 0x306000, &a), 0);
+	CHECK_EQ(a, 0x306000);
+	CHECK_EQ(mapper_translate(&as.pt, vaddr(0x306000), &l), 0);
+	CHECK_EQ(*(uint32_t *)phys_to_virt(l.pa), 0xabcd);
+	CHECK_EQ(as_mremap(&as, 0x306000, 2 * PG, 2 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, 0x307000, &a),
+		 -EINVAL);                                       /* overlapping */
+
+	/* brk: grows from brk_start, refuses below it and into a mapping, shrinks. */
+	uintptr_t br = as_brk(&as, 0);
+	CHECK_EQ(br, BRK_PAGE * PG);
+	CHECK_EQ(as_brk(&as, br + 10000), br + 10000);
+	CHECK_EQ(as_fault(&as, br + 9999, AS_FAULT_WRITE), 0);
+	CHECK_EQ(as_fault(&as, br + 3 * PG, AS_FAULT_READ), -EFAULT);
+	CHECK_EQ(as_brk(&as, br - PG), br + 10000);
+	CHECK_EQ(as_mmap(&as, br + 8 * PG, PG, PROT_READ, anon | MAP_FIXED, -1, 0, &b), 0);
+	CHECK_EQ(as_brk(&as, br + 8 * PG), br + 10000);          /* would touch the mapping */
+	CHECK_EQ(as_brk(&as, br + 7 * PG), br + 7 * PG);
+	CHECK_EQ(as_brk(&as, br + PG), br + PG);
+	CHECK_EQ(as_fault(&as, br + 2 * PG, AS_FAULT_READ), -EFAULT);
+	as_destroy(&as);
+	teardown_kernel();
+}
+
+/* Faults: the flushes they issue, frame exhaustion, kernel-half and out-of-range addresses. */
+static void test_faults(void)
+{
+	struct as as;
+	uintptr_t a;
+
+	setup_kernel();
+	CHECK_EQ(as_create(&as, &kpt, NULL), 0);
+	as_activate(&as);
+	CHECK(cpuset_has(&as.cpus, 0), "live on CPU 0");
+	CHECK_EQ(as_mmap(&as, 0, 4 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0,
+			 &a), 0);
+	fake_tlb_reset();
+	CHECK_EQ(as_fault(&as, a, AS_FAULT_WRITE | AS_FAULT_USER), 0);
+	/* x86_64: no flush for a new translation; riscv64: one local fence, never remote. */
+	CHECK_EQ(fake_tlb_nr, MMU_MAP_NEEDS_FENCE ? 1 : 0);
+	/* A spurious fault (stale TLB) flushes the page locally. */
+	fake_tlb_reset();
+	CHECK_EQ(as_fault(&as, a, AS_FAULT_WRITE), 0);
+	CHECK_EQ(fake_tlb_nr, 1);
+	CHECK_EQ(fake_tlb_events[0].kind, TLB_EV_PAGE);
+	/* Out of frames: -ENOMEM, nothing mapped. */
+	fake_fail_all_allocs(true);
+	CHECK_EQ(as_fault(&as, a + PG, AS_FAULT_READ), -ENOMEM);
+	fake_fail_all_allocs(false);
+	struct mapper_leaf l;
+	CHECK_EQ(mapper_translate(&as.pt, vaddr(a + PG), &l), -ENOENT);
+	CHECK_EQ(as_fault(&as, as.task_size, AS_FAULT_READ), -EFAULT);
+	CHECK_EQ(as_fault(&as, UINTPTR_MAX - 5, AS_FAULT_READ), -EFAULT);
+	/* munmap while live: one flush of the page, frame freed after it. */
+	size_t used = fake_frames_used();
+	fake_tlb_reset();
+	CHECK_EQ(as_munmap(&as, a, PG), 0);
+	CHECK(fake_tlb_nr >= 1, "flushed");
+	CHECK_EQ(fake_tlb_events[0].frames_used, used);
+	as_deactivate(&as);
+	as_destroy(&as);
+	teardown_kernel();
+}
+
+/* ---- the differential fuzzer ---- */
+
+struct mpage {
+	bool mapped, shared, resident;
+	unsigned int prot;
+	uint64_t obj, pgoff;
+	uint32_t tag;
+};
+
+static struct mpage m[NP];
+static uintptr_t m_brk;
+static uint64_t m_next_obj;
+static uint32_t next_tag;
+static uint64_t rs;
+
+static uint64_t rnd(void)
+{
+	rs ^= rs << 13;
+	rs ^= rs >> 7;
+	rs ^= rs << 17;
+	return rs;
+}
+
+static bool m_join(unsigned int i)   /* do pages i-1 and i belong to one VMA? */
+{
+	const struct mpage *a = &m[i - 1], *b = &m[i];
+	if (!a->mapped || !b->mapped || a->prot != b->prot || a->shared != b->shared)
+		return false;
+	return !a->shared || (a->obj == b->obj && a->pgoff + 1 == b->pgoff);
+}
+
+static unsigned int m_run_end(unsigned int i)
+{
+	while (i + 1 < NP && m_join(i + 1))
+		i++;
+	return i + 1;
+}
+
+static bool m_free(uint64_t s, uint64_t n)
+{
+	for (uint64_t i = s; i < s + n; i++)
+		if (i >= NP || m[i].mapped)
+			return false;
+	return true;
+}
+
+static void m_unmap(uint64_t s, uint64_t e)
+{
+	for (uint64_t i = s; i < e && i < NP; i++)
+		memset(&m[i], 0, sizeof(m[i]));
+}
+
+/* Highest free run of @n pages in [lo, hi) (pages), or -1. */
+static long m_top(uint64_t lo, uint64_t hi, uint64_t n)
+{
+	uint64_t run = 0;
+	for (uint64_t i = hi; i-- > lo;) {
+		run = m[i].mapped ? 0 : run + 1;
+		if (run >= n)
+			return (long)i;
+	}
+	return -1;
+}
+
+static int m_place(uintptr_t hint, uint64_t len, uintptr_t *out)
+{
+	uint64_t n = len / PG;
+	if (len > (NP - MIN_PAGE) * PG)
+		return -ENOMEM;
+	hint &= ~(PG - 1);
+	if (hint && hint < MIN_PAGE * PG)
+		hint = MIN_PAGE * PG;
+	if (hint && hint <= NP * PG - len && m_free(hint / PG, n)) {
+		*out = hint;
+		return 0;
+	}
+	long s = m_top(MIN_PAGE, BASE_PAGE, n);
+	if (s < 0)
+		s = m_top(MIN_PAGE, NP, n);
+	if (s < 0)
+		return -ENOMEM;
+	*out = (uintptr_t)s * PG;
+	return 0;
+}
+
+static int m_mmap(uintptr_t addr, size_t len, unsigned int prot, unsigned int flags, uintptr_t *out)
+{
+	unsigned int type = flags & MAP_TYPE;
+	if (prot & ~7u)
+		return -EINVAL;
+	if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE)
+		return -EINVAL;
+	if (type == MAP_SHARED_VALIDATE && (flags & 0x40000000))
+		return -EOPNOTSUPP;
+	if (!(flags & MAP_ANONYMOUS))
+		return -EBADF;
+	if (len == 0)
+		return -EINVAL;
+	if (len > SIZE_MAX - PG + 1)
+		return -ENOMEM;
+	len = (len + PG - 1) & ~(PG - 1);
+	if (len > NP * PG)
+		return -ENOMEM;
+	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+	if (fixed) {
+		if (addr & (PG - 1))
+			return -EINVAL;
+		if (addr > NP * PG - len)
+			return -ENOMEM;
+		if (addr < MIN_PAGE * PG)
+			return -EPERM;
+		if ((flags & MAP_FIXED_NOREPLACE) && !m_free(addr / PG, len / PG))
+			return -EEXIST;
+	} else {
+		int err = m_place(addr, len, &addr);
+		if (err)
+			return err;
+	}
+	m_unmap(addr / PG, (addr + len) / PG);
+	uint64_t obj = type != MAP_PRIVATE ? m_next_obj++ : 0;
+	for (uint64_t i = 0; i < len / PG; i++)
+		m[addr / PG + i] = (struct mpage){ .mapped = true, .shared = obj != 0, .prot = prot,
+						   .obj = obj, .pgoff = i };
+	*out = addr;
+	return 0;
+}
+
+static int m_munmap(uintptr_t addr, size_t len)
+{
+	if ((addr & (PG - 1)) || addr > NP * PG || len > NP * PG - addr)
+		return -EINVAL;
+	len = (len + PG - 1) & ~(PG - 1);
+	if (len == 0 || len > NP * PG - addr)
+		return -EINVAL;
+	m_unmap(addr / PG, (addr + len) / PG);
+	return 0;
+}
+
+static int m_mprotect(uintptr_t start, size_t len, unsigned int prot)
+{
+	unsigned int grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
+	if (grows == (PROT_GROWSDOWN | PROT_GROWSUP) || (start & (PG - 1)))
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	len = (len + PG - 1) & ~(PG - 1);
+	if (len == 0 || start + len <= start)
+		return -ENOMEM;
+	if (prot & ~(7u | PROT_SEM | grows))
+		return -EINVAL;
+	uint64_t s = start / PG, e = (start + len) / PG;
+	if (s >= NP || !m[s].mapped)
+		return -ENOMEM;
+	if (grows)
+		return -EINVAL;
+	for (uint64_t i = s; i < e; i++) {
+		if (i >= NP || !m[i].mapped)
+			return -ENOMEM;
+		m[i].prot = prot & 7u;
+	}
+	return 0;
+}
+
+static int m_vma_to_resize(uintptr_t addr, size_t old_len, unsigned int *end_page)
+{
+	uint64_t p = addr / PG;
+	if (p >= NP || !m[p].mapped)
+		return -EFAULT;
+	if (old_len == 0)
+		return -EINVAL;
+	*end_page = m_run_end((unsigned int)p);
+	if (old_len > *end_page * PG - addr)
+		return -EFAULT;
+	return 0;
+}
+
+static void m_move(uintptr_t addr, size_t old_len, uintptr_t new, size_t new_len, bool keep_old)
+{
+	static struct mpage tmp[NP];
+	uint64_t o = addr / PG, n = new / PG;
+	const struct mpage last = m[o + old_len / PG - 1];
+	memcpy(tmp, &m[o], old_len / PG * sizeof(struct mpage));
+	if (keep_old) {
+		for (uint64_t i = o; i < o + old_len / PG; i++)
+			m[i].resident = false, m[i].tag = 0;
+	} else {
+		m_unmap(o, o + old_len / PG);
+	}
+	for (uint64_t i = 0; i < new_len / PG; i++) {
+		if (i < old_len / PG) {
+			m[n + i] = tmp[i];
+		} else {
+			m[n + i] = last;
+			m[n + i].pgoff = last.pgoff + (i - old_len / PG + 1);
+			m[n + i].resident = false;
+			m[n + i].tag = 0;
+		}
+	}
+}
+
+static int m_mremap(uintptr_t addr, size_t old_len, size_t new_len, unsigned int flags,
+		    uintptr_t new_addr, uintptr_t *out)
+{
+	unsigned int endp;
+	int err;
+	if (flags & ~7u)
+		return -EINVAL;
+	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
+		return -EINVAL;
+	if ((flags & MREMAP_DONTUNMAP) && (!(flags & MREMAP_MAYMOVE) || old_len != new_len))
+		return -EINVAL;
+	if (addr & (PG - 1))
+		return -EINVAL;
+	old_len = old_len > SIZE_MAX - PG + 1 ? 0 : (old_len + PG - 1) & ~(PG - 1);
+	new_len = new_len > SIZE_MAX - PG + 1 ? 0 : (new_len + PG - 1) & ~(PG - 1);
+	if (new_len == 0)
+		return -EINVAL;
+	if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) {
+		if (new_addr & (PG - 1))
+			return -EINVAL;
+		if (new_len > NP * PG || new_addr > NP * PG - new_len)
+			return -EINVAL;
+		if (addr + old_len > new_addr && new_addr + new_len > addr)
+			return -EINVAL;
+		if (flags & MREMAP_FIXED)
+			m_unmap(new_addr / PG, (new_addr + new_len) / PG);
+		if (old_len > new_len) {
+			if (addr + new_len > NP * PG || old_len - new_len > NP * PG - (addr + new_len))
+				return -EINVAL;   /* as the munmap of the tail would */
+			m_unmap((addr + new_len) / PG, (addr + old_len) / PG);
+			old_len = new_len;
+		}
+		err = m_vma_to_resize(addr, old_len, &endp);
+		if (err)
+			return err;
+		if ((flags & MREMAP_DONTUNMAP) && m[addr / PG].shared)
+			return -EINVAL;
+		if (flags & MREMAP_FIXED) {
+			if (new_addr < MIN_PAGE * PG)
+				return -EPERM;
+		} else {
+			err = m_place(new_addr, new_len, &new_addr);
+			if (err)
+				return err;
+		}
+		m_move(addr, old_len, new_addr, new_len, flags & MREMAP_DONTUNMAP);
+		*out = new_addr;
+		return 0;
+	}
+	if (old_len >= new_len) {
+		if (old_len != new_len) {
+			if (addr + new_len > NP * PG || old_len - new_len > NP * PG - (addr + new_len))
+				return -EINVAL;
+			m_unmap((addr + new_len) / PG, (addr + old_len) / PG);
+		}
+		*out = addr;
+		return 0;
+	}
+	err = m_vma_to_resize(addr, old_len, &endp);
+	if (err)
+		return err;
+	if (old_len == endp * PG - addr && addr + new_len > addr && addr + new_len <= NP * PG &&
+	    m_free(endp, (addr + new_len) / PG - endp)) {
+		m_move(addr, old_len, addr, new_len, false);
+		*out = addr;
+		return 0;
+	}
+	if (!(flags & MREMAP_MAYMOVE))
+		return -ENOMEM;
+	uintptr_t to;
+	err = m_place(0, new_len, &to);
+	if (err)
+		return err;
+	m_move(addr, old_len, to, new_len, false);
+	*out = to;
+	return 0;
+}
+
+static uintptr_t m_brk_call(uintptr_t brk)
+{
+	if (brk < BRK_PAGE * PG || brk > NP * PG)
+		return m_brk;
+	uintptr_t newp = (brk + PG - 1) / PG, oldp = (m_brk + PG - 1) / PG;
+	if (newp == oldp)
+		return m_brk = brk;
+	if (brk <= m_brk) {
+		bool any = false;
+		for (uintptr_t i = newp; i < oldp; i++)
+			any |= m[i].mapped;
+		if (!any)
+			return m_brk;
+		m_unmap(newp, oldp);
+		return m_brk = brk;
+	}
+	for (uintptr_t i = oldp; i < NP && i < newp + 1; i++)
+		if (m[i].mapped)
+			return m_brk;
+	for (uintptr_t i = oldp; i < newp; i++)
+		m[i] = (struct mpage){ .mapped = true, .prot = PROT_READ | PROT_WRITE };
+	return m_brk = brk;
+}
+
+static int m_fault(uintptr_t addr, unsigned int access, bool fail)
+{
+	uint64_t p = addr / PG;
+	if (addr >= NP * PG || !m[p].mapped)
+		return -EFAULT;
+	unsigned int prot = m[p].prot;
+	bool ok = (access & AS_FAULT_WRITE) ? (prot & PROT_WRITE) :
+		  (access & AS_FAULT_EXEC) ? (prot & PROT_EXEC) : (prot != 0);
+	if (!ok)
+		return -EACCES;
+	if (m[p].resident)
+		return 0;
+	if (fail)
+		return -ENOMEM;
+	m[p].resident = true;
+	return 0;
+}
+
+/* Compare the address space with the model; returns false (and reports) on a mismatch. */
+static bool compare(struct as *as, unsigned long step)
+{
+	struct mapper_leaf l;
+	bool ok = CHECK(vma_tree_check(&as->vmas), "step %lu: tree unsound", step);
+
+	/* VMAs = the model's runs. */
+	struct vma *v = vma_find_next(&as->vmas, 0);
+	for (unsigned int i = 0; i < NP && ok;) {
+		if (!m[i].mapped) {
+			i++;
+			continue;
+		}
+		unsigned int e = m_run_end(i);
+		ok &= CHECK(v && v->start == i * PG && v->end == e * PG && v->prot == m[i].prot &&
+			    !!(v->flags & VMA_SHARED) == m[i].shared &&
+			    (!m[i].shared || (v->obj == m[i].obj && v->pgoff == m[i].pgoff)),
+			    "step %lu: VMA [%#lx, %#lx) prot %u vs model [%#x, %#x) prot %u", step,
+			    v ? (unsigned long)v->start : 0ul, v ? (unsigned long)v->end : 0ul,
+			    v ? v->prot : 99u, i * (unsigned int)PG, e * (unsigned int)PG, m[i].prot);
+		v = v ? vma_find_next(&as->vmas, v->end) : NULL;
+		i = e;
+	}
+	ok &= CHECK(!v || !ok, "step %lu: extra VMA at %#lx", step, v ? (unsigned long)v->start : 0ul);
+	/* Page tables = residency, protection and contents of the model. */
+	for (unsigned int i = 0; i < NP && ok; i++) {
+		int err = mapper_translate(&as->pt, vaddr(i * PG), &l);
+		if (!m[i].resident) {
+			ok &= CHECK(err == -ENOENT, "step %lu: page %#x mapped", step, i);
+			continue;
+		}
+		ok &= CHECK(err == 0, "step %lu: page %#x not mapped", step, i);
+		if (err)
+			break;
+		unsigned int want = MMU_USER | (m[i].prot & 7u ? MMU_READ : 0) |
+				    (m[i].prot & PROT_WRITE ? MMU_WRITE : 0) |
+				    (m[i].prot & PROT_EXEC ? MMU_EXEC : 0);
+		ok &= CHECK(l.prot == want && l.level == 0, "step %lu: page %#x prot %#x want %#x",
+			    step, i, l.prot, want);
+		ok &= CHECK(*(uint32_t *)phys_to_virt(l.pa) == m[i].tag, "step %lu: page %#x tag",
+			    step, i);
+	}
+	/* Nothing mapped outside the window. */
+	vaddr_t c = vaddr(NP * PG);
+	ok &= CHECK(mapper_walk_next(&as->pt, &c, vaddr(as->task_size), &l) == -ENOENT,
+		    "step %lu: leaf outside the window", step);
+	return ok;
+}
+
+static uintptr_t r_addr(void)
+{
+	switch (rnd() % 8) {
+	case 0: return 0;
+	case 1: return (rnd() % (NP + 64)) * PG + rnd() % PG;
+	case 2: return UINTPTR_MAX - rnd() % (64 * PG);
+	default: return (rnd() % (NP + 16)) * PG;
+	}
+}
+
+static size_t r_len(void)
+{
+	switch (rnd() % 10) {
+	case 0: return 0;
+	case 1: return rnd() % (NP * PG);
+	case 2: return SIZE_MAX - rnd() % (4 * PG);
+	case 3: return 1 + rnd() % (8 * PG);
+	default: return (1 + rnd() % 32) * PG;
+	}
+}
+
+static void fuzz(unsigned long steps, uint64_t seed)
+{
+	struct as as;
+	struct as_params p;
+	unsigned long counts[7] = { 0 };
+
+	setup_kernel();
+	small_params(&p);
+	CHECK_EQ(as_create(&as, &kpt, &p), 0);
+	memset(m, 0, sizeof(m));
+	m_brk = BRK_PAGE * PG;
+	m_next_obj = 1;
+	next_tag = 0;
+	rs = seed * 0x9e3779b97f4a7c15ull + test_levels;
+
+	for (unsigned long step = 0; step < steps; step++) {
+		unsigned int op = rnd() % 16;
+		int e1 = 0, e2 = 0;
+		uintptr_t o1 = 0, o2 = 0;
+		const char *name;
+
+		if (op < 3) {
+			name = "mmap";
+			uintptr_t a = r_addr();
+			size_t len = r_len();
+			unsigned int prot = rnd() % 16 == 0 ? 0x10 : rnd() % 8;
+			static const unsigned int types[] = { MAP_PRIVATE, MAP_PRIVATE, MAP_SHARED,
+							       MAP_SHARED_VALIDATE, 0 };
+			unsigned int flags = types[rnd() % 5] | (rnd() % 16 ? MAP_ANONYMOUS : 0);
+			unsigned int f = rnd() % 8;
+			flags |= f == 0 ? MAP_FIXED : f == 1 ? MAP_FIXED_NOREPLACE : 0;
+			if (rnd() % 32 == 0)
+				flags |= 0x40000000;
+			e1 = as_mmap(&as, a, len, prot, flags, -1, 0, &o1);
+			e2 = m_mmap(a, len, prot, flags, &o2);
+		} else if (op < 5) {
+			name = "munmap";
+			uintptr_t a = r_addr();
+			size_t len = r_len();
+			e1 = as_munmap(&as, a, len);
+			e2 = m_munmap(a, len);
+		} else if (op < 7) {
+			name = "mprotect";
+			uintptr_t a = r_addr();
+			size_t len = r_len();
+			unsigned int prot = rnd() % 8;
+			if (rnd() % 16 == 0)
+				prot |= rnd() % 2 ? PROT_GROWSDOWN : 0x40;
+			e1 = as_mprotect(&as, a, len, prot);
+			e2 = m_mprotect(a, len, prot);
+		} else if (op < 9) {
+			name = "mremap";
+			uintptr_t a = r_addr(), na = r_addr();
+			size_t ol = r_len(), nl = r_len();
+			unsigned int flags = rnd() % 8;
+			if (rnd() % 4 == 0)
+				nl = ol;
+			if (rnd() % 32 == 0)
+				flags |= 8;
+			if (getenv("VM_FUZZ_TRACE"))
+				printf("# mremap(%#lx, %#zx, %#zx, %u, %#lx)\n", (unsigned long)a, ol, nl,
+				       flags, (unsigned long)na);
+			e1 = as_mremap(&as, a, ol, nl, flags, na, &o1);
+			e2 = m_mremap(a, ol, nl, flags, na, &o2);
+		} else if (op < 10) {
+			name = "brk";
+			uintptr_t a = rnd() % 4 == 0 ? r_addr() : m_brk + (rnd() % (16 * PG)) - 8 * PG;
+			o1 = as_brk(&as, a);
+			o2 = m_brk_call(a);
+		} else {
+			name = "fault";
+			uintptr_t a = rnd() % 4 == 0 ? r_addr() : (rnd() % NP) * PG + rnd() % PG;
+			unsigned int acc = 1u << (rnd() % 3);
+			bool fail = rnd() % 16 == 0;
+			if (fail)
+				fake_fail_nth_alloc(1);
+			e1 = as_fault(&as, a, acc | AS_FAULT_USER);
+			fake_fail_nth_alloc(0);
+			e2 = m_fault(a, acc, fail);
+			if (e1 == 0 && e2 == 0 && m[a / PG].tag == 0 && m[a / PG].resident) {
+				/* Newly resident: zero-filled; tag it so moves can be followed. */
+				struct mapper_leaf l;
+				if (CHECK_EQ(mapper_translate(&as.pt, vaddr(a & ~(PG - 1)), &l), 0)) {
+					uint32_t *w = phys_to_virt(l.pa);
+					CHECK_EQ(w[0] | w[1023], 0);
+					w[0] = m[a / PG].tag = ++next_tag;
+				}
+			}
+		}
+		counts[op < 3 ? 0 : op < 5 ? 1 : op < 7 ? 2 : op < 9 ? 3 : op < 10 ? 4 : 5] +=
+			e1 == 0 ? 1 : 0;
+		if (getenv("VM_FUZZ_TRACE"))
+			printf("# %lu %s -> %d %#lx\n", step, name, e1, (unsigned long)o1);
+		if (!CHECK(e1 == e2 && o1 == o2, "step %lu %s: got %d/%#lx, model %d/%#lx", step, name,
+			   e1, (unsigned long)o1, e2, (unsigned long)o2) ||
+		    !compare(&as, step))
+			break;
+	}
+	printf("# %lu steps; successes: mmap %lu munmap %lu mprotect %lu mremap %lu brk %lu "
+	       "fault %lu; %zu VMAs at the end\n", steps, counts[0], counts[1], counts[2], counts[3],
+	       counts[4], counts[5], as_vma_count(&as));
+	as_destroy(&as);
+	CHECK_EQ(fake_frames_used(), kframes);
+	teardown_kernel();
+}
+
+static void test_fuzz(void)
+{
+	const char *s = getenv("VM_FUZZ_STEPS"), *seed = getenv("VM_FUZZ_SEED");
+
+	fuzz(s ? strtoul(s, NULL, 0) : 4000, seed ? strtoull(seed, NULL, 0) : 1);
+}
+
+int main(void)
+{
+	tap_start();
+	test_levels = MMU_LEVELS_MIN;
+	tap_run("VMA tree: order, balance, neighbours, gap search", test_vma_tree);
+	tap_run_modes("mmap: errno results, placement, hints, merging", test_mmap_errors);
+	tap_run_modes("munmap and mprotect: splitting, holes, PROT_NONE", test_munmap_mprotect);
+	tap_run_modes("mremap and brk", test_mremap_brk);
+	tap_run_modes("faults: flushes, exhaustion, bad addresses", test_faults);
+	tap_run_modes("differential fuzz against the page model", test_fuzz);
+	fake_mem_fini();
+	return tap_done();
+}

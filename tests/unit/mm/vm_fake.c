@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Host-test support for the virtual-memory core: see vm_fake.h. Provides, by link-
+ * time selection, frame_alloc()/frame_free() (<mm/frame.h>) and the arch_tlb_* and
+ * arch_mmu_* hooks (<mm/mmu.h>). cpu_current() and panic() come from
+ * tests/unit/host/kern_host.c, linked into every unit test.
+ */
+#include <mm/frame.h>
+#include <mm/slab.h>
+
+#include "vm_fake.h"
+
+unsigned int test_failures;
+unsigned int test_levels;
+static unsigned int tap_points, tap_failed;
+
+void tap_start(void)
+{
+	printf("TAP version 13\n");
+}
+
+void tap_run(const char *name, void (*fn)(void))
+{
+	test_failures = 0;
+	fn();
+	tap_points++;
+	if (test_failures)
+		tap_failed++;
+	printf("%s %u - %s\n", test_failures ? "not ok" : "ok", tap_points, name);
+	fflush(stdout);
+}
+
+void tap_run_modes(const char *name, void (*fn)(void))
+{
+	for (unsigned int l = MMU_LEVELS_MIN; l <= MMU_LEVELS_MAX; l++) {
+		char buf[160];
+		test_levels = l;
+		snprintf(buf, sizeof(buf), "%s [%s]", name, mmu_mode_name(l));
+		tap_run(buf, fn);
+	}
+}
+
+int tap_done(void)
+{
+	printf("1..%u\n", tap_points);
+	if (tap_failed)
+		printf("# %u of %u failed\n", tap_failed, tap_points);
+	return tap_failed ? 1 : 0;
+}
+
+/* ---- the fake frame allocator ---- */
+
+static uint8_t *ram;
+static size_t ram_frames;
+static uint8_t *frame_order;      /* per frame: 0 free, order + 1 at an allocated block's start */
+static uint8_t *frame_busy;       /* per frame: part of an allocated block */
+static size_t frames_used, cursor;
+static unsigned long alloc_calls, fail_at;
+static bool fail_all;
+
+void fake_mem_init(size_t bytes)
+{
+	fake_mem_fini();
+	ram_frames = bytes / FRAME_SIZE;
+	ram = aligned_alloc(FRAME_SIZE, bytes);
+	frame_order = calloc(ram_frames, 1);
+	frame_busy = calloc(ram_frames, 1);
+	if (!ram || !frame_order || !frame_busy) {
+		printf("Bail out! no memory for %zu bytes of simulated RAM\n", bytes);
+		exit(1);
+	}
+	memset(ram, 0xa5, bytes);
+	mm_direct_map_base = (uintptr_t)ram - FAKE_PA_BASE;
+	frames_used = cursor = 0;
+	alloc_calls = fail_at = 0;
+	fail_all = false;
+}
+
+void fake_mem_fini(void)
+{
+	free(ram);
+	free(frame_order);
+	free(frame_busy);
+	ram = frame_order = frame_busy = NULL;
+	ram_frames = 0;
+}
+
+size_t fake_frames_used(void) { return frames_used; }
+unsigned long fake_alloc_calls(void) { return alloc_calls; }
+void fake_fail_nth_alloc(unsigned long n) { fail_at = n ? alloc_calls + n : 0; }
+void fake_fail_all_allocs(bool on) { fail_all = on; }
+
+bool fake_frame_is_allocated(paddr_t pa)
+{
+	size_t f = (pa.raw - FAKE_PA_BASE) / FRAME_SIZE;
+	return pa.raw >= FAKE_PA_BASE && f < ram_frames && frame_order[f] != 0;
+}
+
+int frame_alloc(unsigned int order, unsigned int flags, paddr_t *out)
+{
+	size_t n = (size_t)1 << order;
+
+	alloc_calls++;
+	if (fail_all || (fail_at && alloc_calls == fail_at))
+		return -ENOMEM;
+	if (order > FRAME_MAX_ORDER || n > ram_frames)
+		return order > FRAME_MAX_ORDER ? -EINVAL : -ENOMEM;
+	/* Next fit over aligned blocks: O(1) amortised for order 0 in a mostly free RAM. */
+	for (size_t tries = 0, f = cursor & ~(n - 1); tries <= ram_frames / n; tries++, f += n) {
+		if (f + n > ram_frames)
+			f = 0;
+		size_t k = 0;
+		while (k < n && !frame_busy[f + k])
+			k++;
+		if (k < n)
+			continue;
+		memset(frame_busy + f, 1, n);
+		frame_order[f] = (uint8_t)(order + 1);
+		frames_used += n;
+		cursor = f + n;
+		uint8_t *p = ram + f * FRAME_SIZE;
+		memset(p, (flags & FRAME_ZERO) ? 0 : 0xa5, n * FRAME_SIZE);
+		*out = paddr(FAKE_PA_BASE + f * FRAME_SIZE);
+		return 0;
+	}
+	return -ENOMEM;
+}
+
+void frame_free(paddr_t pa, unsigned int order)
+{
+	size_t f = (pa.raw - FAKE_PA_BASE) / FRAME_SIZE, n = (size_t)1 << order;
+
+	if (pa.raw < FAKE_PA_BASE || f >= ram_frames || (pa.raw & 0xfff) ||
+	    frame_order[f] != order + 1) {
+		printf("Bail out! bad frame_free(0x%" PRIx64 ", %u)\n", pa.raw, order);
+		fflush(stdout);
+		abort();
+	}
+	frame_order[f] = 0;
+	memset(frame_busy + f, 0, n);
+	memset(ram + f * FRAME_SIZE, 0x5a, n * FRAME_SIZE);   /* poison: use after free shows */
+	frames_used -= n;
+}
+
+/* ---- the recording TLB fake ---- */
+
+struct fake_tlb_event fake_tlb_events[FAKE_TLB_MAX_EVENTS];
+unsigned int fake_tlb_nr;
+unsigned long fake_tlb_pages;
+
+void fake_tlb_reset(void)
+{
+	fake_tlb_nr = 0;
+	fake_tlb_pages = 0;
+}
+
+static struct fake_tlb_event *record(enum fake_tlb_kind kind)
+{
+	static struct fake_tlb_event scratch;
+	struct fake_tlb_event *e = fake_tlb_nr < FAKE_TLB_MAX_EVENTS ?
+				   &fake_tlb_events[fake_tlb_nr++] : &scratch;
+	memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->frames_used = frames_used;
+	return e;
+}
+
+void arch_tlb_flush_page(vaddr_t va)
+{
+	struct fake_tlb_event *e = record(TLB_EV_PAGE);
+	e->start = va.raw;
+	e->end = va.raw + 4096;
+	e->stride = 4096;
+	fake_tlb_pages++;
+}
+
+void arch_tlb_flush_range(vaddr_t start, vaddr_t end, size_t stride)
+{
+	struct fake_tlb_event *e = record(TLB_EV_RANGE);
+	e->start = start.raw;
+	e->end = end.raw;
+	e->stride = stride;
+	fake_tlb_pages += (end.raw - start.raw) / stride;
+}
+
+void arch_tlb_flush_all(void)
+{
+	record(TLB_EV_ALL);
+}
+
+void arch_tlb_shootdown(const struct cpuset *cpus, const struct mmu_flush_range *ranges,
+			unsigned int n)
+{
+	struct fake_tlb_event *e = record(TLB_EV_SHOOTDOWN);
+	e->cpus = *cpus;
+	e->n = n;
+	if (n) {
+		e->start = ranges[0].start;
+		e->end = ranges[n - 1].end;
+		e->stride = ranges[0].stride;
+	}
+}
+
+void arch_mmu_activate(paddr_t root, unsigned int levels)
+{
+	struct fake_tlb_event *e = record(TLB_EV_ACTIVATE);
+	e->start = root.raw;
+	e->n = levels;
+}
+
+void arch_mmu_cpu_init(void)
+{
+}
+
+/* ---- kmalloc/kfree over malloc, with accounting and failure injection ---- */
+
+static long kmalloc_live;
+static unsigned long kmalloc_calls, kmalloc_fail_at;
+
+void *kmalloc(size_t size, unsigned int flags)
+{
+	kmalloc_calls++;
+	if (kmalloc_fail_at && kmalloc_calls == kmalloc_fail_at)
+		return NULL;
+	void *p = (flags & KM_ZERO) ? calloc(1, size ? size : 16) : malloc(size ? size : 16);
+	if (p)
+		kmalloc_live++;
+	return p;
+}
+
+void kfree(const void *p)
+{
+	if (p)
+		kmalloc_live--;
+	free((void *)p);
+}
+
+long fake_kmalloc_live(void) { return kmalloc_live; }
+void fake_kmalloc_fail_nth(unsigned long n) { kmalloc_fail_at = n ? kmalloc_calls + n : 0; }

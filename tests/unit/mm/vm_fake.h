@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Host-test support for the virtual-memory core (the tests/unit/mm tests of the
+ * mapper, flusher, MMIO allocator and address spaces): a TAP harness, simulated
+ * physical memory behind a fake frame allocator (with failure injection and leak
+ * accounting) and a recording fake of the TLB and activation hooks of <mm/mmu.h>.
+ * Selected at link time: these definitions replace the kernel's. The current CPU
+ * (host_cpu_set()) and panic() come from tests/unit/host/kern_host.c.
+ */
+#ifndef TESTS_UNIT_MM_VM_FAKE_H
+#define TESTS_UNIT_MM_VM_FAKE_H
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <kern/cpuset.h>
+#include <kern/errno.h>
+#include <mm/mmu.h>
+#include <mm/types.h>
+
+#include "../host/kern_host.h"
+
+/* ---- TAP ---- */
+
+extern unsigned int test_failures;   /* failed checks in the current test */
+
+#define CHECK(cond, ...)                                                           \
+	({                                                                         \
+		bool ok_ = !!(cond);                                               \
+		if (!ok_) {                                                        \
+			test_failures++;                                           \
+			printf("# %s:%d: expected %s: ", __FILE__, __LINE__, #cond);  \
+			printf(__VA_ARGS__);                                       \
+			printf("\n");                                              \
+		}                                                                  \
+		ok_;                                                               \
+	})
+
+#define CHECK_EQ(a, b)                                                             \
+	({                                                                         \
+		uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b);                   \
+		CHECK(a_ == b_, "%s == %s: 0x%" PRIx64 " != 0x%" PRIx64, #a, #b,   \
+		      a_, b_);                                                     \
+	})
+
+/* Print the TAP header (first line of output). */
+void tap_start(void);
+/* Run one test function as one TAP point; @name may be printf-formatted by the caller. */
+void tap_run(const char *name, void (*fn)(void));
+/* Print the plan trailer and return the exit status (0 if every point passed). */
+int tap_done(void);
+
+/* The paging mode the current test runs in (tests loop over every mode). */
+extern unsigned int test_levels;
+/* Run @fn once per paging mode of the arch format, as points "name [mode]". */
+void tap_run_modes(const char *name, void (*fn)(void));
+
+/* ---- simulated physical memory and the fake frame allocator ---- */
+
+#define FAKE_PA_BASE 0x40000000ull   /* 1 GiB aligned, so blocks of every order align */
+
+/* (Re)create @bytes of simulated RAM at FAKE_PA_BASE; every frame free. */
+void fake_mem_init(size_t bytes);
+void fake_mem_fini(void);
+
+/* Frames currently allocated (4 KiB units), and allocation calls so far. */
+size_t fake_frames_used(void);
+unsigned long fake_alloc_calls(void);
+
+/* Fail the @n-th frame_alloc() call from now (1 = the next one); 0 disables. */
+void fake_fail_nth_alloc(unsigned long n);
+/* Fail every frame_alloc() while @on. */
+void fake_fail_all_allocs(bool on);
+
+/* Is the block at @pa allocated (its first frame)? */
+bool fake_frame_is_allocated(paddr_t pa);
+
+/* kmalloc()/kfree() (<mm/slab.h>) over malloc: objects live, and fail the n-th call. */
+long fake_kmalloc_live(void);
+void fake_kmalloc_fail_nth(unsigned long n);
+
+/* ---- the recording TLB fake ---- */
+
+enum fake_tlb_kind { TLB_EV_PAGE, TLB_EV_RANGE, TLB_EV_ALL, TLB_EV_SHOOTDOWN, TLB_EV_ACTIVATE };
+
+struct fake_tlb_event {
+	enum fake_tlb_kind kind;
+	uintptr_t start, end;
+	size_t stride;
+	unsigned int n;              /* shootdown: ranges (0 = everything) */
+	struct cpuset cpus;          /* shootdown targets */
+	size_t frames_used;          /* fake_frames_used() when the event happened */
+};
+
+#define FAKE_TLB_MAX_EVENTS 4096
+extern struct fake_tlb_event fake_tlb_events[FAKE_TLB_MAX_EVENTS];
+extern unsigned int fake_tlb_nr;          /* recorded (saturates at the maximum) */
+extern unsigned long fake_tlb_pages;      /* invalidations asked for in total (pages/strides) */
+
+void fake_tlb_reset(void);
+
+
+#endif
