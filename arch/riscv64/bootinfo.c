@@ -17,6 +17,7 @@
 #include <kern/panic.h>
 #include <kern/printk.h>
 #include <kern/string.h>
+#include <mm/types.h>
 #include <arch/page.h>
 #include <arch/riscv.h>
 #include <arch/sbi.h>
@@ -42,7 +43,7 @@ const struct fdt *riscv_open_devicetree(uint64_t dtb_phys)
 	if (dtb_phys == 0 || dtb_phys >= BOOT_DIRECT_MAP_SIZE)
 		panic("boot: no device tree (a1 = %#llx): the firmware must pass one",
 		      (unsigned long long)dtb_phys);
-	int err = fdt_init(&boot_fdt, boot_phys_to_virt(dtb_phys), BOOT_DIRECT_MAP_SIZE - dtb_phys);
+	int err = fdt_init(&boot_fdt, phys_to_virt(paddr(dtb_phys)), BOOT_DIRECT_MAP_SIZE - dtb_phys);
 	if (err)
 		panic("boot: the device tree at %#llx is unusable (error %d)",
 		      (unsigned long long)dtb_phys, err);

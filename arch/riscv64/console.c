@@ -4,7 +4,7 @@
  * through the SBI firmware's legacy console_putchar; once the device tree is
  * readable, riscv_console_init() switches to the 16550-compatible UART it names
  * (/chosen/stdout-path, else the first enabled "ns16550a" node), polled through
- * the boot direct map. The firmware already programmed the UART (baud rate, 8N1)
+ * the direct map. The firmware already programmed the UART (baud rate, 8N1)
  * for its own output, so only interrupts are turned off here. Polled output works
  * with interrupts off and inside panic().
  */
@@ -13,6 +13,7 @@
 #include <kern/string.h>
 #include <arch/console.h>
 #include <arch/cpu.h>
+#include <mm/types.h>
 #include <arch/page.h>
 #include <arch/sbi.h>
 
@@ -24,6 +25,7 @@
 
 static struct {
 	volatile uint8_t *base;   /* NULL: use the SBI console */
+	uint64_t phys;            /* the registers' physical address */
 	unsigned int shift;       /* reg-shift: register n is at base + (n << shift) */
 	unsigned int width;       /* reg-io-width: 1 or 4 bytes per access */
 } uart;
@@ -102,8 +104,15 @@ void riscv_console_init(const struct fdt *fdt)
 		return;
 	uart.shift = shift;
 	uart.width = width;
-	uart.base = boot_phys_to_virt(base);
+	uart.phys = base;
+	uart.base = phys_to_virt(paddr(base));
 	uart_write(UART_IER, 0);        /* polled: no interrupts */
+}
+
+void riscv_console_rebase(void)
+{
+	if (uart.base)
+		uart.base = phys_to_virt(paddr(uart.phys));
 }
 
 void arch_console_putc(char c)

@@ -6,6 +6,7 @@
 #include <kern/arch.h>
 #include <kern/boot.h>
 #include <arch/cpu.h>
+#include <mm/types.h>
 #include <arch/page.h>
 #include <arch/riscv.h>
 #include <arch/sbi.h>
@@ -41,7 +42,7 @@ void riscv_set_test_device(uint64_t phys)
 void arch_shutdown(bool success)
 {
 	if (test_device_present)
-		iowrite32(boot_phys_to_virt(test_device_phys),
+		iowrite32(phys_to_virt(paddr(test_device_phys)),
 			  success ? TEST_FINISHER_PASS
 				  : TEST_FINISHER_FAIL | TEST_FAIL_STATUS << 16);
 	/* SBI spec 10.1: returns only on failure. */

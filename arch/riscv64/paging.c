@@ -9,22 +9,36 @@
  * candidate is tried by writing it and reading satp back. The boot tables
  * (boot.S) are Sv39; the deeper modes are tried with roots that stack one more
  * level on top of them: entry 511 of an Sv48 root points at the Sv39 root as its
- * level-2 table, which keeps every kernel address (all in the top 512 GiB) where
- * it was, and likewise Sv57 over Sv48. So a successful write is also the switch.
+ * level-2 table, which keeps the image (all in the top 512 GiB) where it was, and
+ * likewise Sv57 over Sv48. So a successful write is also the switch. Entry 256 of
+ * either starts that mode's own direct map (the first BOOT_DIRECT_MAP_SIZE bytes
+ * in 1 GiB leaves), so mm_direct_map_base has its final value from here on.
  */
 #include <kern/cmdline.h>
 #include <kern/printk.h>
 #include <kern/string.h>
+#include <kern/panic.h>
+#include <mm/mmu.h>
+#include <mm/types.h>
+#include <arch/console.h>
 #include <arch/cpu.h>
 #include <arch/page.h>
 #include <arch/riscv.h>
 
 #define PTE_V (1ull << 0)
+#define PTE_R (1ull << 1)
+#define PTE_W (1ull << 2)
+#define PTE_G (1ull << 5)
+#define PTE_A (1ull << 6)
+#define PTE_D (1ull << 7)
 #define PTE_PPN_SHIFT 10
+#define GIB (1ull << 30)
 
 extern uint64_t boot_pt_root[512];
 static uint64_t boot_pt_sv48[512] __aligned(4096);
 static uint64_t boot_pt_sv57[512] __aligned(4096);
+static uint64_t boot_direct_l2[512] __aligned(4096);   /* 1 GiB leaves */
+static uint64_t boot_direct_l3[512] __aligned(4096);   /* Sv57: -> boot_direct_l2 */
 
 /* A non-leaf entry: V set, R/W/X clear (4.3.1), A/D/U clear for non-leaves (4.3.1). */
 static uint64_t table_pte(const void *table)
@@ -65,10 +79,25 @@ void riscv_paging_init(struct boot_info *bi)
 
 	boot_pt_sv48[511] = table_pte(boot_pt_root);
 	boot_pt_sv57[511] = table_pte(boot_pt_sv48);
+	for (uint64_t g = 0; g < BOOT_DIRECT_MAP_SIZE / GIB; g++)
+		boot_direct_l2[g] = (g * GIB >> 12) << PTE_PPN_SHIFT |
+				    PTE_V | PTE_R | PTE_W | PTE_G | PTE_A | PTE_D;
+	boot_direct_l3[0] = table_pte(boot_direct_l2);
+	boot_pt_sv48[256] = table_pte(boot_direct_l2);   /* 0xffff800000000000 */
+	boot_pt_sv57[256] = table_pte(boot_direct_l3);   /* 0xff00000000000000 */
 	if (cap >= 5 && try_mode(SATP_MODE_SV57, boot_pt_sv57))
 		levels = 5;
 	else if (cap >= 4 && try_mode(SATP_MODE_SV48, boot_pt_sv48))
 		levels = 4;
+	struct mmu_layout layout;
+	if (mmu_layout_get(levels, &layout) != 0)
+		panic("paging: no layout for %u levels", levels);
+	/* Sv39: boot.S put the direct map there already. */
+	KASSERT(levels != 3 || layout.direct_map_base == BOOT_DIRECT_MAP_BASE,
+		"Sv39 direct map at %#lx, boot tables at %#lx",
+		(unsigned long)layout.direct_map_base, (unsigned long)BOOT_DIRECT_MAP_BASE);
+	mm_direct_map_base = layout.direct_map_base;
+	riscv_console_rebase();
 	bi->paging_levels = levels;
 	bi->paging = names[levels];
 }

@@ -10,6 +10,7 @@
  * boot information lies below 4 GiB (EBX is 32-bit) and so in the boot direct map.
  */
 #include <kern/boot.h>
+#include <kern/cmdline.h>
 #include <kern/panic.h>
 #include <kern/printk.h>
 #include <kern/string.h>
@@ -18,12 +19,25 @@
 #include <arch/x86.h>
 
 static struct memmap boot_memmap;
+/* Kernel copies: the boot information is only reachable through the boot tables. */
+static char cmdline_copy[CMDLINE_MAX], loader_copy[64];
 
 static void add(uint64_t base, uint64_t size, enum mem_type type)
 {
 	if (memmap_add(&boot_memmap, base, size, type) != 0)
 		pr_warn("boot: memory map full, dropped %#llx+%#llx\n",
 			(unsigned long long)base, (unsigned long long)size);
+}
+
+/* Copy the string in @tag's payload, which need not be NUL-terminated, into @dst. */
+static const char *copy_tag_string(char *dst, size_t size, const struct mb2_tag *tag)
+{
+	size_t n = strnlen((const char *)(tag + 1), tag->size - sizeof(*tag));
+
+	n = MIN(n, size - 1);
+	memcpy(dst, tag + 1, n);
+	dst[n] = '\0';
+	return dst;
 }
 
 static enum mem_type mb2_type(uint32_t t)
@@ -118,10 +132,10 @@ struct boot_info *x86_parse_multiboot2(uint32_t magic, uint32_t info_phys)
 			break;
 		switch (tag->type) {
 		case MB2_TAG_CMDLINE:
-			bi.cmdline = (const char *)(tag + 1);
+			bi.cmdline = copy_tag_string(cmdline_copy, sizeof(cmdline_copy), tag);
 			break;
 		case MB2_TAG_LOADER_NAME:
-			bi.loader = (const char *)(tag + 1);
+			bi.loader = copy_tag_string(loader_copy, sizeof(loader_copy), tag);
 			break;
 		case MB2_TAG_MODULE: {
 			const struct mb2_tag_module *mod = (const void *)tag;

@@ -3,14 +3,20 @@
  * x86_64 paging mode: 5-level paging when the CPU has LA57, else 4-level, capped
  * by the command line (mmu=4level), chosen once at boot on the boot CPU.
  *
- * The boot tables (boot.S) are 4-level. For 5-level, a PML5 whose entries point
- * at the boot PML4 keeps every kernel address where it was (PML5 index 511 covers
- * the top 2^48 bytes, which hold both the direct map and the image), and
- * paging.S switches mode through compatibility mode.
+ * The boot tables (boot.S) are 4-level, with the boot direct map at the 4-level
+ * layout's base. For 5-level, a PML5 stacks one level on top: entry 511 points at
+ * the boot PML4, which keeps the image (and the 4-level direct map) where it was,
+ * and entry 256 starts the 5-level layout's direct map, so that mm_direct_map_base
+ * has its final value from here on (pointers into the direct map stay valid when
+ * the kernel's own tables replace these). paging.S switches mode through
+ * compatibility mode.
  */
 #include <kern/cmdline.h>
+#include <kern/panic.h>
 #include <kern/printk.h>
 #include <kern/string.h>
+#include <mm/mmu.h>
+#include <mm/types.h>
 #include <arch/cpu.h>
 #include <arch/page.h>
 #include <arch/x86.h>
@@ -21,6 +27,7 @@
 
 extern uint64_t boot_pml4[512], boot_pdpt_low[512];
 static uint64_t boot_pml5[512] __aligned(4096);
+static uint64_t boot_pml4_direct[512] __aligned(4096);   /* under PML5 entry 256 */
 
 void x86_paging_switch_asm(uint64_t root, uint64_t cr4);
 
@@ -71,6 +78,9 @@ void x86_paging_init(struct boot_info *bi)
 		boot_pml4[0] = kernel_virt_to_phys(boot_pdpt_low) | PTE_P | PTE_W;
 		boot_pml5[0] = pml4;
 		boot_pml5[511] = pml4;
+		/* 0xff00000000000000 (PML5 index 256) -> the first 4 GiB, as boot.S maps them. */
+		boot_pml4_direct[0] = kernel_virt_to_phys(boot_pdpt_low) | PTE_P | PTE_W;
+		boot_pml5[256] = kernel_virt_to_phys(boot_pml4_direct) | PTE_P | PTE_W;
 		reload_cr3();
 
 		unsigned long flags = arch_irq_save();
@@ -81,6 +91,14 @@ void x86_paging_init(struct boot_info *bi)
 		boot_pml4[0] = 0;
 		reload_cr3();
 	}
+	struct mmu_layout layout;
+	if (mmu_layout_get(levels, &layout) != 0)
+		panic("paging: no layout for %u levels", levels);
+	/* 4-level: boot.S put the direct map there already. */
+	KASSERT(levels == 5 || layout.direct_map_base == BOOT_DIRECT_MAP_BASE,
+		"4-level direct map at %#lx, boot tables at %#lx",
+		(unsigned long)layout.direct_map_base, (unsigned long)BOOT_DIRECT_MAP_BASE);
+	mm_direct_map_base = layout.direct_map_base;
 	bi->paging_levels = levels;
 	bi->paging = levels == 5 ? "5-level (LA57)" : "4-level";
 }
