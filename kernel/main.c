@@ -14,6 +14,7 @@
 #include <kern/printk.h>
 #include <kern/string.h>
 #include <kern/time.h>
+#include <mm/init.h>
 #include <mm/memmap.h>
 #include <arch/page.h>
 
@@ -71,6 +72,9 @@ void kernel_main(struct boot_info *bi)
 	memmap_print(bi->memmap);
 	if (memmap_total(bi->memmap, MEM_USABLE) == 0)
 		panic("boot memory map: no usable memory");
+
+	mm_init(bi);
+	mm_print_summary(bi);
 
 	bool ok = run_requested_tests();
 

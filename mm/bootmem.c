@@ -38,8 +38,17 @@ int bootmem_init(const struct memmap *map)
 	return 0;
 }
 
+/* Every allocation ends at or below this (bootmem_set_limit()). */
+static uint64_t global_limit = BOOTMEM_NO_LIMIT;
+
+void bootmem_set_limit(uint64_t limit)
+{
+	global_limit = limit;
+}
+
 int bootmem_alloc(size_t size, size_t align, uint64_t limit, paddr_t *out)
 {
+	limit = MIN(limit, global_limit);
 	if (align == 0)
 		align = 8;
 	if (size == 0 || (align & (align - 1)) != 0)

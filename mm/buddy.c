@@ -300,6 +300,28 @@ static uint64_t alloc_pass(const enum frame_zone *zl, int nz, unsigned int order
 	return NO_LIMIT;
 }
 
+/* Set by buddy_init(); until then allocations come from bootmem. */
+static bool buddy_up;
+
+/*
+ * Before buddy_init(): a block from bootmem, so that early users (the kernel page
+ * table, built before the buddy may touch all of RAM) can use frame_alloc()
+ * already. Such blocks are bootmem's for good: frame_free() cannot take them back.
+ */
+static int early_alloc(unsigned int order, unsigned int flags, uint64_t limit, paddr_t *out)
+{
+	int err = bootmem_alloc(block_bytes(order), block_bytes(order), limit, out);
+
+	if (err) {
+		if (!(flags & FRAME_NOWARN))
+			pr_warn("buddy: bootmem has no block of order %u before the buddy is up\n", order);
+		return -ENOMEM;
+	}
+	if (flags & FRAME_ZERO)
+		memset(phys_to_virt(*out), 0, block_bytes(order));
+	return 0;
+}
+
 int buddy_alloc(unsigned int order, unsigned int flags, uint64_t limit, paddr_t *out)
 {
 	enum frame_zone zl[ZONE_COUNT];
@@ -308,6 +330,8 @@ int buddy_alloc(unsigned int order, unsigned int flags, uint64_t limit, paddr_t 
 
 	if (nz < 0 || order > FRAME_MAX_ORDER)
 		return -EINVAL;
+	if (unlikely(!buddy_up))
+		return early_alloc(order, flags, limit, out);
 	uint64_t pa = alloc_pass(zl, nz, order, flags, limit, &f);
 	if (unlikely(pa == NO_LIMIT)) {
 		/* Blocks may sit in per-CPU caches (this CPU's or others'): retry once. */
@@ -577,6 +601,7 @@ int buddy_init(const struct memmap *map)
 	for (unsigned int zi = 0; zi < ZONE_COUNT; zi++)
 		if (zones[zi].managed_frames == 0)
 			zones[zi].base = zones[zi].end = 0;
+	buddy_up = true;
 	return 0;
 }
 
@@ -622,6 +647,9 @@ int frame_alloc_below(unsigned int order, unsigned int flags, paddr_t limit, pad
 
 void frame_free(paddr_t pa, unsigned int order)
 {
+	/* An early (bootmem) block stays bootmem's: there is nothing to return it to. */
+	if (unlikely(!buddy_up))
+		return;
 	(void)buddy_free(pa, order);
 }
 

@@ -231,13 +231,15 @@ boot_pt_root:
 	.space	SV39_ENTRIES * 8
 
 	/*
-	 * The boot stack. No guard page: the image is mapped with 1 GiB leaves, so
-	 * there is no unmapped hole to put below it, and an overflow would run into
-	 * the root table just below. The canary word at the bottom (written above)
-	 * makes riscv_trap() say so if it happens; 16 KiB is far more than the boot
-	 * path and the ktests use.
+	 * The boot stack, with a guard page below it (<kern/boot.h>): the kernel's
+	 * own page tables leave the guard unmapped, so an overflow faults. Until then
+	 * (the boot tables map the image with 1 GiB leaves) the canary word at the
+	 * bottom, written above, makes riscv_trap() report an overflow.
 	 */
-	.balign	16
+	.balign	4096
+	.globl	boot_stack_guard
+boot_stack_guard:
+	.space	4096
 	.globl	boot_stack_bottom
 boot_stack_bottom:
 	.space	BOOT_STACK_SIZE

@@ -13,6 +13,7 @@
 #include <kern/string.h>
 #include <arch/console.h>
 #include <arch/cpu.h>
+#include <mm/mmio.h>
 #include <mm/types.h>
 #include <arch/page.h>
 #include <arch/sbi.h>
@@ -113,6 +114,17 @@ void riscv_console_rebase(void)
 {
 	if (uart.base)
 		uart.base = phys_to_virt(paddr(uart.phys));
+}
+
+void riscv_console_ioremap(void)
+{
+	if (!uart.base)
+		return;
+	/* Registers 0..7; ioremap() rounds to whole pages. */
+	volatile uint8_t *p = ioremap(paddr(uart.phys), 8u << uart.shift, MMU_CACHE_UC);
+	if (p)
+		uart.base = p;
+	/* else: keep printing through the direct map rather than not at all */
 }
 
 void arch_console_putc(char c)

@@ -6,7 +6,9 @@
 #include <kern/arch.h>
 #include <kern/boot.h>
 #include <arch/cpu.h>
+#include <mm/mmio.h>
 #include <mm/types.h>
+#include <arch/console.h>
 #include <arch/page.h>
 #include <arch/riscv.h>
 #include <arch/sbi.h>
@@ -32,6 +34,7 @@ void arch_halt(void)
 
 static uint64_t test_device_phys;
 static bool test_device_present;
+static volatile uint32_t *test_device;   /* ioremap()ed once the mm is up */
 
 void riscv_set_test_device(uint64_t phys)
 {
@@ -39,10 +42,17 @@ void riscv_set_test_device(uint64_t phys)
 	test_device_present = true;
 }
 
+void arch_devices_init(void)
+{
+	riscv_console_ioremap();
+	if (test_device_present)
+		test_device = ioremap(paddr(test_device_phys), sizeof(uint32_t), MMU_CACHE_UC);
+}
+
 void arch_shutdown(bool success)
 {
 	if (test_device_present)
-		iowrite32(phys_to_virt(paddr(test_device_phys)),
+		iowrite32(test_device ? test_device : phys_to_virt(paddr(test_device_phys)),
 			  success ? TEST_FINISHER_PASS
 				  : TEST_FINISHER_FAIL | TEST_FAIL_STATUS << 16);
 	/* SBI spec 10.1: returns only on failure. */

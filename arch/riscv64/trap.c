@@ -164,7 +164,7 @@ void riscv_trap(struct trap_frame *tf)
 		}
 	}
 	print_frame(tf);
-	if (boot_stack_bottom[0] != BOOT_STACK_CANARY)
+	if (!boot_stack_canary_intact())
 		pr_emerg("  the boot stack overflowed (its canary is overwritten)\n");
 	panic_with_frame(tf->sepc, tf->regs[8], "unhandled %s at pc %#llx", name,
 			 (unsigned long long)tf->sepc);

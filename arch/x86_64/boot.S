@@ -204,9 +204,14 @@ boot_pml4:	.skip 4096
 boot_pdpt_low:	.skip 4096
 boot_pdpt_high:	.skip 4096
 boot_pd:	.skip 4 * 4096
-	/* The boot CPU's stack. A guard page below it comes with the kernel's own page tables. */
+	/*
+	 * The boot CPU's stack, with a guard page below it (<kern/boot.h>) that the
+	 * kernel's own page tables leave unmapped.
+	 */
 	.balign 4096
-	.globl boot_stack_bottom, boot_stack_top
+	.globl boot_stack_guard, boot_stack_bottom, boot_stack_top
+boot_stack_guard:
+	.skip 4096
 boot_stack_bottom:
 	.skip 16384
 boot_stack_top:

@@ -110,6 +110,15 @@ void x86_cpu_init(void)
 	idt_init();
 }
 
+/*
+ * Every device the x86_64 kernel touches today is behind I/O ports (COM1, the PIT,
+ * isa-debug-exit, the ACPI power-off port): nothing to ioremap() yet. The local
+ * APIC and the I/O APIC will be mapped here when interrupts arrive.
+ */
+void arch_devices_init(void)
+{
+}
+
 void arch_halt(void)
 {
 	for (;;)

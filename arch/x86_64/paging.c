@@ -65,9 +65,24 @@ static void reload_cr3(void)
 	__asm__ __volatile__("mov %0, %%cr3" : : "r"(read_cr3()) : "memory");
 }
 
+/* CPUID 0x80000001 EDX bit 26: 1 GiB pages (SDM vol. 2A, CPUID). */
+static bool cpu_has_gbpages(void)
+{
+	uint32_t a, b, c, d;
+
+	cpuid(0x80000000, 0, &a, &b, &c, &d);
+	if (a < 0x80000001)
+		return false;
+	cpuid(0x80000001, 0, &a, &b, &c, &d);
+	return d & (1u << 26);
+}
+
 void x86_paging_init(struct boot_info *bi)
 {
 	unsigned int levels = choose_levels();
+
+	/* The page-table format may only build 1 GiB leaves where the CPU has them. */
+	x86_mmu_gbpages = cpu_has_gbpages();
 
 	if (levels == 5) {
 		/*

@@ -39,6 +39,13 @@ __noreturn void arch_shutdown(bool success);
 bool arch_unwind_frame(uintptr_t *fp, uintptr_t *pc);
 
 /*
+ * Reach the devices the arch's kernel code uses (console UART, power-off device,
+ * interrupt controllers) through ioremap() from here on, instead of the boot
+ * mappings. Called once by mm_init() when the MMIO window is up.
+ */
+void arch_devices_init(void);
+
+/*
  * Non-local return, for fault catchers (kernel/fault.c), in arch/<arch>/lib.S:
  * arch_setjmp() saves the callee-saved registers, stack and return address in
  * @jb (struct arch_jmp_buf, from <arch/cpu.h>) and returns 0; arch_longjmp()

@@ -32,6 +32,12 @@ extern char __text_start[], __text_end[];
 extern char __rodata_start[], __rodata_end[];
 extern char __data_start[], __data_end[];
 extern char __bss_start[], __bss_end[];
+/*
+ * The boot CPU's stack [boot_stack_bottom, boot_stack_top), page aligned, inside
+ * .bss, with the page [boot_stack_guard, boot_stack_bottom) below it unused: the
+ * kernel's page tables leave that guard page unmapped.
+ */
+extern char boot_stack_guard[], boot_stack_bottom[], boot_stack_top[];
 
 /* The boot information, for tests and late initialisation (set by kernel_main). */
 extern const struct boot_info *boot_info;

@@ -40,6 +40,14 @@ int bootmem_init(const struct memmap *map);
  */
 int bootmem_alloc(size_t size, size_t align, uint64_t limit, paddr_t *out);
 
+/*
+ * Cap every later allocation at @limit (a physical address; BOOTMEM_NO_LIMIT lifts
+ * the cap), on top of each call's own limit: while the kernel still runs on boot
+ * page tables that reach only the low part of memory, what bootmem hands out must
+ * lie there.
+ */
+void bootmem_set_limit(uint64_t limit);
+
 /* Bytes handed out since bootmem_init(), counting alignment padding lost between. */
 uint64_t bootmem_used(void);
 

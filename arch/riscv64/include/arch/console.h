@@ -15,4 +15,7 @@ void riscv_console_init(const struct fdt *fdt);
 /* Re-derive the UART's address after mm_direct_map_base changed (paging.c). */
 void riscv_console_rebase(void);
 
+/* Reach the UART through ioremap() (uncached) from now on (arch_devices_init()). */
+void riscv_console_ioremap(void);
+
 #endif

@@ -38,8 +38,12 @@ void riscv_trap(struct trap_frame *tf);
 /* The trap vector in traps.S (stvec, direct mode: 4-byte aligned). */
 extern char trap_entry[];
 
-/* The boot stack's lowest word, holding BOOT_STACK_CANARY (boot.S). */
-extern uint64_t boot_stack_bottom[];
+/* The boot stack's lowest word holds BOOT_STACK_CANARY (boot.S). */
+static inline bool boot_stack_canary_intact(void)
+{
+	extern char boot_stack_bottom[];
+	return *(const uint64_t *)(const void *)boot_stack_bottom == BOOT_STACK_CANARY;
+}
 #endif
 
 #endif

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The memory-management stack at boot (see <mm/init.h>). Boot CPU only, before
+ * any other CPU runs; no locks.
+ *
+ * Before buddy_init() the page-table frames come from bootmem (frame_alloc()
+ * falls back to it while the buddy is not up): the kernel table must map all RAM
+ * before the buddy allocator writes its free-list links into free frames, and the
+ * boot tables only map the first few GiB.
+ */
+#include <kern/arch.h>
+#include <kern/panic.h>
+#include <kern/printk.h>
+#include <kern/time.h>
+#include <mm/bootmem.h>
+#include <mm/buddy.h>
+#include <mm/framedb.h>
+#include <mm/init.h>
+#include <mm/mmio.h>
+#include <mm/mmu.h>
+#include <mm/slab.h>
+#include <mm/tlb.h>
+#include <arch/page.h>   /* kernel_virt_to_phys(), BOOT_DIRECT_MAP_SIZE */
+
+struct pagetable mm_kernel_pt;
+struct mm_boot_stats mm_boot_stats;
+
+bool mm_type_is_direct_mapped(enum mem_type type)
+{
+	switch (type) {
+	case MEM_USABLE:
+	case MEM_ACPI_RECLAIM:
+	case MEM_ACPI_NVS:
+	case MEM_BOOTINFO:
+	case MEM_MODULE:
+	case MEM_KERNEL:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void map_or_panic(vaddr_t va, paddr_t pa, size_t size, unsigned int prot, const char *what)
+{
+	struct tlb_batch b;
+
+	/* Not live yet: nothing to flush, but the mapper wants a batch. */
+	tlb_batch_init(&b, &tlb_kernel_cpus);
+	int err = mapper_map(&mm_kernel_pt, va, pa, size, prot | MMU_GLOBAL, MMU_CACHE_WB, 0, &b);
+	tlb_batch_flush(&b);
+	if (err)
+		panic("mm: cannot map %s [%#lx, +%#lx): error %d", what, (unsigned long)va.raw,
+		      (unsigned long)size, err);
+}
+
+static void map_direct(const struct memmap *map, const struct mmu_layout *l)
+{
+	for (size_t i = 0; i < map->count; i++) {
+		const struct mem_region *r = &map->regions[i];
+		if (!mm_type_is_direct_mapped(r->type))
+			continue;
+		if (r->base + r->size > l->direct_map_end - l->direct_map_base)
+			panic("mm: RAM at %#llx+%#llx lies beyond the direct map",
+			      (unsigned long long)r->base, (unsigned long long)r->size);
+		map_or_panic(vaddr(l->direct_map_base + r->base), paddr(r->base), r->size,
+			     MMU_READ | MMU_WRITE, "the direct map");
+		mm_boot_stats.ram_bytes += r->size;
+	}
+}
+
+/* One section of the image: [start, end) of the image's link addresses. */
+static void map_image_section(const char *start, const char *end, unsigned int prot,
+			      const char *what)
+{
+	if (end > start)
+		map_or_panic(ptr_vaddr(start), paddr(kernel_virt_to_phys(start)),
+			     (size_t)(end - start), prot, what);
+}
+
+static void map_image(void)
+{
+	map_image_section(__text_start, __text_end, MMU_READ | MMU_EXEC, "kernel text");
+	map_image_section(__rodata_start, __rodata_end, MMU_READ, "kernel rodata");
+	map_image_section(__data_start, __data_end, MMU_READ | MMU_WRITE, "kernel data");
+	/* .bss around the boot stack's guard page, which stays unmapped. */
+	map_image_section(__bss_start, boot_stack_guard, MMU_READ | MMU_WRITE, "kernel bss");
+	map_image_section(boot_stack_bottom, __bss_end, MMU_READ | MMU_WRITE, "kernel bss");
+}
+
+void mm_init(const struct boot_info *bi)
+{
+	const struct memmap *map = bi->memmap;
+	struct mmu_layout layout;
+	int err;
+
+	if (mmu_layout_get(bi->paging_levels, &layout) != 0)
+		panic("mm: no layout for paging mode %u", bi->paging_levels);
+	KASSERT(mm_direct_map_base == layout.direct_map_base,
+		"boot direct map at %#lx, the mode's at %#lx",
+		(unsigned long)mm_direct_map_base, (unsigned long)layout.direct_map_base);
+
+	if ((err = bootmem_init(map)) != 0)
+		panic("mm: bootmem_init: error %d", err);
+	/* The kernel table's frames are written through the boot tables' direct map. */
+	bootmem_set_limit(BOOT_DIRECT_MAP_SIZE);
+
+	if ((err = mapper_init_kernel(&mm_kernel_pt, bi->paging_levels)) != 0)
+		panic("mm: cannot create the kernel page table: error %d", err);
+	map_direct(map, &layout);
+	map_image();
+	mm_boot_stats.pagetable_bytes = mapper_count_tables(&mm_kernel_pt) * FRAME_SIZE;
+
+	arch_mmu_cpu_init();
+	arch_mmu_activate(mm_kernel_pt.root, mm_kernel_pt.levels);
+	bootmem_set_limit(BOOTMEM_NO_LIMIT);
+
+	if ((err = buddy_init(map)) != 0)
+		panic("mm: buddy_init: error %d", err);
+	mm_boot_stats.framedb_bytes = framedb_bytes();
+	mm_boot_stats.bootmem_bytes = bootmem_used();
+	if ((err = kmalloc_init()) != 0)
+		panic("mm: kmalloc_init: error %d", err);
+	if ((err = mmio_init(&mm_kernel_pt, layout.mmio_start, layout.mmio_end)) != 0)
+		panic("mm: mmio_init: error %d", err);
+
+	arch_devices_init();
+	mm_boot_stats.ns_to_mm_up = time_ns();
+}
+
+/* Bytes of @map's direct-mapped RAM inside [lo, hi). */
+static uint64_t ram_between(const struct memmap *map, uint64_t lo, uint64_t hi)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < map->count; i++) {
+		const struct mem_region *r = &map->regions[i];
+		if (!mm_type_is_direct_mapped(r->type))
+			continue;
+		uint64_t a = MAX(r->base, lo), b = MIN(r->base + r->size, hi);
+		if (a < b)
+			sum += b - a;
+	}
+	return sum;
+}
+
+void mm_print_summary(const struct boot_info *bi)
+{
+	static const char *const zone_names[ZONE_COUNT] = { "DMA", "Normal" };
+	const struct mm_boot_stats *s = &mm_boot_stats;
+
+	pr_info("mm: %s paging, direct map of %llu MiB RAM at %#lx\n", bi->paging,
+		(unsigned long long)(s->ram_bytes >> 20), (unsigned long)mm_direct_map_base);
+	for (unsigned int z = 0; z < ZONE_COUNT; z++) {
+		struct buddy_zone_stats st;
+		uint64_t lo = z == ZONE_DMA ? 0 : ZONE_DMA_LIMIT;
+		uint64_t hi = z == ZONE_DMA ? ZONE_DMA_LIMIT : UINT64_MAX;
+		uint64_t total = ram_between(bi->memmap, lo, hi);
+
+		buddy_get_stats((enum frame_zone)z, &st);
+		uint64_t free = (st.free_frames + st.cached_frames) * FRAME_SIZE;
+		pr_info("mm: zone %-6s total %8llu KiB, reserved %8llu KiB, free %8llu KiB\n",
+			zone_names[z], (unsigned long long)(total >> 10),
+			(unsigned long long)((total - free) >> 10), (unsigned long long)(free >> 10));
+	}
+	uint64_t meta = s->framedb_bytes + s->pagetable_bytes;
+	pr_info("mm: metadata %llu KiB (frame database %llu KiB, kernel page table %llu KiB), "
+		"%llu KiB per GiB of RAM\n",
+		(unsigned long long)(meta >> 10), (unsigned long long)(s->framedb_bytes >> 10),
+		(unsigned long long)(s->pagetable_bytes >> 10),
+		(unsigned long long)((meta >> 10) * 1024 / MAX(s->ram_bytes >> 20, 1)));
+	pr_info("mm: up %llu us after kernel entry\n", (unsigned long long)(s->ns_to_mm_up / 1000));
+}
