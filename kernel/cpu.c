@@ -1,31 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * The kernel's side of <kern/cpu.h>: the current CPU and interrupt masking, over
- * the arch hooks of <kern/arch.h>. Host unit tests supply their own versions.
+ * The kernel's side of <kern/cpu.h>: the hooks themselves are static inline over
+ * the arch hooks of <kern/arch.h>; this file holds their cold path. Host unit tests
+ * use the hosted half of <kern/cpu.h> and tests/unit/host/kern_host.c instead.
  */
-#include <kern/arch.h>
 #include <kern/cpu.h>
 #include <kern/panic.h>
 
-unsigned int cpu_current(void)
+void cpu_index_bad(unsigned int id)
 {
-	unsigned int id = arch_cpu_index();
-
-	KASSERT(id < NCPUS, "CPU index %u, but max_cpus is %u", id, (unsigned int)NCPUS);
-	return id;
-}
-
-unsigned long cpu_irq_save(void)
-{
-	return arch_irq_save();
-}
-
-void cpu_irq_restore(unsigned long flags)
-{
-	arch_irq_restore(flags);
-}
-
-void cpu_relax(void)
-{
-	arch_cpu_relax();
+	panic("CPU index %u, but max_cpus is %u", id, (unsigned int)NCPUS);
 }

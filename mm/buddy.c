@@ -49,15 +49,17 @@ struct buddy_zone {
 	uint64_t failures[FRAME_ORDERS];
 };
 
-struct pcp_entry {
-	uint64_t pa;
-	struct frame *f;
-};
-
+/*
+ * One per-CPU stack: the records of its blocks, oldest first. A cached block's
+ * physical address is kept in its own record (pcp_pa()), whose owner data is unused
+ * while the block is FRAME_CACHED.
+ */
 struct pcp_list {
 	unsigned int count;
-	struct pcp_entry e[BUDDY_PCP_MAX];
+	struct frame *e[BUDDY_PCP_MAX];
 };
+
+#define pcp_pa(f) ((f)->priv[0])
 
 struct buddy_pcp {
 	spinlock_t lock;
@@ -185,7 +187,9 @@ static void pcp_refill(struct buddy_zone *z, struct pcp_list *l, unsigned int or
 		uint64_t pa = zone_take(z, order, NO_LIMIT);
 		if (pa == NO_LIMIT)
 			break;
-		l->e[l->count++] = (struct pcp_entry){ pa, framedb_lookup(paddr(pa)) };
+		struct frame *f = framedb_lookup(paddr(pa));
+		pcp_pa(f) = pa;
+		l->e[l->count++] = f;
 	}
 	spin_unlock(&z->lock);
 }
@@ -198,8 +202,8 @@ static void pcp_drain(struct buddy_zone *z, struct pcp_list *l, unsigned int ord
 		return;
 	spin_lock(&z->lock);
 	for (unsigned int i = 0; i < n; i++) {
-		const struct frame_section *s = framedb_section(paddr(l->e[i].pa));
-		zone_put(z, s, l->e[i].pa, order, l->e[i].f);
+		uint64_t pa = pcp_pa(l->e[i]);
+		zone_put(z, framedb_section(paddr(pa)), pa, order, l->e[i]);
 	}
 	spin_unlock(&z->lock);
 	memmove(&l->e[0], &l->e[n], (l->count - n) * sizeof(l->e[0]));
@@ -256,8 +260,8 @@ static uint64_t pcp_alloc(enum frame_zone zi, unsigned int order, struct frame *
 		pcp_refill(&zones[zi], l, order);
 	if (likely(l->count != 0)) {
 		l->count--;
-		pa = l->e[l->count].pa;
-		*fp = l->e[l->count].f;
+		*fp = l->e[l->count];
+		pa = pcp_pa(*fp);
 		p->allocs[zi][order]++;
 	}
 	spin_unlock(&p->lock);
@@ -422,7 +426,8 @@ static int free_block(uint64_t pa, unsigned int order, bool use_pcp)
 		spin_lock(&p->lock);
 		if (unlikely(l->count >= buddy_pcp_high(order)))
 			pcp_drain(&zones[zi], l, order, buddy_pcp_batch(order));
-		l->e[l->count++] = (struct pcp_entry){ pa, f };
+		pcp_pa(f) = pa;
+		l->e[l->count++] = f;
 		p->frees[zi][order]++;
 		spin_unlock(&p->lock);
 		cpu_irq_restore(irq);
@@ -437,8 +442,75 @@ static int free_block(uint64_t pa, unsigned int order, bool use_pcp)
 	return 0;
 }
 
+/*
+ * The end of pcp_free_fast() when this CPU's lock is busy (another CPU is draining
+ * the cache) or the stack is full: wait for the lock, drain a batch if needed, push.
+ * Interrupts are masked (@irq is the state to restore); @f is already claimed.
+ */
+static __attribute__((noinline)) void pcp_push_slow(struct frame *f, enum frame_zone zi,
+						    unsigned int order, unsigned long irq)
+{
+	struct buddy_pcp *p = &pcps[cpu_current()];
+	struct pcp_list *l = &p->list[zi][order];
+
+	spin_lock(&p->lock);
+	if (l->count >= buddy_pcp_high(order))
+		pcp_drain(&zones[zi], l, order, buddy_pcp_batch(order));
+	l->e[l->count++] = f;
+	p->frees[zi][order]++;
+	spin_unlock(&p->lock);
+	cpu_irq_restore(irq);
+}
+
+/*
+ * The per-CPU fast path of buddy_free(): a block of a cached order whose record,
+ * found in O(1), is claimed ALLOCATED -> CACHED by one compare-and-swap (so a double
+ * free, a tail, a free or reserved frame all fail it, as does a second CPU freeing
+ * the same block at the same moment) and has the right order. Returns false, having
+ * changed nothing, for anything else; free_block() then checks it all again and says
+ * what is wrong.
+ */
+static inline bool pcp_free_fast(uint64_t pa, unsigned int order)
+{
+	if (unlikely(order >= BUDDY_PCP_ORDERS || !IS_ALIGNED(pa, block_bytes(order))))
+		return false;
+	struct frame *f = framedb_lookup(paddr(pa));
+	if (unlikely(!f || !frame_cas_state(f, FRAME_ALLOCATED, FRAME_CACHED)))
+		return false;
+	if (unlikely(f->order != order)) {
+		frame_set_state(f, FRAME_ALLOCATED);
+		return false;
+	}
+	pcp_pa(f) = pa;
+
+	enum frame_zone zi = (enum frame_zone)f->zone;
+	unsigned long irq = cpu_irq_save();
+	struct buddy_pcp *p = &pcps[cpu_current()];
+	struct pcp_list *l = &p->list[zi][order];
+	unsigned int n;
+
+	if (unlikely(!spin_trylock(&p->lock))) {
+		pcp_push_slow(f, zi, order, irq);
+		return true;
+	}
+	n = l->count;
+	if (unlikely(n >= buddy_pcp_high(order))) {
+		spin_unlock(&p->lock);
+		pcp_push_slow(f, zi, order, irq);
+		return true;
+	}
+	l->e[n] = f;
+	l->count = n + 1;
+	p->frees[zi][order]++;
+	spin_unlock(&p->lock);
+	cpu_irq_restore(irq);
+	return true;
+}
+
 int buddy_free(paddr_t pa, unsigned int order)
 {
+	if (likely(pcp_free_fast(pa.raw, order)))
+		return 0;
 	return free_block(pa.raw, order, true);
 }
 
@@ -620,17 +692,20 @@ int frame_alloc(unsigned int order, unsigned int flags, paddr_t *out)
 		struct pcp_list *l = &p->list[ZONE_NORMAL][order];
 
 		if (likely(spin_trylock(&p->lock))) {
-			if (likely(l->count != 0)) {
-				struct pcp_entry e = l->e[--l->count];
+			unsigned int n = l->count;
+			if (likely(n != 0)) {
+				struct frame *f = l->e[n - 1];
+				l->count = n - 1;
 				p->allocs[ZONE_NORMAL][order]++;
 				spin_unlock(&p->lock);
 				cpu_irq_restore(irq);
-				e.f->owner = FRAME_OWNER_KERNEL;
-				e.f->count = 1;
-				frame_set_state(e.f, FRAME_ALLOCATED);
-				if (flags & FRAME_ZERO)
-					memset(phys_to_virt(paddr(e.pa)), 0, block_bytes(order));
-				*out = paddr(e.pa);
+				uint64_t pa = pcp_pa(f);
+				f->owner = FRAME_OWNER_KERNEL;
+				f->count = 1;
+				frame_set_state(f, FRAME_ALLOCATED);
+				if (unlikely(flags & FRAME_ZERO))
+					memset(phys_to_virt(paddr(pa)), 0, block_bytes(order));
+				*out = paddr(pa);
 				return 0;
 			}
 			spin_unlock(&p->lock);
@@ -650,7 +725,9 @@ void frame_free(paddr_t pa, unsigned int order)
 	/* An early (bootmem) block stays bootmem's: there is nothing to return it to. */
 	if (unlikely(!buddy_up))
 		return;
-	(void)buddy_free(pa, order);
+	if (likely(pcp_free_fast(pa.raw, order)))
+		return;
+	(void)free_block(pa.raw, order, true);
 }
 
 int frame_alloc_count(size_t count, unsigned int flags, paddr_t *out)

@@ -14,6 +14,38 @@ static struct frame_section sections[FRAMEDB_MAX_SECTIONS];
 static size_t nsections;
 static uint64_t db_bytes;
 
+uintptr_t framedb_dir[FRAMEDB_DIR_SLOTS];
+unsigned int framedb_dir_shift = 63;
+uint64_t framedb_dir_len;
+
+/*
+ * Fill the direct index over the sections: the granule is the smallest power of two
+ * (at least 2 MiB) for which FRAMEDB_DIR_SLOTS entries reach the end of the last
+ * section; each granule wholly inside one section points at that section's records.
+ */
+static void build_dir(void)
+{
+	memset(framedb_dir, 0, sizeof(framedb_dir));
+	framedb_dir_len = 0;
+	framedb_dir_shift = FRAMEDB_DIR_MIN_SHIFT;
+	if (nsections == 0)
+		return;
+	uint64_t top = sections[nsections - 1].end;
+	while (framedb_dir_shift < 63 && (top >> framedb_dir_shift) > FRAMEDB_DIR_SLOTS)
+		framedb_dir_shift++;
+	framedb_dir_len = MIN(top >> framedb_dir_shift, (uint64_t)FRAMEDB_DIR_SLOTS);
+	uint64_t granule = 1ull << framedb_dir_shift;
+	for (size_t i = 0; i < nsections; i++) {
+		const struct frame_section *s = &sections[i];
+		uintptr_t bias = (uintptr_t)s->frames -
+				 (uintptr_t)(s->base >> FRAME_SHIFT) * sizeof(struct frame);
+
+		for (uint64_t g = ALIGN_UP(s->base, granule) >> framedb_dir_shift;
+		     g < framedb_dir_len && ((g + 1) << framedb_dir_shift) <= s->end; g++)
+			framedb_dir[g] = bias;
+	}
+}
+
 /* Append section [base, end) with no records yet; returns 0 or -ENOSPC. */
 static int add_section(uint64_t base, uint64_t end, enum frame_zone zone)
 {
@@ -29,6 +61,7 @@ int framedb_init(const struct memmap *map)
 
 	nsections = 0;
 	db_bytes = 0;
+	build_dir();      /* empty until the sections have their records */
 	for (size_t i = 0; i < map->count && i < MEMMAP_MAX; i++) {
 		const struct mem_region *r = &map->regions[i];
 		uint64_t base = ALIGN_UP(r->base, FRAME_SIZE);
@@ -62,6 +95,7 @@ int framedb_init(const struct memmap *map)
 			s->frames[j].zone = (uint8_t)s->zone;
 		db_bytes += n * sizeof(struct frame);
 	}
+	build_dir();
 	return 0;
 }
 
@@ -83,7 +117,7 @@ const struct frame_section *framedb_section(paddr_t pa)
 	return NULL;
 }
 
-struct frame *framedb_lookup(paddr_t pa)
+struct frame *framedb_lookup_slow(paddr_t pa)
 {
 	const struct frame_section *s = framedb_section(pa);
 

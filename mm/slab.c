@@ -127,6 +127,8 @@ int slab_cache_init(struct slab_cache *c, const char *name, size_t size, size_t 
 	}
 	c->stride = ALIGN_UP(raw, c->align);
 	c->stride_shift = (c->stride & (c->stride - 1)) == 0 ? (unsigned int)__builtin_ctzl(c->stride) : 0;
+	/* kfree()'s fast path: a slot start of a power-of-two stride, no debug checks. */
+	c->fast_free_mask = c->stride_shift && !c->debug ? c->stride - 1 : UINT64_MAX;
 
 	/* At least 4 objects per slab (at most 1/4 wasted), and at least the alignment. */
 	c->order = 0;
@@ -384,7 +386,9 @@ static bool debug_on_free(struct slab_cache *c, void *obj)
 
 /* ---- allocation and freeing ---- */
 
-static void *cache_alloc(struct slab_cache *c, unsigned int flags, size_t asked)
+/* cache_alloc() when the stack is empty, its lock busy, or debug or flags are set. */
+static __attribute__((noinline)) void *cache_alloc_slow(struct slab_cache *c, unsigned int flags,
+							size_t asked)
 {
 	unsigned long irq = cpu_irq_save();
 	struct slab_cpu *sc = &c->cpu[cpu_current()];
@@ -410,6 +414,34 @@ static void *cache_alloc(struct slab_cache *c, unsigned int flags, size_t asked)
 	return obj;
 }
 
+/*
+ * An object from this CPU's stack: no shared lock, no call. Anything else (an empty
+ * stack, the stack's lock held by a CPU emptying it, debugging, KM_ZERO) goes to
+ * cache_alloc_slow().
+ */
+static __attribute__((always_inline)) inline void *cache_alloc(struct slab_cache *c,
+							       unsigned int flags, size_t asked)
+{
+	if (likely(!(flags & KM_ZERO) && !c->debug)) {
+		unsigned long irq = cpu_irq_save();
+		struct slab_cpu *sc = &c->cpu[cpu_current()];
+
+		if (likely(spin_trylock(&sc->lock))) {
+			unsigned int n = sc->count;
+			if (likely(n != 0)) {
+				void *obj = sc->objs[n - 1];
+				sc->count = n - 1;
+				spin_unlock(&sc->lock);
+				cpu_irq_restore(irq);
+				return obj;
+			}
+			spin_unlock(&sc->lock);
+		}
+		cpu_irq_restore(irq);
+	}
+	return cache_alloc_slow(c, flags, asked);
+}
+
 void *slab_alloc(struct slab_cache *c, unsigned int flags)
 {
 	return cache_alloc(c, flags, c->size);
@@ -425,7 +457,7 @@ static inline bool on_slot(const struct slab_cache *c, const void *obj, uint32_t
 	return !c->debug || off % c->stride == 0;
 }
 
-static void cache_free(struct slab_cache *c, void *obj)
+static __attribute__((noinline)) void cache_free_slow(struct slab_cache *c, void *obj)
 {
 	if (unlikely(c->debug) && !debug_on_free(c, obj))
 		return;
@@ -439,6 +471,29 @@ static void cache_free(struct slab_cache *c, void *obj)
 	sc->objs[sc->count++] = obj;
 	spin_unlock(&sc->lock);
 	cpu_irq_restore(irq);
+}
+
+/* Push @obj on this CPU's stack; a full or busy stack, or debugging, go the slow way. */
+static __attribute__((always_inline)) inline void cache_free(struct slab_cache *c, void *obj)
+{
+	if (likely(!c->debug)) {
+		unsigned long irq = cpu_irq_save();
+		struct slab_cpu *sc = &c->cpu[cpu_current()];
+
+		if (likely(spin_trylock(&sc->lock))) {
+			unsigned int n = sc->count;
+			if (likely(n < c->mag_high)) {
+				sc->objs[n] = obj;
+				sc->count = n + 1;
+				spin_unlock(&sc->lock);
+				cpu_irq_restore(irq);
+				return;
+			}
+			spin_unlock(&sc->lock);
+		}
+		cpu_irq_restore(irq);
+	}
+	cache_free_slow(c, obj);
 }
 
 void slab_free(struct slab_cache *c, void *obj)
@@ -600,23 +655,12 @@ static size_t usable_size(const void *p, struct slab_cache **cp, unsigned int *o
 	return (*cp)->size;
 }
 
-void kfree(const void *p)
+/* kfree() of anything but an object in the first frame of a non-debug slab. */
+static __attribute__((noinline)) void kfree_slow(const void *p)
 {
 	struct slab_cache *c;
 	unsigned int order = 0;
 
-	if (!p)
-		return;
-	/* Fast path: an object in the first frame of its slab (one record lookup). */
-	paddr_t pa = virt_to_phys(p);
-	struct frame *f = framedb_lookup(pa);
-	if (likely(f && f->owner == FRAME_OWNER_SLAB && frame_state(f) == FRAME_ALLOCATED)) {
-		c = f->slab.cache;
-		if (likely(c->stride_shift && (pa.raw & (c->stride - 1)) == 0)) {
-			cache_free(c, (void *)p);
-			return;
-		}
-	}
 	size_t n = usable_size(p, &c, &order);
 	if (n == 0) {
 		bad_free(p, NULL, "not a kmalloc() object");
@@ -626,6 +670,23 @@ void kfree(const void *p)
 		cache_free(c, (void *)p);
 	else
 		frame_free(virt_to_phys(p), order);
+}
+
+void kfree(const void *p)
+{
+	if (unlikely(!p))
+		return;
+	/* Fast path: an object in the first frame of its slab (one O(1) record lookup). */
+	paddr_t pa = virt_to_phys(p);
+	struct frame *f = framedb_lookup(pa);
+	if (likely(f && f->owner == FRAME_OWNER_SLAB && frame_state(f) == FRAME_ALLOCATED)) {
+		struct slab_cache *c = f->slab.cache;
+		if (likely((pa.raw & c->fast_free_mask) == 0)) {
+			cache_free(c, (void *)p);
+			return;
+		}
+	}
+	kfree_slow(p);
 }
 
 size_t ksize(const void *p)

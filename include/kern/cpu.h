@@ -2,10 +2,17 @@
 /*
  * The current CPU and local interrupt masking, as the generic core sees them.
  *
- * In the kernel (kernel/cpu.c) these call the arch hooks of <kern/arch.h>; host unit
- * tests implement them with threads: each thread acting as a CPU sets its own id,
- * and masking interrupts does nothing (a thread is never interrupted by code that
- * touches the same per-CPU data).
+ * All four hooks are static inline so that the allocator fast paths pay no call for
+ * them, in the kernel and in the host builds alike (the benchmark measures the same
+ * code the kernel runs):
+ *
+ * - freestanding (the kernel): the arch hooks of <kern/arch.h> (x86_64: pushfq/cli,
+ *   riscv64: csrrc sstatus.SIE; the CPU index from the arch);
+ * - hosted (unit tests, fuzzers, benchmarks; selected by __STDC_HOSTED__, a feature
+ *   of the compilation, not an arch): threads act as CPUs. Each thread has its own
+ *   CPU id (host_cpu_index, set with host_cpu_set() from tests/unit/host/), and
+ *   masking interrupts is only a compiler barrier: a thread is never interrupted by
+ *   code that touches the same per-CPU data.
  *
  * Per-CPU data is an array of NCPUS entries indexed by cpu_current(). Code that
  * uses such an entry holds interrupts off (cpu_irq_save()) from reading the id
@@ -21,16 +28,70 @@
 /* The compile-time maximum number of CPUs (meson option max_cpus). */
 #define NCPUS CONFIG_MAX_CPUS
 
-/* The index of the calling CPU, in [0, NCPUS). Stable while interrupts are off. */
-unsigned int cpu_current(void);
+/*
+ * unsigned int cpu_current(void): the index of the calling CPU, in [0, NCPUS).
+ *   Stable while interrupts are off.
+ * unsigned long cpu_irq_save(void): mask interrupts on this CPU; returns the
+ *   previous state for cpu_irq_restore().
+ * void cpu_irq_restore(unsigned long flags): restore what cpu_irq_save() returned.
+ * void cpu_relax(void): spin-wait hint for busy loops.
+ */
+#if __STDC_HOSTED__
 
-/* Mask interrupts on this CPU; returns the previous state for cpu_irq_restore(). */
-unsigned long cpu_irq_save(void);
+/* The calling thread's CPU (tests/unit/host/kern_host.c). */
+extern _Thread_local unsigned int host_cpu_index;
 
-/* Restore the interrupt state that cpu_irq_save() returned. */
-void cpu_irq_restore(unsigned long flags);
+static inline unsigned int cpu_current(void)
+{
+	return host_cpu_index;
+}
 
-/* Spin-wait hint for busy loops. */
+static inline unsigned long cpu_irq_save(void)
+{
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	return 0;
+}
+
+static inline void cpu_irq_restore(unsigned long flags)
+{
+	(void)flags;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+/* More test threads than host cores: lets the lock holder run (sched_yield()). */
 void cpu_relax(void);
+
+#else /* the kernel */
+
+#include <kern/arch.h>
+
+/* Out of line: the report of an arch index at or above NCPUS (kernel/cpu.c). */
+__noreturn void cpu_index_bad(unsigned int id);
+
+static inline unsigned int cpu_current(void)
+{
+	unsigned int id = arch_cpu_index();
+
+	if (__builtin_expect(id >= NCPUS, 0))
+		cpu_index_bad(id);
+	return id;
+}
+
+static inline unsigned long cpu_irq_save(void)
+{
+	return arch_irq_save();
+}
+
+static inline void cpu_irq_restore(unsigned long flags)
+{
+	arch_irq_restore(flags);
+}
+
+static inline void cpu_relax(void)
+{
+	arch_cpu_relax();
+}
+
+#endif
 
 #endif

@@ -5,8 +5,12 @@
  * Records live in one array per section; a section is a usable region of the boot
  * memory map, cut at zone boundaries so that each lies in one zone. Holes between
  * regions have no records. framedb_lookup() finds a record from a physical address
- * by a binary search of the small sorted section table (at most FRAMEDB_MAX_SECTIONS
- * entries, so at most 9 probes), independent of the amount of memory.
+ * in O(1) through a direct index: one entry per 2^framedb_dir_shift bytes of the
+ * physical address space (at least 2 MiB, at most FRAMEDB_DIR_SLOTS entries), set
+ * when that granule lies wholly inside one section. Addresses in a granule that a
+ * section boundary cuts, or beyond the index, take framedb_section(): a binary
+ * search of the small sorted section table (at most FRAMEDB_MAX_SECTIONS entries,
+ * so at most 9 probes). Both are independent of the amount of memory.
  *
  * A record describes either the first frame of a block (a "head": free, held in a
  * per-CPU cache, or allocated, with its order) or a frame inside one (a "tail"). The
@@ -76,8 +80,38 @@ struct frame_section {
  */
 int framedb_init(const struct memmap *map);
 
-/* The record of the frame holding @pa, or NULL outside every section. */
-struct frame *framedb_lookup(paddr_t pa);
+/* Entries of the direct index (8 bytes each), and the smallest granule's shift. */
+#define FRAMEDB_DIR_SLOTS     4096
+#define FRAMEDB_DIR_MIN_SHIFT 21
+
+/*
+ * The direct index: for granule i (physical [i << shift, (i + 1) << shift)), 0 if no
+ * single section covers it, else the address of the record of frame 0 as if the
+ * section's array started there (section frames - section base / FRAME_SIZE
+ * records, kept as an integer), so that the record of pa is that plus
+ * (pa >> FRAME_SHIFT) records. Read-only after framedb_init().
+ */
+extern uintptr_t framedb_dir[FRAMEDB_DIR_SLOTS];
+extern unsigned int framedb_dir_shift;
+extern uint64_t framedb_dir_len;
+
+/* framedb_lookup() through the section table (the index had no entry). */
+struct frame *framedb_lookup_slow(paddr_t pa);
+
+/* The record of the frame holding @pa, or NULL outside every section. O(1). */
+static inline struct frame *framedb_lookup(paddr_t pa)
+{
+	uint64_t i = pa.raw >> framedb_dir_shift;
+
+	if (__builtin_expect(i < framedb_dir_len, 1)) {
+		uintptr_t bias = framedb_dir[i];
+
+		if (__builtin_expect(bias != 0, 1))
+			return (struct frame *)(bias + (uintptr_t)(pa.raw >> FRAME_SHIFT) *
+							  sizeof(struct frame));
+	}
+	return framedb_lookup_slow(pa);
+}
 
 /* The section holding @pa, or NULL. */
 const struct frame_section *framedb_section(paddr_t pa);

@@ -63,6 +63,7 @@ struct slab_cache {
 	unsigned int mag_batch;      /* objects moved per refill or flush */
 	size_t freeptr_off;          /* where a free object's link lives in its slot */
 	unsigned int stride_shift;   /* log2(stride) if a power of two, else 0 */
+	uint64_t fast_free_mask;     /* stride - 1 for kfree()'s fast path, or all ones */
 	bool debug;
 	bool created;                /* storage from slab_cache_create() */
 	void (*ctor)(void *obj);

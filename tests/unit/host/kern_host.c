@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Host versions of the kernel hooks (see kern_host.h): printk, panic and the
- * <kern/cpu.h> hooks, so generic mm/ and kernel/ files link into unit tests.
+ * Host versions of the kernel hooks (see kern_host.h): printk, panic, the calling
+ * thread's CPU id and cpu_relax() (the rest of <kern/cpu.h> is inline there), so
+ * generic mm/ and kernel/ files link into unit tests.
  */
 #include <sched.h>
 #include <stdarg.h>
@@ -15,7 +16,8 @@
 
 #include "kern_host.h"
 
-static _Thread_local unsigned int this_cpu;
+/* The calling thread's CPU, read inline by cpu_current() (<kern/cpu.h>). */
+_Thread_local unsigned int host_cpu_index;
 static _Thread_local char last[512];
 static unsigned long printed;
 static int quiet;
@@ -26,23 +28,7 @@ void host_cpu_set(unsigned int cpu)
 		fprintf(stderr, "host_cpu_set(%u): NCPUS is %u\n", cpu, (unsigned int)NCPUS);
 		abort();
 	}
-	this_cpu = cpu;
-}
-
-unsigned int cpu_current(void)
-{
-	return this_cpu;
-}
-
-/* A thread is never interrupted by code sharing its per-CPU data: nothing to mask. */
-unsigned long cpu_irq_save(void)
-{
-	return 0;
-}
-
-void cpu_irq_restore(unsigned long flags)
-{
-	(void)flags;
+	host_cpu_index = cpu;
 }
 
 void cpu_relax(void)
