@@ -647,12 +647,11 @@ int buddy_init(const struct memmap *map)
 		for (unsigned int o = 0; o < FRAME_ORDERS; o++)
 			zones[zi].free[o].next = zones[zi].free[o].prev = &zones[zi].free[o];
 	}
-	/* Everything bootmem handed out (including the records) stays reserved. */
-	for (size_t i = 0; i < framedb_section_count(); i++) {
-		const struct frame_section *s = framedb_section_at(i);
-		for (uint64_t j = 0; j < (s->end - s->base) >> FRAME_SHIFT; j++)
-			s->frames[j].owner = FRAME_OWNER_BOOTMEM;
-	}
+	/*
+	 * Everything bootmem handed out (including the records) stays reserved: the
+	 * records start out owned by bootmem (framedb_init()), and only what bootmem
+	 * still has free is handed over below.
+	 */
 	for (size_t r = 0; r < bootmem_free_count(); r++) {
 		uint64_t base, end;
 

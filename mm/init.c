@@ -99,6 +99,7 @@ void mm_init(const struct boot_info *bi)
 		"boot direct map at %#lx, the mode's at %#lx",
 		(unsigned long)mm_direct_map_base, (unsigned long)layout.direct_map_base);
 
+	mm_boot_stats.ns_start = time_ns();
 	if ((err = bootmem_init(map)) != 0)
 		panic("mm: bootmem_init: error %d", err);
 	/* The kernel table's frames are written through the boot tables' direct map. */
@@ -113,9 +114,12 @@ void mm_init(const struct boot_info *bi)
 	arch_mmu_cpu_init();
 	arch_mmu_activate(mm_kernel_pt.root, mm_kernel_pt.levels);
 	bootmem_set_limit(BOOTMEM_NO_LIMIT);
+	uint64_t t = time_ns();
+	mm_boot_stats.ns_tables = t - mm_boot_stats.ns_start;
 
 	if ((err = buddy_init(map)) != 0)
 		panic("mm: buddy_init: error %d", err);
+	mm_boot_stats.ns_buddy = time_ns() - t;
 	mm_boot_stats.framedb_bytes = framedb_bytes();
 	mm_boot_stats.bootmem_bytes = bootmem_used();
 	if ((err = kmalloc_init()) != 0)
@@ -168,5 +172,8 @@ void mm_print_summary(const struct boot_info *bi)
 		(unsigned long long)(meta >> 10), (unsigned long long)(s->framedb_bytes >> 10),
 		(unsigned long long)(s->pagetable_bytes >> 10),
 		(unsigned long long)((meta >> 10) * 1024 / MAX(s->ram_bytes >> 20, 1)));
-	pr_info("mm: up %llu us after kernel entry\n", (unsigned long long)(s->ns_to_mm_up / 1000));
+	pr_info("mm: up %llu us after kernel entry (mm_init from %llu us: page tables %llu us, "
+		"buddy and frame database %llu us)\n",
+		(unsigned long long)(s->ns_to_mm_up / 1000), (unsigned long long)(s->ns_start / 1000),
+		(unsigned long long)(s->ns_tables / 1000), (unsigned long long)(s->ns_buddy / 1000));
 }

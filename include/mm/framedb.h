@@ -74,7 +74,9 @@ struct frame_section {
 /*
  * Build the database for the usable regions of @map (normalised) with record
  * arrays from bootmem (already initialised over the same map). Every record starts
- * FRAME_RESERVED in its section's zone. Any earlier database is forgotten.
+ * FRAME_RESERVED, owned by FRAME_OWNER_BOOTMEM, in its section's zone: the buddy
+ * allocator then takes over what bootmem has not handed out. Any earlier database
+ * is forgotten.
  * Returns 0, -ENOMEM if bootmem cannot hold the arrays, -ENOSPC if there are more
  * sections than FRAMEDB_MAX_SECTIONS. Boot CPU only.
  */

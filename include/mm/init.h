@@ -27,6 +27,9 @@ struct mm_boot_stats {
 	uint64_t framedb_bytes;        /* the frame database */
 	uint64_t pagetable_bytes;      /* the kernel page table's frames */
 	uint64_t bootmem_bytes;        /* everything bootmem handed out (framedb included) */
+	uint64_t ns_start;             /* kernel entry to the start of mm_init() */
+	uint64_t ns_tables;            /* building and switching to the kernel page table */
+	uint64_t ns_buddy;             /* buddy_init(): the frame database and the free lists */
 	uint64_t ns_to_mm_up;          /* kernel entry to the end of mm_init() */
 };
 extern struct mm_boot_stats mm_boot_stats;
