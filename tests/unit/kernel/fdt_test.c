@@ -22,30 +22,7 @@
 
 #include "fdt_test_dtb.h"
 
-/* ---- a minimal TAP harness ---- */
-
-static unsigned int test_failures;   /* failed checks in the current test */
-
-/* Record a failed check (the test goes on) and print why as a TAP diagnostic. */
-#define CHECK(cond, ...)                                                           \
-	({                                                                         \
-		bool ok_ = !!(cond);                                               \
-		if (!ok_) {                                                        \
-			test_failures++;                                           \
-			printf("# %s:%d: expected %s: ", __FILE__, __LINE__, #cond);  \
-			printf(__VA_ARGS__);                                       \
-			printf("\n");                                              \
-		}                                                                  \
-		ok_;                                                               \
-	})
-
-/* Like CHECK, for two integers, printing both. */
-#define CHECK_EQ(a, b)                                                             \
-	({                                                                         \
-		int64_t a_ = (int64_t)(a), b_ = (int64_t)(b);                      \
-		CHECK(a_ == b_, "%s == %s: %" PRId64 " (0x%" PRIx64 ") != %" PRId64 \
-		      " (0x%" PRIx64 ")", #a, #b, a_, (uint64_t)a_, b_, (uint64_t)b_); \
-	})
+#include "../host/tap.h"
 
 #define CHECK_STR(a, b)                                                            \
 	({                                                                         \
@@ -862,19 +839,12 @@ static const struct unit_test tests[] = {
 
 int main(void)
 {
-	size_t n = sizeof(tests) / sizeof(tests[0]);
-	size_t failed = 0;
+	char name[64];
 
-	/* Line-buffered, so a sanitizer abort does not swallow the lines before it. */
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("TAP version 13\n1..%zu\n", n);
-	for (size_t i = 0; i < n; i++) {
-		test_failures = 0;
-		tests[i].fn();
-		if (test_failures)
-			failed++;
-		printf("%s %zu fdt.%s\n", test_failures ? "not ok" : "ok", i + 1, tests[i].name);
+	tap_start();
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		snprintf(name, sizeof(name), "fdt.%s", tests[i].name);
+		tap_run(name, tests[i].fn);
 	}
-	printf("# fdt: %zu passed, %zu failed\n", n - failed, failed);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tap_done();
 }

@@ -18,30 +18,7 @@
 
 #define P 4096ull   /* the page size of most cases */
 
-/* ---- a minimal TAP harness ---- */
-
-static unsigned int test_failures;   /* failed checks in the current test */
-
-/* Record a failed check (the test goes on) and print why as a TAP diagnostic. */
-#define CHECK(cond, ...)                                                           \
-	({                                                                         \
-		bool ok_ = !!(cond);                                               \
-		if (!ok_) {                                                        \
-			test_failures++;                                           \
-			printf("# %s:%d: expected %s: ", __FILE__, __LINE__, #cond);  \
-			printf(__VA_ARGS__);                                       \
-			printf("\n");                                              \
-		}                                                                  \
-		ok_;                                                               \
-	})
-
-/* Like CHECK, for two integers, printing both. */
-#define CHECK_EQ(a, b)                                                             \
-	({                                                                         \
-		uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b);                   \
-		CHECK(a_ == b_, "%s == %s: 0x%" PRIx64 " != 0x%" PRIx64, #a, #b,   \
-		      a_, b_);                                                     \
-	})
+#include "../host/tap.h"
 
 /* ---- helpers ---- */
 
@@ -735,7 +712,7 @@ static void test_random_vs_model(void)
 
 	rng_state = seed;
 	for (unsigned int round = 0; round < rounds && failed_rounds < 3; round++) {
-		unsigned int before = test_failures;
+		unsigned int before = tap_failures;
 		uint64_t page = pages[rng_below(sizeof(pages) / sizeof(pages[0]))];
 		uint64_t span = MODEL_PAGES * page;
 		bool at_top = rng_below(4) == 0;
@@ -791,7 +768,7 @@ static void test_random_vs_model(void)
 			CHECK_EQ(memmap_normalise(&again, page), 0);
 			CHECK(maps_equal(&map, &again), "not idempotent");
 		}
-		if (test_failures != before) {
+		if (tap_failures != before) {
 			failed_rounds++;
 			printf("#   round %u (seed 0x%" PRIx64 "): page 0x%" PRIx64
 			       ", window 0x%" PRIx64 "\n", round, seed, page, win);
@@ -833,19 +810,12 @@ static const struct unit_test tests[] = {
 
 int main(void)
 {
-	size_t n = sizeof(tests) / sizeof(tests[0]);
-	size_t failed = 0;
+	char name[64];
 
-	/* Line-buffered, so a sanitizer abort does not swallow the lines before it. */
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("TAP version 13\n1..%zu\n", n);
-	for (size_t i = 0; i < n; i++) {
-		test_failures = 0;
-		tests[i].fn();
-		if (test_failures)
-			failed++;
-		printf("%s %zu memmap.%s\n", test_failures ? "not ok" : "ok", i + 1, tests[i].name);
+	tap_start();
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		snprintf(name, sizeof(name), "%s.%s", "memmap", tests[i].name);
+		tap_run(name, tests[i].fn);
 	}
-	printf("# memmap: %zu passed, %zu failed\n", n - failed, failed);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tap_done();
 }

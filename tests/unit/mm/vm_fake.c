@@ -10,25 +10,7 @@
 
 #include "vm_fake.h"
 
-unsigned int test_failures;
 unsigned int test_levels;
-static unsigned int tap_points, tap_failed;
-
-void tap_start(void)
-{
-	printf("TAP version 13\n");
-}
-
-void tap_run(const char *name, void (*fn)(void))
-{
-	test_failures = 0;
-	fn();
-	tap_points++;
-	if (test_failures)
-		tap_failed++;
-	printf("%s %u - %s\n", test_failures ? "not ok" : "ok", tap_points, name);
-	fflush(stdout);
-}
 
 void tap_run_modes(const char *name, void (*fn)(void))
 {
@@ -38,14 +20,6 @@ void tap_run_modes(const char *name, void (*fn)(void))
 		snprintf(buf, sizeof(buf), "%s [%s]", name, mmu_mode_name(l));
 		tap_run(buf, fn);
 	}
-}
-
-int tap_done(void)
-{
-	printf("1..%u\n", tap_points);
-	if (tap_failed)
-		printf("# %u of %u failed\n", tap_failed, tap_points);
-	return tap_failed ? 1 : 0;
 }
 
 /* ---- the fake frame allocator ---- */

@@ -22,35 +22,9 @@
 
 #include "../host/kern_host.h"
 
-/* ---- TAP ---- */
+/* ---- TAP (the shared harness) ---- */
 
-extern unsigned int test_failures;   /* failed checks in the current test */
-
-#define CHECK(cond, ...)                                                           \
-	({                                                                         \
-		bool ok_ = !!(cond);                                               \
-		if (!ok_) {                                                        \
-			test_failures++;                                           \
-			printf("# %s:%d: expected %s: ", __FILE__, __LINE__, #cond);  \
-			printf(__VA_ARGS__);                                       \
-			printf("\n");                                              \
-		}                                                                  \
-		ok_;                                                               \
-	})
-
-#define CHECK_EQ(a, b)                                                             \
-	({                                                                         \
-		uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b);                   \
-		CHECK(a_ == b_, "%s == %s: 0x%" PRIx64 " != 0x%" PRIx64, #a, #b,   \
-		      a_, b_);                                                     \
-	})
-
-/* Print the TAP header (first line of output). */
-void tap_start(void);
-/* Run one test function as one TAP point; @name may be printf-formatted by the caller. */
-void tap_run(const char *name, void (*fn)(void));
-/* Print the plan trailer and return the exit status (0 if every point passed). */
-int tap_done(void);
+#include "../host/tap.h"
 
 /* The paging mode the current test runs in (tests loop over every mode). */
 extern unsigned int test_levels;
