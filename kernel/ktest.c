@@ -3,7 +3,10 @@
  * The ktest runner (see <kern/ktest.h>): walks the "ktests" linker section, picks
  * the tests the command line selected and prints TAP version 13.
  *
- * Tests run one after another on the boot CPU. A test that panics or hangs ends
+ * Tests run one after another on the boot CPU. After the last test of each suite,
+ * one more TAP point checks that the suite left memory where it found it: the free
+ * frames (caches settled, mm_settled_free_frames()) equal their count before the
+ * suite's first test. A test that panics or hangs ends
  * the run: the TAP stream stops short, the machine powers off with a failure
  * status (panic) or the runner's timeout fires (hang); either way scripts/run
  * reports a failure.
@@ -11,6 +14,7 @@
 #include <kern/ktest.h>
 #include <kern/printk.h>
 #include <kern/string.h>
+#include <mm/init.h>
 
 extern const struct ktest __ktests_start[], __ktests_end[];
 
@@ -82,18 +86,31 @@ static bool selected(const char *spec, const struct ktest *t)
 	return false;
 }
 
+/* Is @t the last selected test of its suite (the next selected one is another suite)? */
+static bool last_of_suite(const char *spec, const struct ktest *t)
+{
+	for (const struct ktest *n = t + 1; n < __ktests_end; n++)
+		if (selected(spec, n))
+			return strcmp(n->suite, t->suite) != 0;
+	return true;
+}
+
 bool ktest_run(const char *spec)
 {
 	unsigned int planned = 0, n = 0, passed = 0, failed = 0, skipped = 0;
+	uint64_t baseline = 0;
+	bool suite_start = true;
 
 	for (const struct ktest *t = __ktests_start; t < __ktests_end; t++)
 		if (selected(spec, t))
-			planned++;
+			planned += last_of_suite(spec, t) ? 2 : 1;
 	pr_info("TAP version 13\n");
 	pr_info("1..%u\n", planned);
 	for (const struct ktest *t = __ktests_start; t < __ktests_end; t++) {
 		if (!selected(spec, t))
 			continue;
+		if (suite_start)
+			baseline = mm_settled_free_frames();
 		struct ktest_ctx ctx = { .test = t };
 		n++;
 		t->fn(&ctx);
@@ -106,6 +123,20 @@ bool ktest_run(const char *spec)
 		} else {
 			passed++;
 			pr_info("ok %u %s.%s\n", n, t->suite, t->name);
+		}
+		suite_start = last_of_suite(spec, t);
+		if (suite_start) {
+			uint64_t now = mm_settled_free_frames();
+			n++;
+			if (now == baseline) {
+				passed++;
+				pr_info("ok %u %s.memory_back_at_baseline\n", n, t->suite);
+			} else {
+				failed++;
+				pr_info("# %s: %llu free frames before the suite, %llu after\n", t->suite,
+					(unsigned long long)baseline, (unsigned long long)now);
+				pr_info("not ok %u %s.memory_back_at_baseline\n", n, t->suite);
+			}
 		}
 	}
 	pr_info("# ktest: %u passed, %u failed, %u skipped\n", passed, failed, skipped);

@@ -177,3 +177,18 @@ void mm_print_summary(const struct boot_info *bi)
 		(unsigned long long)(s->ns_to_mm_up / 1000), (unsigned long long)(s->ns_start / 1000),
 		(unsigned long long)(s->ns_tables / 1000), (unsigned long long)(s->ns_buddy / 1000));
 }
+
+uint64_t mm_settled_free_frames(void)
+{
+	uint64_t free = 0;
+
+	for (unsigned int i = 0; i < KMALLOC_CLASSES; i++)
+		slab_cache_shrink(kmalloc_cache(KMALLOC_MIN_SIZE << i));
+	buddy_drain_all();
+	for (unsigned int z = 0; z < ZONE_COUNT; z++) {
+		struct buddy_zone_stats st;
+		buddy_get_stats((enum frame_zone)z, &st);
+		free += st.free_frames + st.cached_frames;
+	}
+	return free;
+}

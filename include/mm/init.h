@@ -42,6 +42,13 @@ void mm_init(const struct boot_info *bi);
 void mm_print_summary(const struct boot_info *bi);
 
 /*
+ * Free frames in every zone once nothing free is parked on the side: every
+ * kmalloc class shrunk and every per-CPU frame cache drained. Exact when nothing
+ * else allocates meanwhile (the ktest runner uses it between suites).
+ */
+uint64_t mm_settled_free_frames(void);
+
+/*
  * Does a range of type @type belong in the direct map? RAM does (usable, ACPI,
  * kernel, boot information, modules); firmware-owned memory (which may be
  * protected from the kernel, as OpenSBI's is by PMP), MMIO and bad RAM do not.

@@ -9,6 +9,7 @@
 #include <kern/ktest.h>
 #include <kern/panic.h>
 #include <kern/arch.h>
+#include <mm/frame.h>
 
 /* A ktest assertion that does not hold. */
 KTEST(selftest, fail)
@@ -47,4 +48,12 @@ KTEST(selftest, hang)
 	(void)t;
 	for (;;)
 		arch_cpu_relax();
+}
+
+/* A leak: one frame never given back. The runner's end-of-suite check must fail. */
+KTEST(selftest, leak)
+{
+	paddr_t pa;
+
+	KT_ASSERT(t, frame_alloc(0, 0, &pa) == 0, "no frame to leak");
 }
