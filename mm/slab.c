@@ -697,9 +697,16 @@ size_t ksize(const void *p)
 	if (!p)
 		return 0;
 	size_t n = usable_size(p, &c, &order);
-	/* The caller may use all of it now: move the red zone out of the way. */
+	/*
+	 * The caller may use all of it now: move the red zone out of the way. The
+	 * bytes it covered become the caller's, zeroed: KM_ZERO promises all of
+	 * ksize() (without it they are undefined, so zero is fine too).
+	 */
 	if (c && c->debug && meta_of(c, (void *)p)->magic == MAGIC_ALLOC) {
-		meta_of(c, (void *)p)->asked = (uint32_t)c->size;
+		struct debug_meta *m = meta_of(c, (void *)p);
+		if (m->asked < c->size)
+			memset((char *)p + m->asked, 0, c->size - m->asked);
+		m->asked = (uint32_t)c->size;
 		memset((char *)p + object_bytes(c), REDZONE_BYTE, REDZONE_SIZE);
 	}
 	return n;
