@@ -62,8 +62,21 @@ static void map_direct(const struct memmap *map, const struct mmu_layout *l)
 		if (r->base + r->size > l->direct_map_end - l->direct_map_base)
 			panic("mm: RAM at %#llx+%#llx lies beyond the direct map",
 			      (unsigned long long)r->base, (unsigned long long)r->size);
-		map_or_panic(vaddr(l->direct_map_base + r->base), paddr(r->base), r->size,
-			     MMU_READ | MMU_WRITE, "the direct map");
+		uint64_t ro_end = r->base;
+		if (r->type == MEM_KERNEL) {
+			/*
+			 * The image's text and read-only data stay read-only in their
+			 * direct-map alias too: W^X would mean little if text could be
+			 * rewritten through phys_to_virt().
+			 */
+			ro_end = MIN(MAX(kernel_virt_to_phys(__rodata_end), r->base), r->base + r->size);
+			if (ro_end > r->base)
+				map_or_panic(vaddr(l->direct_map_base + r->base), paddr(r->base),
+					     ro_end - r->base, MMU_READ, "the direct map of the image");
+		}
+		if (r->base + r->size > ro_end)
+			map_or_panic(vaddr(l->direct_map_base + ro_end), paddr(ro_end),
+				     r->base + r->size - ro_end, MMU_READ | MMU_WRITE, "the direct map");
 		mm_boot_stats.ram_bytes += r->size;
 	}
 }

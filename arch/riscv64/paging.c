@@ -15,6 +15,7 @@
  * in 1 GiB leaves), so mm_direct_map_base has its final value from here on.
  */
 #include <kern/cmdline.h>
+#include <kern/fdt.h>
 #include <kern/printk.h>
 #include <kern/string.h>
 #include <kern/panic.h>
@@ -72,8 +73,38 @@ static bool try_mode(uint64_t mode, const void *root)
 	return csr_read(satp) == satp;
 }
 
+/*
+ * Svpbmt (page-based memory types) is usable when every hart's ISA string names it
+ * (devicetree binding riscv/cpus: "riscv,isa", multi-letter extensions after '_').
+ * Without it, ioremap()'s uncached leaves are plain leaves and the platform's
+ * physical memory attributes alone make device regions uncached.
+ */
+static bool harts_have_svpbmt(const struct fdt *fdt)
+{
+	int cpus = fdt_path_offset(fdt, "/cpus"), cpu, harts = 0;
+
+	if (cpus < 0)
+		return false;
+	for (cpu = fdt_first_child(fdt, cpus); cpu >= 0; cpu = fdt_next_sibling(fdt, cpu)) {
+		const char *type = fdt_prop_string(fdt, cpu, "device_type");
+		if (!type || strcmp(type, "cpu") != 0)
+			continue;
+		const char *isa = fdt_prop_string(fdt, cpu, "riscv,isa");
+		bool found = false;
+		for (const char *p = isa; p && (p = strchr(p, '_')); p++)
+			if (strncmp(p + 1, "svpbmt", 6) == 0 && (p[7] == '_' || p[7] == '\0'))
+				found = true;
+		if (!found)
+			return false;
+		harts++;
+	}
+	return harts > 0;
+}
+
 void riscv_paging_init(struct boot_info *bi)
 {
+	riscv_mmu_svpbmt = harts_have_svpbmt(riscv_open_devicetree(bi->devicetree));
+
 	static const char *const names[] = { [3] = "Sv39", [4] = "Sv48", [5] = "Sv57" };
 	unsigned int cap = cap_levels(), levels = 3;
 

@@ -94,6 +94,7 @@ static uint8_t wx_data_buf[64] = {
 };
 
 static uint8_t wx_bss_buf[64];
+static volatile uint64_t wx_data_word = 1;
 
 KTEST(wx, text_not_writable)
 {
@@ -118,6 +119,20 @@ KTEST(wx, rodata_not_writable)
 	expect_fault_at(t, do_rewrite, (uintptr_t)__rodata_end - 1, FAULT_WRITE,
 			"store to the last .rodata byte");
 	KT_EXPECT_EQ(t, *(volatile const uint64_t *)p, 0xfedcba9876543210ull);
+}
+
+/* The direct-map aliases of text and read-only data are read-only as well. */
+KTEST(wx, image_alias_not_writable)
+{
+	uintptr_t text = (uintptr_t)phys_to_virt(paddr(kernel_virt_to_phys(__text_start)));
+	uintptr_t ro = (uintptr_t)phys_to_virt(paddr(kernel_virt_to_phys(__rodata_end - 8)));
+	uintptr_t data = (uintptr_t)phys_to_virt(paddr(kernel_virt_to_phys((const void *)&wx_data_word)));
+
+	expect_fault_at(t, do_rewrite, text, FAULT_WRITE, "store to text through the direct map");
+	expect_fault_at(t, do_rewrite, ro, FAULT_WRITE, "store to .rodata through the direct map");
+	/* Data stays writable through its alias. */
+	*(volatile uint64_t *)data = 0x77;
+	KT_EXPECT_EQ(t, wx_data_word, 0x77);
 }
 
 KTEST(wx, data_not_executable)
