@@ -124,8 +124,17 @@ void mm_init(const struct boot_info *bi)
 	map_image();
 	mm_boot_stats.pagetable_bytes = mapper_count_tables(&mm_kernel_pt) * FRAME_SIZE;
 
+	if ((err = mmio_init(&mm_kernel_pt, layout.mmio_start, layout.mmio_end)) != 0)
+		panic("mm: mmio_init: error %d", err);
+
 	arch_mmu_cpu_init();
 	arch_mmu_activate(mm_kernel_pt.root, mm_kernel_pt.levels);
+	/*
+	 * The boot mappings are gone, and with them whatever device registers the
+	 * arch reached through them (the riscv64 UART): move the devices to
+	 * ioremap() before anything else can print.
+	 */
+	arch_devices_init();
 	bootmem_set_limit(BOOTMEM_NO_LIMIT);
 	uint64_t t = time_ns();
 	mm_boot_stats.ns_tables = t - mm_boot_stats.ns_start;
@@ -137,10 +146,6 @@ void mm_init(const struct boot_info *bi)
 	mm_boot_stats.bootmem_bytes = bootmem_used();
 	if ((err = kmalloc_init()) != 0)
 		panic("mm: kmalloc_init: error %d", err);
-	if ((err = mmio_init(&mm_kernel_pt, layout.mmio_start, layout.mmio_end)) != 0)
-		panic("mm: mmio_init: error %d", err);
-
-	arch_devices_init();
 	mm_boot_stats.ns_to_mm_up = time_ns();
 }
 

@@ -120,11 +120,13 @@ void riscv_console_ioremap(void)
 {
 	if (!uart.base)
 		return;
+	/*
+	 * The boot direct map that reached the UART is gone: print through the
+	 * firmware until the new mapping exists, and for good if it cannot be made.
+	 */
+	WRITE_ONCE(uart.base, NULL);
 	/* Registers 0..7; ioremap() rounds to whole pages. */
-	volatile uint8_t *p = ioremap(paddr(uart.phys), 8u << uart.shift, MMU_CACHE_UC);
-	if (p)
-		uart.base = p;
-	/* else: keep printing through the direct map rather than not at all */
+	uart.base = ioremap(paddr(uart.phys), 8u << uart.shift, MMU_CACHE_UC);
 }
 
 void arch_console_putc(char c)

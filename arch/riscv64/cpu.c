@@ -34,7 +34,8 @@ void arch_halt(void)
 
 static uint64_t test_device_phys;
 static bool test_device_present;
-static volatile uint32_t *test_device;   /* ioremap()ed once the mm is up */
+static bool devices_mapped;              /* arch_devices_init() ran: no boot mappings */
+static volatile uint32_t *test_device;   /* ioremap()ed then (NULL if that failed) */
 
 void riscv_set_test_device(uint64_t phys)
 {
@@ -44,6 +45,7 @@ void riscv_set_test_device(uint64_t phys)
 
 void arch_devices_init(void)
 {
+	devices_mapped = true;
 	riscv_console_ioremap();
 	if (test_device_present)
 		test_device = ioremap(paddr(test_device_phys), sizeof(uint32_t), MMU_CACHE_UC);
@@ -51,8 +53,11 @@ void arch_devices_init(void)
 
 void arch_shutdown(bool success)
 {
-	if (test_device_present)
-		iowrite32(test_device ? test_device : phys_to_virt(paddr(test_device_phys)),
+	/* Before arch_devices_init() the boot direct map reaches it; after, only ioremap(). */
+	volatile uint32_t *dev = devices_mapped ? test_device :
+				 test_device_present ? phys_to_virt(paddr(test_device_phys)) : NULL;
+	if (dev)
+		iowrite32(dev,
 			  success ? TEST_FINISHER_PASS
 				  : TEST_FINISHER_FAIL | TEST_FAIL_STATUS << 16);
 	/* SBI spec 10.1: returns only on failure. */

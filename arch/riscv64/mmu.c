@@ -20,7 +20,12 @@ void arch_mmu_activate(paddr_t root, unsigned int levels)
 
 	KASSERT(mmu_levels_supported(levels), "bad mode %u", levels);
 	KASSERT((root.raw & 0xfff) == 0, "unaligned root %llx", (unsigned long long)root.raw);
-	/* 4.2.1: sfence.vma after the write drops translations of the old root. */
+	/*
+	 * 4.1.11: writing satp does not order earlier stores to the new tables against
+	 * the walks that follow, so fence before; 4.2.1: the fence after drops the old
+	 * root's translations.
+	 */
+	__asm__ __volatile__("sfence.vma" : : : "memory");
 	csr_write(satp, mode[levels] | ((root.raw >> 12) & SATP_PPN_MASK));
 	__asm__ __volatile__("sfence.vma" : : : "memory");
 }

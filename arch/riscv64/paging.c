@@ -74,8 +74,9 @@ static bool try_mode(uint64_t mode, const void *root)
 }
 
 /*
- * Svpbmt (page-based memory types) is usable when every hart's ISA string names it
- * (devicetree binding riscv/cpus: "riscv,isa", multi-letter extensions after '_').
+ * Svpbmt (page-based memory types) is usable when every hart names it (devicetree
+ * binding riscv/cpus: the "riscv,isa-extensions" list, or the "riscv,isa" string,
+ * multi-letter extensions after '_').
  * Without it, ioremap()'s uncached leaves are plain leaves and the platform's
  * physical memory attributes alone make device regions uncached.
  */
@@ -89,9 +90,15 @@ static bool harts_have_svpbmt(const struct fdt *fdt)
 		const char *type = fdt_prop_string(fdt, cpu, "device_type");
 		if (!type || strcmp(type, "cpu") != 0)
 			continue;
-		const char *isa = fdt_prop_string(fdt, cpu, "riscv,isa");
 		bool found = false;
-		for (const char *p = isa; p && (p = strchr(p, '_')); p++)
+		/* The newer binding: a string list of extension names. */
+		uint32_t len;
+		const char *list = fdt_prop(fdt, cpu, "riscv,isa-extensions", &len);
+		if (list)
+			found = fdt_stringlist_contains(list, len, "svpbmt");
+		/* The older one: multi-letter extensions after '_' in "riscv,isa". */
+		const char *isa = fdt_prop_string(fdt, cpu, "riscv,isa");
+		for (const char *p = isa; !found && p && (p = strchr(p, '_')); p++)
 			if (strncmp(p + 1, "svpbmt", 6) == 0 && (p[7] == '_' || p[7] == '\0'))
 				found = true;
 		if (!found)

@@ -7,9 +7,10 @@
  * the boot information. The image runs at its load address (KERNEL_PHYS_BASE)
  * until paging is on, so every memory reference here subtracts KERNEL_VMA_OFFSET.
  *
- * We check for long mode, build boot page tables that map the first 4 GiB of
- * physical memory three times (identity, boot direct map, kernel image; see
- * <arch/page.h>) with 2 MiB pages, enable PAE + long mode + paging, and jump to the
+ * We check for long mode, build boot page tables with 2 MiB pages that map the
+ * first 4 GiB of physical memory twice (identity, and the boot direct map; see
+ * <arch/page.h>) and the first 1 GiB, which holds the image, a third time at the
+ * image's link address, enable PAE + long mode + paging, and jump to the
  * kernel's link address to call x86_entry(magic, info) on the boot stack.
  */
 #include <arch/page.h>

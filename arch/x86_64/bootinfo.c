@@ -139,6 +139,8 @@ struct boot_info *x86_parse_multiboot2(uint32_t magic, uint32_t info_phys)
 			break;
 		case MB2_TAG_MODULE: {
 			const struct mb2_tag_module *mod = (const void *)tag;
+			if (tag->size < sizeof(*mod))
+				panic("multiboot2: module tag of %u bytes", tag->size);
 			if (mod->mod_end > mod->mod_start)
 				add(mod->mod_start, mod->mod_end - mod->mod_start, MEM_MODULE);
 			break;
@@ -155,13 +157,16 @@ struct boot_info *x86_parse_multiboot2(uint32_t magic, uint32_t info_phys)
 			break;
 		case MB2_TAG_ACPI_OLD:
 			/* The tag holds a copy of the RSDP (ACPI 5.2.5.3); prefer the v2 one. */
-			if (!bi.acpi_rsdp) {
+			if (!bi.acpi_rsdp && tag->size >= sizeof(*tag) + 20) {
 				bi.acpi_rsdp = info_phys + (uint64_t)((const uint8_t *)(tag + 1) -
 								      (const uint8_t *)info);
 				bi.acpi_revision = 0;
 			}
 			break;
 		case MB2_TAG_ACPI_NEW:
+			/* The revision byte is at offset 15 of the RSDP (ACPI 5.2.5.3). */
+			if (tag->size < sizeof(*tag) + 20)
+				break;
 			bi.acpi_rsdp = info_phys + (uint64_t)((const uint8_t *)(tag + 1) -
 							      (const uint8_t *)info);
 			bi.acpi_revision = ((const uint8_t *)(tag + 1))[15];

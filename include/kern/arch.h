@@ -41,7 +41,10 @@ bool arch_unwind_frame(uintptr_t *fp, uintptr_t *pc);
 /*
  * Reach the devices the arch's kernel code uses (console UART, power-off device,
  * interrupt controllers) through ioremap() from here on, instead of the boot
- * mappings. Called once by mm_init() when the MMIO window is up.
+ * mappings. Called once by mm_init() right after the switch to the kernel's own
+ * page table, before anything may print: the boot mappings are gone by then. If
+ * a device cannot be mapped, the arch falls back to a firmware path (or to none),
+ * never to a stale address.
  */
 void arch_devices_init(void);
 

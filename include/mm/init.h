@@ -7,10 +7,11 @@
  * table, built by the generic mapper in the paging mode chosen at boot (a direct
  * map of all RAM with the largest leaves that fit, and the kernel image section
  * by section with W^X: text read+execute, read-only data read-only, data and bss
- * read+write, a guard page below the boot stack left unmapped); the switch to it
- * (the boot tables, their identity and partial direct map, are then unused); the
- * buddy allocator over everything bootmem did not hand out; slab and kmalloc; the
- * MMIO window for ioremap(); and last the arch's devices through ioremap().
+ * read+write, a guard page below the boot stack left unmapped); the MMIO window
+ * for ioremap(); the switch to the new table (the boot tables, their identity and
+ * partial direct map, are then unused) and at once the arch's devices through
+ * ioremap() (the frames of their page tables still come from bootmem); the buddy
+ * allocator over everything bootmem did not hand out; slab and kmalloc.
  */
 #ifndef MM_INIT_H
 #define MM_INIT_H

@@ -19,8 +19,9 @@
 
 /*
  * The boot page tables (boot.S) map the first BOOT_DIRECT_MAP_SIZE bytes of physical
- * memory three times: identity (for the switch to long mode), at BOOT_DIRECT_MAP_BASE
- * (to reach boot information and firmware tables) and at KERNEL_VMA_OFFSET (the image).
+ * memory twice: identity (for the switch to long mode) and at BOOT_DIRECT_MAP_BASE
+ * (to reach boot information and firmware tables); the first 1 GiB, holding the
+ * image, also at KERNEL_VMA_OFFSET.
  */
 #define BOOT_DIRECT_MAP_BASE 0xffff800000000000
 #define BOOT_DIRECT_MAP_SIZE 0x100000000   /* 4 GiB: all multiboot2 data lies below */
