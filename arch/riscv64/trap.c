@@ -6,6 +6,7 @@
  * all registers, then panics with a backtrace that starts at the trapping
  * instruction. Never returns to a broken context.
  */
+#include <kern/boot.h>
 #include <kern/fault.h>
 #include <kern/panic.h>
 #include <kern/printk.h>
@@ -164,7 +165,10 @@ void riscv_trap(struct trap_frame *tf)
 		}
 	}
 	print_frame(tf);
-	if (!boot_stack_canary_intact())
+	if (tf->regs[2] >= (uintptr_t)boot_stack_guard && tf->regs[2] < (uintptr_t)boot_stack_bottom + TF_SIZE)
+		pr_emerg("  kernel stack overflow: sp %#llx ran into the boot stack's guard page\n",
+			 (unsigned long long)tf->regs[2]);
+	else if (!boot_stack_canary_intact())
 		pr_emerg("  the boot stack overflowed (its canary is overwritten)\n");
 	panic_with_frame(tf->sepc, tf->regs[8], "unhandled %s at pc %#llx", name,
 			 (unsigned long long)tf->sepc);

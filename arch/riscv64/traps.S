@@ -15,6 +15,30 @@
 	.balign	4
 	.globl	trap_entry
 trap_entry:
+	/*
+	 * A boot stack that ran into its guard page (<kern/boot.h>) has no room for a
+	 * frame: pushing one would fault again, and again, each time lower, into the
+	 * .bss below. Such a trap continues on the overflow stack instead; the frame
+	 * records the sp that overflowed. sscratch holds t0 meanwhile.
+	 */
+	csrw	sscratch, t0
+	lla	t0, boot_stack_guard
+	bltu	sp, t0, 1f		/* below the guard page: not the boot stack */
+	lla	t0, boot_stack_bottom
+	addi	t0, t0, TF_SIZE
+	bgeu	sp, t0, 1f		/* room for a frame: the usual path */
+	mv	t0, sp
+	lla	sp, overflow_stack_top
+	addi	sp, sp, -TF_SIZE
+	sd	t0, TF_REG(2)(sp)
+	csrr	t0, sscratch
+	sd	x1, TF_REG(1)(sp)
+	.irp	n, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+	sd	x\n, TF_REG(\n)(sp)
+	.endr
+	j	2f
+
+1:	csrr	t0, sscratch
 	addi	sp, sp, -TF_SIZE
 	sd	x1, TF_REG(1)(sp)
 	.irp	n, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
@@ -23,7 +47,7 @@ trap_entry:
 	/* The interrupted sp: ours before the frame was pushed. */
 	addi	t0, sp, TF_SIZE
 	sd	t0, TF_REG(2)(sp)
-	csrr	t0, sepc
+2:	csrr	t0, sepc
 	sd	t0, TF_SEPC(sp)
 	csrr	t0, sstatus
 	sd	t0, TF_SSTATUS(sp)
@@ -45,3 +69,10 @@ trap_entry:
 	.endr
 	ld	x2, TF_REG(2)(sp)
 	sret
+
+	/* Where a trap that overflowed the boot stack runs (see trap_entry). */
+	.bss
+	.balign	16
+overflow_stack:
+	.skip	8192
+overflow_stack_top:

@@ -6,6 +6,7 @@
  * faulting instruction. Never returns to a broken context, never triple-faults
  * (a double fault runs on its own IST stack, see cpu.c).
  */
+#include <kern/boot.h>
 #include <kern/fault.h>
 #include <kern/panic.h>
 #include <kern/printk.h>
@@ -112,6 +113,15 @@ void x86_trap(struct trap_frame *tf)
 			 e & PF_PK ? ", protection key" : "");
 	}
 	print_regs(tf);
+	/*
+	 * A fault on the boot stack's guard page: the CPU could not push the frame
+	 * for it on that stack either, so it arrives as a double fault on IST1.
+	 */
+	uint64_t cr2 = read_cr2();
+	if ((tf->vector == 8 || tf->vector == 14) && cr2 >= (uintptr_t)boot_stack_guard &&
+	    cr2 < (uintptr_t)boot_stack_bottom)
+		pr_emerg("  kernel stack overflow: %#llx is the boot stack's guard page\n",
+			 (unsigned long long)cr2);
 	panic_with_frame(tf->rip, tf->rbp, "unhandled exception %llu at rip %#llx",
 			 (unsigned long long)tf->vector, (unsigned long long)tf->rip);
 }

@@ -57,3 +57,22 @@ KTEST(selftest, leak)
 
 	KT_ASSERT(t, frame_alloc(0, 0, &pa) == 0, "no frame to leak");
 }
+
+/*
+ * Unbounded recursion: the boot stack runs into its guard page. The report must
+ * say so (and not fault again and again on the way).
+ */
+static __attribute__((noinline)) unsigned long recurse(unsigned long depth)
+{
+	volatile char frame[256];
+
+	frame[0] = (char)depth;
+	if (depth == ~0ul)
+		return 0;
+	return recurse(depth + 1) + frame[0];
+}
+
+KTEST(selftest, stack_overflow)
+{
+	KT_EXPECT(t, recurse(0) != 1, "returned from unbounded recursion");
+}
