@@ -16,6 +16,7 @@
 #include <mm/buddy.h>
 #include <mm/framedb.h>
 #include <mm/init.h>
+#include <mm/kmap.h>
 #include <mm/mmio.h>
 #include <mm/mmu.h>
 #include <mm/slab.h>
@@ -124,7 +125,8 @@ void mm_init(const struct boot_info *bi)
 	map_image();
 	mm_boot_stats.pagetable_bytes = mapper_count_tables(&mm_kernel_pt) * FRAME_SIZE;
 
-	if ((err = mmio_init(&mm_kernel_pt, layout.mmio_start, layout.mmio_end)) != 0)
+	kmap_init(&mm_kernel_pt);
+	if ((err = mmio_init(layout.mmio_start, layout.mmio_end)) != 0)
 		panic("mm: mmio_init: error %d", err);
 
 	arch_mmu_cpu_init();

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
  * The MMIO window allocator and ioremap (see <mm/mmio.h>). Generic: builds into the
- * kernel and into host tests. Locking: mmio_lock around every public call.
+ * kernel and into host tests. Locking: mmio_lock around every public call; the
+ * mappings themselves go through the kernel mapper (<mm/kmap.h>), whose lock nests
+ * inside mmio_lock.
  */
 #include <kern/errno.h>
 #include <kern/spinlock.h>
+#include <mm/kmap.h>
 #include <mm/mmio.h>
 #include <mm/tlb.h>
 
@@ -13,18 +16,18 @@ struct range {
 };
 
 static spinlock_t mmio_lock = SPINLOCK_INIT;
-static struct pagetable *mmio_pt;
+static bool mmio_ready;
 static struct range free_r[MMIO_MAX_RANGES];     /* sorted, disjoint, not adjacent */
 static unsigned int nr_free;
 static struct range used_r[MMIO_MAX_RANGES];     /* live ioremap() mappings */
 static unsigned int nr_used;
 
-int mmio_init(struct pagetable *kpt, uintptr_t start, uintptr_t end)
+int mmio_init(uintptr_t start, uintptr_t end)
 {
 	if (start >= end || ((start | end) & 0xfff))
 		return -EINVAL;
 	spin_lock(&mmio_lock);
-	mmio_pt = kpt;
+	mmio_ready = true;
 	free_r[0] = (struct range){ start, end };
 	nr_free = 1;
 	nr_used = 0;
@@ -134,10 +137,9 @@ void *ioremap(paddr_t phys, size_t size, enum mmu_cache cache)
 {
 	uint64_t first = phys.raw & ~(uint64_t)0xfff;
 	size_t off = phys.raw & 0xfff;
-	struct tlb_batch b;
 	uintptr_t va;
 
-	if (size == 0 || size > SIZE_MAX - off - 0xfff || !mmio_pt)
+	if (size == 0 || size > SIZE_MAX - off - 0xfff || !mmio_ready)
 		return NULL;
 	size_t len = (off + size + 0xfff) & ~(size_t)0xfff;
 	/* Align like the physical range (up to 1 GiB) so huge leaves can be used. */
@@ -149,10 +151,7 @@ void *ioremap(paddr_t phys, size_t size, enum mmu_cache cache)
 	void *ret = NULL;
 	if (nr_used == MMIO_MAX_RANGES || alloc_locked(len, align, &va))
 		goto out;
-	tlb_batch_init(&b, &tlb_kernel_cpus);
-	int err = mapper_map(mmio_pt, vaddr(va), paddr(first), len,
-			     MMU_READ | MMU_WRITE | MMU_GLOBAL, cache, 0, &b);
-	tlb_batch_flush(&b);
+	int err = kmap_map(vaddr(va), paddr(first), len, MMU_READ | MMU_WRITE | MMU_GLOBAL, cache);
 	if (err) {
 		free_locked(va, len);
 		goto out;
@@ -167,7 +166,6 @@ out:
 void iounmap(void *p)
 {
 	uintptr_t va = (uintptr_t)p & ~(uintptr_t)0xfff;
-	struct tlb_batch b;
 
 	spin_lock(&mmio_lock);
 	for (unsigned int i = 0; i < nr_used; i++) {
@@ -175,9 +173,7 @@ void iounmap(void *p)
 			continue;
 		struct range r = used_r[i];
 		used_r[i] = used_r[--nr_used];
-		tlb_batch_init(&b, &tlb_kernel_cpus);
-		mapper_unmap(mmio_pt, vaddr(r.start), r.end - r.start, 0, &b);   /* whole leaves */
-		tlb_batch_flush(&b);
+		kmap_unmap(vaddr(r.start), r.end - r.start);   /* whole leaves */
 		free_locked(r.start, r.end - r.start);
 		break;
 	}

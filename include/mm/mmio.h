@@ -22,10 +22,11 @@
 #define MMIO_MAX_RANGES 128      /* free ranges and live allocations, each */
 
 /*
- * Manage [@start, @end) (page aligned, inside @kpt's kernel half) for device
- * mappings in the kernel table @kpt. Returns 0 or -EINVAL.
+ * Manage [@start, @end) (page aligned, inside the kernel half) for device mappings,
+ * made through the kernel mapper (<mm/kmap.h>, initialised first). Returns 0 or
+ * -EINVAL.
  */
-int mmio_init(struct pagetable *kpt, uintptr_t start, uintptr_t end);
+int mmio_init(uintptr_t start, uintptr_t end);
 
 /*
  * Reserve @size bytes (page multiple) aligned to @align (a power of two >= 4 KiB).

@@ -21,6 +21,7 @@
 #include <kern/string.h>
 #include <mm/frame.h>
 #include <mm/init.h>
+#include <mm/kmap.h>
 #include <mm/mapper.h>
 #include <mm/mmio.h>
 #include <mm/mmu.h>
@@ -112,36 +113,21 @@ static void expect_store_faults(struct ktest_ctx *t, uintptr_t va)
 	EXPECT_FAULT(t, err, fi, va, FAULT_WRITE);
 }
 
-/* ---- edits of the kernel table, each flushed at once ---- */
+/* ---- edits of the kernel table through the kernel mapper, each flushed at once ---- */
 
 static int kmap(uintptr_t va, paddr_t pa, size_t size, unsigned int prot)
 {
-	struct tlb_batch b;
-
-	tlb_batch_init(&b, &tlb_kernel_cpus);
-	int err = mapper_map(&mm_kernel_pt, vaddr(va), pa, size, prot, MMU_CACHE_WB, 0, &b);
-	tlb_batch_flush(&b);
-	return err;
+	return kmap_map(vaddr(va), pa, size, prot, MMU_CACHE_WB);
 }
 
 static int kunmap(uintptr_t va, size_t size)
 {
-	struct tlb_batch b;
-
-	tlb_batch_init(&b, &tlb_kernel_cpus);
-	int err = mapper_unmap(&mm_kernel_pt, vaddr(va), size, 0, &b);
-	tlb_batch_flush(&b);
-	return err;
+	return kmap_unmap(vaddr(va), size);
 }
 
 static int kprotect(uintptr_t va, size_t size, unsigned int prot)
 {
-	struct tlb_batch b;
-
-	tlb_batch_init(&b, &tlb_kernel_cpus);
-	int err = mapper_protect(&mm_kernel_pt, vaddr(va), size, prot, &b);
-	tlb_batch_flush(&b);
-	return err;
+	return kmap_protect(vaddr(va), size, prot);
 }
 
 static uint64_t *direct(paddr_t pa, size_t off)
@@ -324,6 +310,7 @@ static void remap_case(struct ktest_ctx *t, unsigned int pages)
 {
 	struct kmap_env env;
 	struct tlb_batch b;
+	unsigned long flags;
 	paddr_t pa_a, pa_b;
 	unsigned int order = 0, stale = 0;
 
@@ -341,11 +328,11 @@ static void remap_case(struct ktest_ctx *t, unsigned int pages)
 	for (unsigned int i = 0; i < pages; i++)
 		EXPECT_LOAD(t, env.va + i * PAGE, 0xaaaa0000 + i);
 
-	tlb_batch_init(&b, &tlb_kernel_cpus);
-	KT_EXPECT_EQ(t, mapper_unmap(&mm_kernel_pt, vaddr(env.va), pages * PAGE, 0, &b), 0);
-	KT_EXPECT_EQ(t, mapper_map(&mm_kernel_pt, vaddr(env.va), pa_b, pages * PAGE, KPROT_RW,
+	struct pagetable *kpt = kmap_begin(&b, &flags);
+	KT_EXPECT_EQ(t, mapper_unmap(kpt, vaddr(env.va), pages * PAGE, 0, &b), 0);
+	KT_EXPECT_EQ(t, mapper_map(kpt, vaddr(env.va), pa_b, pages * PAGE, KPROT_RW,
 				   MMU_CACHE_WB, 0, &b), 0);
-	tlb_batch_flush(&b);
+	kmap_end(&b, flags);
 	for (unsigned int i = 0; i < pages; i++) {
 		uint64_t v = 0;
 		struct fault_info fi;
@@ -379,6 +366,7 @@ KTEST(kmap, huge_leaf_split)
 {
 	struct kmap_env env;
 	struct tlb_batch b;
+	unsigned long flags;
 	paddr_t pa, pb;
 	unsigned int wrong = 0;
 
@@ -401,11 +389,11 @@ KTEST(kmap, huge_leaf_split)
 	EXPECT_LOAD(t, va + 3 * PAGE, 0x2000003);
 
 	/* Whole-leaf remap in one batch, under the cached huge translation. */
-	tlb_batch_init(&b, &tlb_kernel_cpus);
-	KT_EXPECT_EQ(t, mapper_unmap(&mm_kernel_pt, vaddr(va), SIZE_2M, 0, &b), 0);
-	KT_EXPECT_EQ(t, mapper_map(&mm_kernel_pt, vaddr(va), pb, SIZE_2M, KPROT_RW, MMU_CACHE_WB,
+	struct pagetable *kpt = kmap_begin(&b, &flags);
+	KT_EXPECT_EQ(t, mapper_unmap(kpt, vaddr(va), SIZE_2M, 0, &b), 0);
+	KT_EXPECT_EQ(t, mapper_map(kpt, vaddr(va), pb, SIZE_2M, KPROT_RW, MMU_CACHE_WB,
 				   0, &b), 0);
-	tlb_batch_flush(&b);
+	kmap_end(&b, flags);
 	EXPECT_LOAD(t, va + 3 * PAGE, 0x3000003);
 	translate_is(t, va, pb, 1, KPROT_RW);
 	KT_EXPECT_EQ(t, kunmap(va, SIZE_2M), 0);

@@ -7,6 +7,7 @@
  */
 #include "vm_fake.h"
 
+#include <mm/kmap.h>
 #include <mm/mmio.h>
 
 #define PG 4096ul
@@ -21,7 +22,8 @@ static void test_alloc_free(void)
 	struct mmu_layout l;
 	mmu_layout_get(test_levels, &l);
 	uintptr_t base = l.mmio_start, size = 1024 * PG;
-	CHECK_EQ(mmio_init(&kpt, base, base + size), 0);
+	kmap_init(&kpt);
+	CHECK_EQ(mmio_init(base, base + size), 0);
 	CHECK_EQ(mmio_alloc(0, PG, &a), -EINVAL);
 	CHECK_EQ(mmio_alloc(PG, 3 * PG, &a), -EINVAL);
 	CHECK_EQ(mmio_alloc(PG, PG, &a), 0);
@@ -94,7 +96,8 @@ static void test_ioremap(void)
 	mapper_init_kernel(&kpt, test_levels);
 	size_t base_frames = fake_frames_used();
 	mmu_layout_get(test_levels, &l);
-	CHECK_EQ(mmio_init(&kpt, l.mmio_start, l.mmio_start + (1ul << 30)), 0);
+	kmap_init(&kpt);
+	CHECK_EQ(mmio_init(l.mmio_start, l.mmio_start + (1ul << 30)), 0);
 
 	char *p = ioremap(paddr(0xfee00020), 0x10, MMU_CACHE_UC);
 	CHECK(p != NULL, "ioremap");
