@@ -21,7 +21,6 @@ void tlb_batch_init(struct tlb_batch *b, const struct cpuset *cpus)
 	b->full = false;
 	b->remote = false;
 	b->count = 0;
-	b->freed = paddr(0);
 	b->nr_freed = 0;
 }
 
@@ -64,13 +63,19 @@ void tlb_batch_add_all(struct tlb_batch *b)
 	b->remote = true;
 }
 
-/* The in-frame link: next frame's address | order << 1; bit 0 stays clear (not present). */
 void tlb_batch_free_frame(struct tlb_batch *b, paddr_t pa, unsigned int order)
 {
-	uint64_t *link = phys_to_virt(pa);
-
-	__atomic_store_n(link, b->freed.raw | ((uint64_t)order << 1), __ATOMIC_RELAXED);
-	b->freed = paddr(pa.raw | ((uint64_t)order << 1));
+	if (b->nr_freed == TLB_BATCH_FRAMES) {
+		/*
+		 * Full: flush everything now, on every CPU of the set, and free what is
+		 * queued. Everything queued so far is unlinked, and a full flush covers
+		 * whatever ranges the caller has not queued yet.
+		 */
+		tlb_batch_add_all(b);
+		tlb_batch_flush(b);
+	}
+	b->freed[b->nr_freed].pa = pa;
+	b->freed[b->nr_freed].order = order;
 	b->nr_freed++;
 }
 
@@ -108,12 +113,7 @@ void tlb_batch_flush(struct tlb_batch *b)
 		cpu_irq_restore(flags);
 	}
 
-	uint64_t link = b->freed.raw;
-	while (link) {
-		paddr_t pa = paddr(link & ~(uint64_t)0xfff);
-		unsigned int order = (unsigned int)(link & 0xfff) >> 1;
-		link = __atomic_load_n((uint64_t *)phys_to_virt(pa), __ATOMIC_RELAXED);
-		frame_free(pa, order);
-	}
+	for (unsigned int i = 0; i < b->nr_freed; i++)
+		frame_free(b->freed[i].pa, b->freed[i].order);
 	tlb_batch_init(b, b->cpus);
 }

@@ -14,9 +14,11 @@
  *     an edit unlinked) go back to the frame allocator only after the flush, so
  *     no CPU can still reach them through a stale translation or a cached walk.
  *
- * The link of the deferred-free list lives in the freed frames themselves, as an
- * entry with bit 0 clear (never present in any format), so queuing never
- * allocates and a walker that still reaches a freed table sees "not present".
+ * The deferred frees wait in the batch itself (TLB_BATCH_FRAMES of them), never in
+ * the freed frames: until the shootdown completes, another CPU may still write a
+ * freed data frame through a stale translation. When the array is full, the batch
+ * flushes everything at once and frees what it holds, then goes on (as Linux's
+ * mmu_gather does); so queuing never allocates.
  *
  * Locking: a batch belongs to one thread (on its stack), used under the lock of
  * the page table it edits; tlb_batch_flush() may be called with that lock held.
@@ -30,6 +32,7 @@
 #include <mm/types.h>
 
 #define TLB_BATCH_RANGES 16
+#define TLB_BATCH_FRAMES 32
 
 struct tlb_batch {
 	const struct cpuset *cpus;   /* where stale translations may live */
@@ -38,8 +41,11 @@ struct tlb_batch {
 	bool remote;                 /* some queued change must reach other CPUs too */
 	size_t count;                /* invalidations the queued ranges need */
 	struct mmu_flush_range ranges[TLB_BATCH_RANGES];
-	paddr_t freed;               /* deferred frees: head of the in-frame list, or 0 */
-	size_t nr_freed;
+	unsigned int nr_freed;       /* deferred frees queued in freed[] */
+	struct {
+		paddr_t pa;
+		unsigned int order;
+	} freed[TLB_BATCH_FRAMES];
 };
 
 /* Above this many queued invalidations a flush is one full flush (tunable by tests). */

@@ -13,6 +13,8 @@
  * deferred until after the flush, and a randomised run against a page-granular
  * reference model.
  */
+#include <mm/frame.h>
+
 #include "vm_fake.h"
 
 #include <mm/mapper.h>
@@ -534,6 +536,52 @@ static bool model_agrees(const struct pagetable *pt, uintptr_t base)
 	return ok;
 }
 
+/*
+ * More deferred frees than a batch holds: the batch flushes everything before it
+ * frees anything, every frame comes back, and none is freed while a translation
+ * to it may remain (each flush event records the frames in use at that moment).
+ */
+static void test_deferred_free_overflow(void)
+{
+	struct pagetable pt;
+	struct tlb_batch b;
+	const unsigned int n = 3 * TLB_BATCH_FRAMES + 5;
+
+	setup();
+	mapper_init(&pt, test_levels);
+	size_t base = fake_frames_used();
+	uintptr_t va = uva(M2);
+	tlb_batch_init(&b, &cpus_self);
+	for (unsigned int i = 0; i < n; i++) {
+		paddr_t pa;
+		CHECK_EQ(frame_alloc(0, 0, &pa), 0);
+		CHECK_EQ(mapper_map(&pt, vaddr(va + i * K4), pa, K4, MMU_READ | MMU_WRITE,
+				    MMU_CACHE_WB, MAPPER_NOHUGE, &b), 0);
+	}
+	tlb_batch_flush(&b);
+	size_t mapped = fake_frames_used();
+	fake_tlb_reset();
+	CHECK_EQ(mapper_unmap(&pt, vaddr(va), n * K4, MAPPER_FREE_FRAMES, &b), 0);
+	/*
+	 * Each time the batch overflowed it flushed everything first: at the k-th full
+	 * flush exactly the k-1 earlier batches of frames had been freed.
+	 */
+	unsigned int full = 0;
+	for (unsigned int i = 0; i < fake_tlb_nr; i++)
+		if (fake_tlb_events[i].kind == TLB_EV_ALL) {
+			CHECK_EQ(fake_tlb_events[i].frames_used, mapped - (size_t)full * TLB_BATCH_FRAMES);
+			full++;
+		}
+	CHECK(full >= n / TLB_BATCH_FRAMES, "%u full flushes for %u deferred frees", full, n);
+	tlb_batch_flush(&b);
+	/* Every data frame is back; only the tables are left, and destroy frees them. */
+	CHECK(fake_frames_used() < mapped - n + 8, "frames in use %zu after freeing %u of %zu",
+	      fake_frames_used(), n, mapped);
+	mapper_destroy(&pt, 0, &b);
+	tlb_batch_flush(&b);
+	CHECK_EQ(fake_frames_used(), base - 1);
+}
+
 static void test_random_vs_model(void)
 {
 	static const unsigned int prots[] = { 0, MMU_READ, MMU_READ | MMU_WRITE, MMU_RWX };
@@ -618,6 +666,8 @@ int main(void)
 		      test_failure_injection);
 	tap_run_modes("kernel and user roots share the kernel half", test_kernel_user_roots);
 	tap_run_modes("TLB batching: exact flushes, CPU sets, deferred frees", test_tlb_batching);
+	tap_run_modes("deferred frees beyond a batch: full flush first, all returned",
+		      test_deferred_free_overflow);
 	tap_run_modes("random map/unmap/protect against a page model", test_random_vs_model);
 	fake_mem_fini();
 	return tap_done();
