@@ -554,7 +554,8 @@ static int move_vma(struct as *as, struct vma *v, uintptr_t addr, size_t old_len
 {
 	struct vma *n = vma_new(), *spare = vma_new();
 
-	if (!n || !spare || as->vmas.count + 3 > as->max_vmas) {
+	/* Linux's move_vma(): stay 4 VMAs below the limit, as unmapping may split. */
+	if (!n || !spare || as->vmas.count + 3 >= as->max_vmas) {
 		kfree(n);
 		kfree(spare);
 		return -ENOMEM;
@@ -587,6 +588,13 @@ static int mremap_to(struct as *as, uintptr_t addr, size_t old_len, uintptr_t ne
 		return -EINVAL;
 	if (addr + old_len > new_addr && new_addr + new_len > addr)
 		return -EINVAL;         /* old and new overlap */
+	/*
+	 * Linux's mremap_to(): refuse before unmapping anything if the worst case
+	 * (both ranges split in three) would leave move_vma() no room, so a failure
+	 * never leaves the target already unmapped.
+	 */
+	if (as->vmas.count + 2 >= as->max_vmas - 3)
+		return -ENOMEM;
 	if (flags & MREMAP_FIXED) {
 		err = do_munmap(as, new_addr, new_addr + new_len, NULL, b);
 		if (err)
