@@ -54,31 +54,43 @@ static void map_or_panic(vaddr_t va, paddr_t pa, size_t size, unsigned int prot,
 		      (unsigned long)size, err);
 }
 
+/* Map [base, end) of RAM into the direct map with @prot (nothing if empty). */
+static void map_direct_range(const struct mmu_layout *l, uint64_t base, uint64_t end,
+			     unsigned int prot)
+{
+	if (end > base)
+		map_or_panic(vaddr(l->direct_map_base + base), paddr(base), end - base, prot,
+			     "the direct map");
+}
+
+/*
+ * The direct map of every RAM region. Adjacent regions are mapped as one run
+ * (regions differ in type, not in how they are mapped), so that a boundary such
+ * as the device tree's reservation inside usable RAM costs no small leaves. The
+ * image's text and read-only data stay read-only in this alias too: W^X would mean
+ * little if text could be rewritten through phys_to_virt().
+ */
 static void map_direct(const struct memmap *map, const struct mmu_layout *l)
 {
-	for (size_t i = 0; i < map->count; i++) {
-		const struct mem_region *r = &map->regions[i];
+	uint64_t ro_base = kernel_virt_to_phys(__text_start);
+	uint64_t ro_end = kernel_virt_to_phys(__rodata_end);
+
+	for (size_t i = 0; i < map->count;) {
+		const struct mem_region *r = &map->regions[i++];
 		if (!mm_type_is_direct_mapped(r->type))
 			continue;
-		if (r->base + r->size > l->direct_map_end - l->direct_map_base)
-			panic("mm: RAM at %#llx+%#llx lies beyond the direct map",
-			      (unsigned long long)r->base, (unsigned long long)r->size);
-		uint64_t ro_end = r->base;
-		if (r->type == MEM_KERNEL) {
-			/*
-			 * The image's text and read-only data stay read-only in their
-			 * direct-map alias too: W^X would mean little if text could be
-			 * rewritten through phys_to_virt().
-			 */
-			ro_end = MIN(MAX(kernel_virt_to_phys(__rodata_end), r->base), r->base + r->size);
-			if (ro_end > r->base)
-				map_or_panic(vaddr(l->direct_map_base + r->base), paddr(r->base),
-					     ro_end - r->base, MMU_READ, "the direct map of the image");
-		}
-		if (r->base + r->size > ro_end)
-			map_or_panic(vaddr(l->direct_map_base + ro_end), paddr(ro_end),
-				     r->base + r->size - ro_end, MMU_READ | MMU_WRITE, "the direct map");
-		mm_boot_stats.ram_bytes += r->size;
+		uint64_t base = r->base, end = r->base + r->size;
+		while (i < map->count && mm_type_is_direct_mapped(map->regions[i].type) &&
+		       map->regions[i].base == end)
+			end += map->regions[i++].size;
+		if (end > l->direct_map_end - l->direct_map_base)
+			panic("mm: RAM at %#llx..%#llx lies beyond the direct map",
+			      (unsigned long long)base, (unsigned long long)end);
+		uint64_t lo = MIN(MAX(ro_base, base), end), hi = MIN(MAX(ro_end, base), end);
+		map_direct_range(l, base, lo, MMU_READ | MMU_WRITE);
+		map_direct_range(l, lo, hi, MMU_READ);
+		map_direct_range(l, hi, end, MMU_READ | MMU_WRITE);
+		mm_boot_stats.ram_bytes += end - base;
 	}
 }
 
