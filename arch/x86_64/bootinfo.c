@@ -7,13 +7,15 @@
  * multiboot2 memory map tag), boot modules and the ACPI RSDP (the copy GRUB puts in
  * tag 14 or 15), and adds the ranges that must stay reserved: the kernel image,
  * the boot information itself and every module. Runs once on the boot CPU. The
- * boot information lies below 4 GiB (EBX is 32-bit) and so in the boot direct map.
+ * boot information lies below 4 GiB (EBX is 32-bit) and so in the boot direct map,
+ * which mm_direct_map_base already points at.
  */
 #include <kern/boot.h>
 #include <kern/cmdline.h>
 #include <kern/panic.h>
 #include <kern/printk.h>
 #include <kern/string.h>
+#include <mm/types.h>
 #include <arch/multiboot2.h>
 #include <arch/page.h>
 #include <arch/x86.h>
@@ -117,7 +119,7 @@ struct boot_info *x86_parse_multiboot2(uint32_t magic, uint32_t info_phys)
 	if (info_phys & 7)
 		panic("multiboot2: boot information at %#x is not 8-byte aligned", info_phys);
 
-	const struct mb2_info *info = boot_phys_to_virt(info_phys);
+	const struct mb2_info *info = phys_to_virt(paddr(info_phys));
 	const uint8_t *p = (const uint8_t *)(info + 1);
 	const uint8_t *end = (const uint8_t *)info + info->total_size;
 

@@ -37,12 +37,6 @@
 _Static_assert((KERNEL_VMA_OFFSET & ((1ull << 30) - 1)) == 0,
 	       "the image is mapped with 1 GiB leaves: the offset must be 1 GiB aligned");
 
-/* Physical address -> pointer through the boot direct map (pa < BOOT_DIRECT_MAP_SIZE). */
-static inline void *boot_phys_to_virt(uint64_t pa)
-{
-	return (void *)(uintptr_t)(BOOT_DIRECT_MAP_BASE + pa);
-}
-
 /* Kernel-image symbol -> its physical address. */
 static inline uint64_t kernel_virt_to_phys(const void *p)
 {

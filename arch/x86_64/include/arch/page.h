@@ -29,12 +29,6 @@
 #ifndef __ASSEMBLER__
 #include <kern/types.h>
 
-/* Physical address -> pointer through the boot direct map (pa < BOOT_DIRECT_MAP_SIZE). */
-static inline void *boot_phys_to_virt(uint64_t pa)
-{
-	return (void *)(uintptr_t)(BOOT_DIRECT_MAP_BASE + pa);
-}
-
 /* Kernel-image symbol -> its physical address. */
 static inline uint64_t kernel_virt_to_phys(const void *p)
 {
