@@ -84,7 +84,12 @@ static void test_pointer_and_null(void)
 
 	ksnprintf(buf, sizeof(buf), "%p", (void *)0x1234);
 	CHECK(strcmp(buf, "0x0000000000001234") == 0, "%%p gave \"%s\"", buf);
-	ksnprintf(buf, sizeof(buf), "%s", (const char *)NULL);
+	/*
+	 * NULL for %s is what this checks; a volatile copy keeps gcc from proving the
+	 * argument null at compile time (-Wformat-overflow), without silencing it.
+	 */
+	const char *volatile null_str = NULL;
+	ksnprintf(buf, sizeof(buf), "%s", null_str);
 	CHECK(strcmp(buf, "(null)") == 0, "%%s of NULL gave \"%s\"", buf);
 	/* An unknown conversion is printed as it stands (checked on purpose). */
 #pragma GCC diagnostic push
