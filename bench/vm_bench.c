@@ -18,6 +18,14 @@
  *   fault_anon       as_fault() on a fresh page: zeroed frame (the fake allocator's
  *                    memset included) + 4 KiB leaf
  *   vma_lookup_N     vma_find() of a random address among N VMAs (N = 10, 1000, 100000)
+ *
+ * and the mapper itself (mm/mapper.c), on a user table, each with its TLB batch flush:
+ *   map_unmap_64     mapper_map() of 64 pages in 4 KiB leaves + mapper_unmap() of them
+ *                    (tables created and pruned each time)
+ *   protect_64       mapper_protect() of 64 mapped pages, alternating R and RW
+ *   translate        mapper_translate() of one page among 64
+ *   split_2m         mapper_map() of one 2 MiB leaf, mapper_unmap() of one page in
+ *                    its middle (a split), then of the rest
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,9 +52,17 @@ static const struct bench_case cases[] = {
 	{ "vma_lookup_10", 3, 10 },
 	{ "vma_lookup_1000", 3, 1000 },
 	{ "vma_lookup_100000", 3, 100000 },
+	{ "map_unmap_64", 4, 0 },
+	{ "protect_64", 5, 0 },
+	{ "translate", 6, 0 },
+	{ "split_2m", 7, 0 },
 };
 
-static struct pagetable kpt;
+/* Where the mapper cases map: user addresses, and physical frames nobody touches. */
+#define MAP_VA   0x40000000ul
+#define MAP_PA   0x80000000ull
+
+static struct pagetable kpt, upt;
 static struct as as;
 static uintptr_t region;
 static uintptr_t *probes;
@@ -70,6 +86,16 @@ static void setup(const struct bench_case *c, unsigned long iters)
 	if (c->kind == 2)
 		as_mmap(&as, 0, (iters + 16) * PG, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, &region);
+	if (c->kind >= 4) {
+		struct tlb_batch b;
+		mapper_init_user(&upt, &kpt);
+		if (c->kind == 5 || c->kind == 6) {
+			tlb_batch_init(&b, &tlb_kernel_cpus);
+			mapper_map(&upt, vaddr(MAP_VA), paddr(MAP_PA), 64 * PG, MMU_READ | MMU_USER,
+				   MMU_CACHE_WB, MAPPER_NOHUGE, &b);
+			tlb_batch_flush(&b);
+		}
+	}
 	if (c->kind == 3) {
 		/* N one-page VMAs with one-page gaps, so none merge. */
 		uintptr_t base = 1ul << 32;
@@ -86,12 +112,14 @@ static void setup(const struct bench_case *c, unsigned long iters)
 	}
 }
 
-static void teardown(void)
+static void teardown(const struct bench_case *c)
 {
 	as_deactivate(&as);
 	as_destroy(&as);
 	struct tlb_batch b;
 	tlb_batch_init(&b, &tlb_kernel_cpus);
+	if (c->kind >= 4)
+		mapper_destroy(&upt, 0, &b);
 	mapper_destroy(&kpt, 0, &b);
 	tlb_batch_flush(&b);
 	free(probes);
@@ -104,7 +132,10 @@ __attribute__((noinline)) void bench_measured(const struct bench_case *c, unsign
 __attribute__((noinline)) void bench_measured(const struct bench_case *c, unsigned long ops)
 {
 	uintptr_t a;
+	struct tlb_batch b;
+	struct mapper_leaf leaf;
 
+	tlb_batch_init(&b, &tlb_kernel_cpus);
 	switch (c->kind) {
 	case 0:
 		for (unsigned long i = 0; i < ops; i++) {
@@ -121,9 +152,42 @@ __attribute__((noinline)) void bench_measured(const struct bench_case *c, unsign
 		for (unsigned long i = 0; i < ops; i++)
 			as_fault(&as, region + i * PG, AS_FAULT_WRITE | AS_FAULT_USER);
 		break;
-	default:
+	case 3:
 		for (unsigned long i = 0; i < ops; i++)
 			sink = (uintptr_t)vma_find(&as.vmas, probes[i & (nprobes - 1)]);
+		break;
+	case 4:
+		for (unsigned long i = 0; i < ops; i++) {
+			mapper_map(&upt, vaddr(MAP_VA), paddr(MAP_PA), 64 * PG, MMU_READ | MMU_WRITE |
+				   MMU_USER, MMU_CACHE_WB, MAPPER_NOHUGE, &b);
+			tlb_batch_flush(&b);
+			mapper_unmap(&upt, vaddr(MAP_VA), 64 * PG, 0, &b);
+			tlb_batch_flush(&b);
+		}
+		break;
+	case 5:
+		for (unsigned long i = 0; i < ops; i++) {
+			mapper_protect(&upt, vaddr(MAP_VA), 64 * PG, i & 1 ? MMU_READ | MMU_USER :
+				       MMU_READ | MMU_WRITE | MMU_USER, &b);
+			tlb_batch_flush(&b);
+		}
+		break;
+	case 6:
+		for (unsigned long i = 0; i < ops; i++) {
+			mapper_translate(&upt, vaddr(MAP_VA + (i & 63) * PG), &leaf);
+			sink = leaf.pa.raw;
+		}
+		break;
+	default:
+		for (unsigned long i = 0; i < ops; i++) {
+			mapper_map(&upt, vaddr(MAP_VA), paddr(MAP_PA), 512 * PG, MMU_READ | MMU_USER,
+				   MMU_CACHE_WB, 0, &b);
+			tlb_batch_flush(&b);
+			mapper_unmap(&upt, vaddr(MAP_VA + 100 * PG), PG, 0, &b);
+			tlb_batch_flush(&b);
+			mapper_unmap(&upt, vaddr(MAP_VA), 512 * PG, 0, &b);
+			tlb_batch_flush(&b);
+		}
 		break;
 	}
 }
@@ -165,7 +229,7 @@ int main(int argc, char **argv)
 				continue;
 			setup(&cases[k], iters);
 			bench_measured(&cases[k], iters);
-			teardown();
+			teardown(&cases[k]);
 			return 0;
 		}
 		fprintf(stderr, "vm-bench: no case %s\n", only);
@@ -182,7 +246,7 @@ int main(int argc, char **argv)
 			double t0 = now();
 			bench_measured(&cases[k], ops);
 			t[r] = (now() - t0) / ops;
-			teardown();
+			teardown(&cases[k]);
 		}
 		qsort(t, n, sizeof(t[0]), cmp);
 		printf("%s %.1f\n", cases[k].name, t[n / 2]);
