@@ -37,7 +37,6 @@
 
 #include "../tests/unit/mm/vm_fake.h"
 
-#define PG 4096ul
 
 struct bench_case {
 	const char *name;
@@ -73,7 +72,7 @@ static void setup(const struct bench_case *c, unsigned long iters)
 {
 	struct as_params p;
 
-	fake_mem_init(c->kind == 2 ? (iters + 4096) * PG : 16 << 20);
+	fake_mem_init(c->kind == 2 ? (iters + 4096) * PAGE_SIZE : 16 << 20);
 	test_levels = 4;
 	mapper_init_kernel(&kpt, 4);
 	as_default_params(4, &p);
@@ -81,17 +80,17 @@ static void setup(const struct bench_case *c, unsigned long iters)
 	as_create(&as, &kpt, &p);
 	as_activate(&as);
 	if (c->kind == 1)
-		as_mmap(&as, 0, 64 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0,
+		as_mmap(&as, 0, 64 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0,
 			&region);
 	if (c->kind == 2)
-		as_mmap(&as, 0, (iters + 16) * PG, PROT_READ | PROT_WRITE,
+		as_mmap(&as, 0, (iters + 16) * PAGE_SIZE, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, &region);
 	if (c->kind >= 4) {
 		struct tlb_batch b;
 		mapper_init_user(&upt, &kpt);
 		if (c->kind == 5 || c->kind == 6) {
 			tlb_batch_init(&b, &tlb_kernel_cpus);
-			mapper_map(&upt, vaddr(MAP_VA), paddr(MAP_PA), 64 * PG, MMU_READ | MMU_USER,
+			mapper_map(&upt, vaddr(MAP_VA), paddr(MAP_PA), 64 * PAGE_SIZE, MMU_READ | MMU_USER,
 				   MMU_CACHE_WB, MAPPER_NOHUGE, &b);
 			tlb_batch_flush(&b);
 		}
@@ -100,14 +99,14 @@ static void setup(const struct bench_case *c, unsigned long iters)
 		/* N one-page VMAs with one-page gaps, so none merge. */
 		uintptr_t base = 1ul << 32;
 		for (unsigned long i = 0; i < c->n; i++)
-			as_mmap(&as, base + 2 * i * PG, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS |
+			as_mmap(&as, base + 2 * i * PAGE_SIZE, PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS |
 				MAP_FIXED, -1, 0, &region);
 		nprobes = 1 << 16;
 		probes = malloc(nprobes * sizeof(*probes));
 		uint64_t r = 88172645463325252ull;
 		for (unsigned long i = 0; i < nprobes; i++) {
 			r ^= r << 13; r ^= r >> 7; r ^= r << 17;
-			probes[i] = base + 2 * (r % c->n) * PG + r % PG;
+			probes[i] = base + 2 * (r % c->n) * PAGE_SIZE + r % PAGE_SIZE;
 		}
 	}
 }
@@ -139,18 +138,18 @@ __attribute__((noinline)) void bench_measured(const struct bench_case *c, unsign
 	switch (c->kind) {
 	case 0:
 		for (unsigned long i = 0; i < ops; i++) {
-			as_mmap(&as, 0, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, &a);
-			as_munmap(&as, a, PG);
+			as_mmap(&as, 0, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, &a);
+			as_munmap(&as, a, PAGE_SIZE);
 		}
 		break;
 	case 1:
 		for (unsigned long i = 0; i < ops; i++)
-			as_mprotect(&as, region + 20 * PG, PG,
+			as_mprotect(&as, region + 20 * PAGE_SIZE, PAGE_SIZE,
 				    i & 1 ? PROT_READ | PROT_WRITE : PROT_READ);
 		break;
 	case 2:
 		for (unsigned long i = 0; i < ops; i++)
-			as_fault(&as, region + i * PG, AS_FAULT_WRITE | AS_FAULT_USER);
+			as_fault(&as, region + i * PAGE_SIZE, AS_FAULT_WRITE | AS_FAULT_USER);
 		break;
 	case 3:
 		for (unsigned long i = 0; i < ops; i++)
@@ -158,34 +157,34 @@ __attribute__((noinline)) void bench_measured(const struct bench_case *c, unsign
 		break;
 	case 4:
 		for (unsigned long i = 0; i < ops; i++) {
-			mapper_map(&upt, vaddr(MAP_VA), paddr(MAP_PA), 64 * PG, MMU_READ | MMU_WRITE |
+			mapper_map(&upt, vaddr(MAP_VA), paddr(MAP_PA), 64 * PAGE_SIZE, MMU_READ | MMU_WRITE |
 				   MMU_USER, MMU_CACHE_WB, MAPPER_NOHUGE, &b);
 			tlb_batch_flush(&b);
-			mapper_unmap(&upt, vaddr(MAP_VA), 64 * PG, 0, &b);
+			mapper_unmap(&upt, vaddr(MAP_VA), 64 * PAGE_SIZE, 0, &b);
 			tlb_batch_flush(&b);
 		}
 		break;
 	case 5:
 		for (unsigned long i = 0; i < ops; i++) {
-			mapper_protect(&upt, vaddr(MAP_VA), 64 * PG, i & 1 ? MMU_READ | MMU_USER :
+			mapper_protect(&upt, vaddr(MAP_VA), 64 * PAGE_SIZE, i & 1 ? MMU_READ | MMU_USER :
 				       MMU_READ | MMU_WRITE | MMU_USER, &b);
 			tlb_batch_flush(&b);
 		}
 		break;
 	case 6:
 		for (unsigned long i = 0; i < ops; i++) {
-			mapper_translate(&upt, vaddr(MAP_VA + (i & 63) * PG), &leaf);
+			mapper_translate(&upt, vaddr(MAP_VA + (i & 63) * PAGE_SIZE), &leaf);
 			sink = leaf.pa.raw;
 		}
 		break;
 	default:
 		for (unsigned long i = 0; i < ops; i++) {
-			mapper_map(&upt, vaddr(MAP_VA), paddr(MAP_PA), 512 * PG, MMU_READ | MMU_USER,
+			mapper_map(&upt, vaddr(MAP_VA), paddr(MAP_PA), 512 * PAGE_SIZE, MMU_READ | MMU_USER,
 				   MMU_CACHE_WB, 0, &b);
 			tlb_batch_flush(&b);
-			mapper_unmap(&upt, vaddr(MAP_VA + 100 * PG), PG, 0, &b);
+			mapper_unmap(&upt, vaddr(MAP_VA + 100 * PAGE_SIZE), PAGE_SIZE, 0, &b);
 			tlb_batch_flush(&b);
-			mapper_unmap(&upt, vaddr(MAP_VA), 512 * PG, 0, &b);
+			mapper_unmap(&upt, vaddr(MAP_VA), 512 * PAGE_SIZE, 0, &b);
 			tlb_batch_flush(&b);
 		}
 		break;

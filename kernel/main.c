@@ -67,7 +67,7 @@ void kernel_main(struct boot_info *bi)
 			(unsigned long long)(time_counter_hz() / 1000),
 			(unsigned long long)(time_ns() / 1000));
 
-	if (memmap_normalise(bi->memmap, ARCH_PAGE_SIZE) != 0)
+	if (memmap_normalise(bi->memmap, PAGE_SIZE) != 0)
 		panic("boot memory map: cannot normalise");
 	memmap_print(bi->memmap);
 	if (memmap_total(bi->memmap, MEM_USABLE) == 0)

@@ -18,11 +18,10 @@
 #include <mm/mman.h>
 #include <mm/slab.h>
 
-#define PAGE ((uintptr_t)4096)
 
 static inline uintptr_t page_align(uintptr_t x)
 {
-	return (x + PAGE - 1) & ~(PAGE - 1);   /* 0 if it overflows */
+	return (x + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);   /* 0 if it overflows */
 }
 
 /* What the MMU enforces for a VMA's PROT_*: write and exec imply read (portable subset). */
@@ -50,7 +49,7 @@ static bool mergeable(const struct vma *a, const struct vma *b)
 		return false;
 	if (!(a->flags & VMA_SHARED))
 		return true;
-	return a->obj == b->obj && a->pgoff + (a->end - a->start) / PAGE == b->pgoff;
+	return a->obj == b->obj && a->pgoff + (a->end - a->start) / PAGE_SIZE == b->pgoff;
 }
 
 /* Merge @v with its neighbours where allowed; returns the surviving VMA. */
@@ -79,7 +78,7 @@ static struct vma *merge_around(struct as *as, struct vma *v)
 static struct vma *split(struct as *as, struct vma *v, uintptr_t addr, struct vma *spare)
 {
 	*spare = (struct vma){ .start = addr, .end = v->end, .prot = v->prot, .flags = v->flags,
-			       .obj = v->obj, .pgoff = v->pgoff + (addr - v->start) / PAGE };
+			       .obj = v->obj, .pgoff = v->pgoff + (addr - v->start) / PAGE_SIZE };
 	vma_set_bounds(&as->vmas, v, v->start, addr);
 	vma_insert(&as->vmas, spare);
 	return spare;
@@ -114,10 +113,10 @@ int as_create(struct as *as, const struct pagetable *kernel, const struct as_par
 	else
 		as_default_params(kernel->levels, &p);
 	mmu_layout_get(kernel->levels, &l);
-	if (p.min_addr < PAGE || p.task_size > l.user_end || p.min_addr >= p.task_size ||
+	if (p.min_addr < PAGE_SIZE || p.task_size > l.user_end || p.min_addr >= p.task_size ||
 	    p.mmap_base > p.task_size || p.mmap_base <= p.min_addr || p.brk_start < p.min_addr ||
 	    p.brk_start >= p.task_size || ((p.min_addr | p.task_size | p.mmap_base | p.brk_start) &
-					   (PAGE - 1)))
+					   (PAGE_SIZE - 1)))
 		return -EINVAL;
 	int err = mapper_init_user(&as->pt, kernel);
 	if (err)
@@ -193,7 +192,7 @@ static int do_munmap(struct as *as, uintptr_t start, uintptr_t end, struct vma *
 		struct vma *next = vma_find_next(&as->vmas, v->end);
 		if (v->end > end) {
 			if (v->flags & VMA_SHARED)
-				v->pgoff += (end - v->start) / PAGE;
+				v->pgoff += (end - v->start) / PAGE_SIZE;
 			vma_set_bounds(&as->vmas, v, end, v->end);
 			break;
 		}
@@ -210,7 +209,7 @@ int as_munmap(struct as *as, uintptr_t addr, size_t len)
 {
 	struct tlb_batch b;
 
-	if ((addr & (PAGE - 1)) || addr > as->task_size || len > as->task_size - addr)
+	if ((addr & (PAGE_SIZE - 1)) || addr > as->task_size || len > as->task_size - addr)
 		return -EINVAL;
 	len = page_align(len);
 	if (len == 0 || len > as->task_size - addr)
@@ -238,7 +237,7 @@ static int place(struct as *as, uintptr_t hint, size_t len, uintptr_t *out)
 {
 	if (len > as->task_size - as->min_addr)
 		return -ENOMEM;
-	hint &= ~(PAGE - 1);
+	hint &= ~(PAGE_SIZE - 1);
 	if (hint && hint < as->min_addr)
 		hint = as->min_addr;
 	if (hint && hint <= as->task_size - len && range_free(as, hint, len)) {
@@ -266,7 +265,7 @@ static int fault_locked(struct as *as, uintptr_t addr, unsigned int access)
 	if (!(mprot & need))
 		return -EACCES;
 
-	uintptr_t page = addr & ~(PAGE - 1);
+	uintptr_t page = addr & ~(PAGE_SIZE - 1);
 	if (mapper_translate(&as->pt, vaddr(page), &l) == 0) {
 		/* Mapped with the access allowed: this CPU's TLB was stale (or another CPU won). */
 		arch_tlb_flush_page(vaddr(page));
@@ -277,7 +276,7 @@ static int fault_locked(struct as *as, uintptr_t addr, unsigned int access)
 	if (err)
 		return -ENOMEM;
 	batch_start(as, &b);
-	err = mapper_map(&as->pt, vaddr(page), frame, PAGE, mprot, MMU_CACHE_WB, 0, &b);
+	err = mapper_map(&as->pt, vaddr(page), frame, PAGE_SIZE, mprot, MMU_CACHE_WB, 0, &b);
 	tlb_batch_flush(&b);
 	if (err) {
 		frame_free(frame, 0);
@@ -316,7 +315,7 @@ int as_mmap(struct as *as, uintptr_t addr, size_t len, unsigned int prot, unsign
 		return fd < 0 ? -EBADF : -ENODEV;    /* no files yet */
 	if (flags & (MAP_HUGETLB | MAP_GROWSDOWN))
 		return -EINVAL;                      /* not supported (documented) */
-	if (off & (PAGE - 1))
+	if (off & (PAGE_SIZE - 1))
 		return -EINVAL;
 	if (len == 0)
 		return -EINVAL;
@@ -325,7 +324,7 @@ int as_mmap(struct as *as, uintptr_t addr, size_t len, unsigned int prot, unsign
 		return -ENOMEM;
 	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
 	if (fixed) {
-		if (addr & (PAGE - 1))
+		if (addr & (PAGE_SIZE - 1))
 			return -EINVAL;
 		if (addr > as->task_size - len)
 			return -ENOMEM;
@@ -374,7 +373,7 @@ int as_mmap(struct as *as, uintptr_t addr, size_t len, unsigned int prot, unsign
 	v = NULL;
 	if (flags & (MAP_POPULATE | MAP_LOCKED)) {
 		/* Best effort, as on Linux: a page that cannot be populated faults later. */
-		for (uintptr_t p = addr; p < addr + len; p += PAGE)
+		for (uintptr_t p = addr; p < addr + len; p += PAGE_SIZE)
 			if (prot && fault_locked(as, p, AS_FAULT_READ) == -ENOMEM)
 				break;
 	}
@@ -395,7 +394,7 @@ int as_mprotect(struct as *as, uintptr_t start, size_t len, unsigned int prot)
 
 	if (grows == (PROT_GROWSDOWN | PROT_GROWSUP))
 		return -EINVAL;
-	if (start & (PAGE - 1))
+	if (start & (PAGE_SIZE - 1))
 		return -EINVAL;
 	if (len == 0)
 		return 0;
@@ -485,7 +484,7 @@ uintptr_t as_brk(struct as *as, uintptr_t brk)
 	}
 	/* Growing: refused if it would come within a page of the next mapping. */
 	struct vma *next = vma_find_next(&as->vmas, oldbrk);
-	if (next && newbrk + PAGE > next->start)
+	if (next && newbrk + PAGE_SIZE > next->start)
 		goto out;
 	if (as->vmas.count > as->max_vmas)
 		goto out;
@@ -567,7 +566,7 @@ static int move_vma(struct as *as, struct vma *v, uintptr_t addr, size_t old_len
 		return err;
 	}
 	*n = (struct vma){ .start = new, .end = new + new_len, .prot = v->prot, .flags = v->flags,
-			   .obj = v->obj, .pgoff = v->pgoff + (addr - v->start) / PAGE };
+			   .obj = v->obj, .pgoff = v->pgoff + (addr - v->start) / PAGE_SIZE };
 	if (!(flags & MREMAP_DONTUNMAP))
 		do_munmap(as, addr, addr + old_len, &spare, b);   /* cannot fail: spare given */
 	vma_insert(&as->vmas, n);
@@ -582,7 +581,7 @@ static int mremap_to(struct as *as, uintptr_t addr, size_t old_len, uintptr_t ne
 	struct vma *v;
 	int err;
 
-	if (new_addr & (PAGE - 1))
+	if (new_addr & (PAGE_SIZE - 1))
 		return -EINVAL;
 	if (new_len > as->task_size || new_addr > as->task_size - new_len)
 		return -EINVAL;
@@ -642,7 +641,7 @@ int as_mremap(struct as *as, uintptr_t addr, size_t old_len, size_t new_len, uns
 		return -EINVAL;
 	if ((flags & MREMAP_DONTUNMAP) && (!(flags & MREMAP_MAYMOVE) || old_len != new_len))
 		return -EINVAL;
-	if (addr & (PAGE - 1))
+	if (addr & (PAGE_SIZE - 1))
 		return -EINVAL;
 	old_len = page_align(old_len);
 	new_len = page_align(new_len);

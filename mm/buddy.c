@@ -76,7 +76,7 @@ static const char *const zone_names[ZONE_COUNT] = { "DMA", "Normal" };
 
 static inline uint64_t block_bytes(unsigned int order)
 {
-	return FRAME_SIZE << order;
+	return PAGE_SIZE << order;
 }
 
 static inline struct buddy_link *block_link(uint64_t pa)
@@ -132,13 +132,13 @@ static uint64_t zone_take(struct buddy_zone *z, unsigned int order, uint64_t lim
 			if (limit != NO_LIMIT && (pa >= limit || limit - pa < block_bytes(order)))
 				continue;
 			const struct frame_section *s = framedb_section(paddr(pa));
-			struct frame *f = &s->frames[(pa - s->base) >> FRAME_SHIFT];
+			struct frame *f = &s->frames[(pa - s->base) >> PAGE_SHIFT];
 
 			list_remove(z, o, pa, f);
 			while (o > order) {
 				o--;
 				uint64_t upper = pa + block_bytes(o);
-				list_push(z, o, upper, &s->frames[(upper - s->base) >> FRAME_SHIFT]);
+				list_push(z, o, upper, &s->frames[(upper - s->base) >> PAGE_SHIFT]);
 			}
 			f->order = (uint8_t)order;
 			return pa;
@@ -160,7 +160,7 @@ static void zone_put(struct buddy_zone *z, const struct frame_section *s, uint64
 		/* Blocks never cross a section: a buddy outside it is not ours. */
 		if (bpa < s->base || bpa >= s->end || s->end - bpa < block_bytes(order))
 			break;
-		struct frame *bf = &s->frames[(bpa - s->base) >> FRAME_SHIFT];
+		struct frame *bf = &s->frames[(bpa - s->base) >> PAGE_SHIFT];
 		if (frame_state(bf) != FRAME_FREE || bf->order != order)
 			break;
 		list_remove(z, order, bpa, bf);
@@ -384,7 +384,7 @@ static struct frame *claim(uint64_t pa, unsigned int order, const struct frame_s
 	if (!IS_ALIGNED(pa, block_bytes(order)))
 		return bad_free(pa, order, "not aligned to its order"), NULL;
 
-	struct frame *f = &s->frames[(pa - s->base) >> FRAME_SHIFT];
+	struct frame *f = &s->frames[(pa - s->base) >> PAGE_SHIFT];
 	switch (frame_state(f)) {
 	case FRAME_ALLOCATED:
 		break;
@@ -555,7 +555,7 @@ int buddy_alloc_count(size_t count, unsigned int flags, uint64_t limit, paddr_t 
 	for (int b = (int)order - 1; b >= 0; b--) {
 		if (!(count & (1ull << b)))
 			continue;
-		struct frame *f = &s->frames[((pa.raw - s->base) >> FRAME_SHIFT) + off];
+		struct frame *f = &s->frames[((pa.raw - s->base) >> PAGE_SHIFT) + off];
 		f->order = (uint8_t)b;
 		f->owner = FRAME_OWNER_KERNEL;
 		f->count = 1;
@@ -567,8 +567,8 @@ int buddy_alloc_count(size_t count, unsigned int flags, uint64_t limit, paddr_t 
 	unsigned long irq = spin_lock_irqsave(&z->lock);
 	while (off < (1ull << order)) {
 		unsigned int b = (unsigned int)__builtin_ctzll(off);
-		uint64_t bpa = pa.raw + (off << FRAME_SHIFT);
-		struct frame *f = &s->frames[(bpa - s->base) >> FRAME_SHIFT];
+		uint64_t bpa = pa.raw + (off << PAGE_SHIFT);
+		struct frame *f = &s->frames[(bpa - s->base) >> PAGE_SHIFT];
 
 		frame_set_state(f, FRAME_CACHED);
 		zone_put(z, s, bpa, b, f);
@@ -588,7 +588,7 @@ int buddy_free_count(paddr_t pa, size_t count)
 	for (int b = FRAME_MAX_ORDER; b >= 0; b--) {
 		if (!(count & (1ull << b)))
 			continue;
-		uint64_t bpa = pa.raw + (off << FRAME_SHIFT);
+		uint64_t bpa = pa.raw + (off << PAGE_SHIFT);
 		struct frame *f = framedb_lookup(paddr(bpa));
 		if (!f || frame_state(f) != FRAME_ALLOCATED || f->order != b)
 			return bad_free(bpa, (unsigned int)b, "not a block of this frame count");
@@ -599,7 +599,7 @@ int buddy_free_count(paddr_t pa, size_t count)
 	for (int b = FRAME_MAX_ORDER; b >= 0; b--) {
 		if (!(count & (1ull << b)))
 			continue;
-		err |= buddy_free(paddr(pa.raw + (off << FRAME_SHIFT)), (unsigned int)b);
+		err |= buddy_free(paddr(pa.raw + (off << PAGE_SHIFT)), (unsigned int)b);
 		off += 1ull << b;
 	}
 	return err ? -EINVAL : 0;
@@ -612,8 +612,8 @@ static void hand_over(const struct frame_section *s, uint64_t base, uint64_t end
 {
 	struct buddy_zone *z = &zones[s->zone];
 
-	for (uint64_t pa = base; pa < end; pa += FRAME_SIZE) {
-		struct frame *f = &s->frames[(pa - s->base) >> FRAME_SHIFT];
+	for (uint64_t pa = base; pa < end; pa += PAGE_SIZE) {
+		struct frame *f = &s->frames[(pa - s->base) >> PAGE_SHIFT];
 		f->owner = FRAME_OWNER_NONE;
 		frame_set_state(f, FRAME_TAIL);
 	}
@@ -623,12 +623,12 @@ static void hand_over(const struct frame_section *s, uint64_t base, uint64_t end
 		while (order < FRAME_MAX_ORDER && IS_ALIGNED(pa, block_bytes(order + 1)) &&
 		       end - pa >= block_bytes(order + 1))
 			order++;
-		struct frame *f = &s->frames[(pa - s->base) >> FRAME_SHIFT];
+		struct frame *f = &s->frames[(pa - s->base) >> PAGE_SHIFT];
 		frame_set_state(f, FRAME_CACHED);
 		zone_put(z, s, pa, order, f);
 		pa += block_bytes(order);
 	}
-	z->managed_frames += (end - base) >> FRAME_SHIFT;
+	z->managed_frames += (end - base) >> PAGE_SHIFT;
 	z->base = MIN(z->base, base);
 	z->end = MAX(z->end, end);
 }
@@ -656,8 +656,8 @@ int buddy_init(const struct memmap *map)
 		uint64_t base, end;
 
 		bootmem_free_range(r, &base, &end);
-		base = ALIGN_UP(base, FRAME_SIZE);
-		end = ALIGN_DOWN(end, FRAME_SIZE);
+		base = ALIGN_UP(base, PAGE_SIZE);
+		end = ALIGN_DOWN(end, PAGE_SIZE);
 		/* A free range may span two sections (cut at the DMA limit). */
 		while (base < end) {
 			const struct frame_section *s = framedb_section(paddr(base));
@@ -820,13 +820,13 @@ static int check_zone(enum frame_zone zi)
 				why = "outside the zone";
 			else if (!IS_ALIGNED(pa, block_bytes(o)) || s->end - pa < block_bytes(o))
 				why = "misaligned or crossing its section";
-			else if (frame_state(&s->frames[(pa - s->base) >> FRAME_SHIFT]) != FRAME_FREE ||
-				 s->frames[(pa - s->base) >> FRAME_SHIFT].order != o)
+			else if (frame_state(&s->frames[(pa - s->base) >> PAGE_SHIFT]) != FRAME_FREE ||
+				 s->frames[(pa - s->base) >> PAGE_SHIFT].order != o)
 				why = "record not free at this order";
 			else if (o < FRAME_MAX_ORDER) {
 				uint64_t bpa = pa ^ block_bytes(o);
 				if (bpa >= s->base && bpa < s->end && s->end - bpa >= block_bytes(o)) {
-					struct frame *bf = &s->frames[(bpa - s->base) >> FRAME_SHIFT];
+					struct frame *bf = &s->frames[(bpa - s->base) >> PAGE_SHIFT];
 					if (frame_state(bf) == FRAME_FREE && bf->order == o)
 						why = "not merged with its free buddy";
 				}

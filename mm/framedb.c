@@ -38,7 +38,7 @@ static void build_dir(void)
 	for (size_t i = 0; i < nsections; i++) {
 		const struct frame_section *s = &sections[i];
 		uintptr_t bias = (uintptr_t)s->frames -
-				 (uintptr_t)(s->base >> FRAME_SHIFT) * sizeof(struct frame);
+				 (uintptr_t)(s->base >> PAGE_SHIFT) * sizeof(struct frame);
 
 		for (uint64_t g = ALIGN_UP(s->base, granule) >> framedb_dir_shift;
 		     g < framedb_dir_len && ((g + 1) << framedb_dir_shift) <= s->end; g++)
@@ -64,8 +64,8 @@ int framedb_init(const struct memmap *map)
 	build_dir();      /* empty until the sections have their records */
 	for (size_t i = 0; i < map->count && i < MEMMAP_MAX; i++) {
 		const struct mem_region *r = &map->regions[i];
-		uint64_t base = ALIGN_UP(r->base, FRAME_SIZE);
-		uint64_t end = ALIGN_DOWN(r->base + r->size, FRAME_SIZE);
+		uint64_t base = ALIGN_UP(r->base, PAGE_SIZE);
+		uint64_t end = ALIGN_DOWN(r->base + r->size, PAGE_SIZE);
 
 		if (r->type != MEM_USABLE || end <= base)
 			continue;
@@ -83,7 +83,7 @@ int framedb_init(const struct memmap *map)
 
 	for (size_t i = 0; i < nsections; i++) {
 		struct frame_section *s = &sections[i];
-		uint64_t n = (s->end - s->base) / FRAME_SIZE;
+		uint64_t n = (s->end - s->base) / PAGE_SIZE;
 		paddr_t pa;
 
 		err = bootmem_alloc(n * sizeof(struct frame), 64, BOOTMEM_NO_LIMIT, &pa);
@@ -128,7 +128,7 @@ struct frame *framedb_lookup_slow(paddr_t pa)
 
 	if (!s)
 		return NULL;
-	return &s->frames[(pa.raw - s->base) >> FRAME_SHIFT];
+	return &s->frames[(pa.raw - s->base) >> PAGE_SHIFT];
 }
 
 size_t framedb_section_count(void)

@@ -135,7 +135,7 @@ void mm_init(const struct boot_info *bi)
 		panic("mm: cannot create the kernel page table: error %d", err);
 	map_direct(map, &layout);
 	map_image();
-	mm_boot_stats.pagetable_bytes = mapper_count_tables(&mm_kernel_pt) * FRAME_SIZE;
+	mm_boot_stats.pagetable_bytes = mapper_count_tables(&mm_kernel_pt) * PAGE_SIZE;
 
 	kmap_init(&mm_kernel_pt);
 	if ((err = mmio_init(layout.mmio_start, layout.mmio_end)) != 0)
@@ -193,7 +193,7 @@ void mm_print_summary(const struct boot_info *bi)
 		uint64_t total = ram_between(bi->memmap, lo, hi);
 
 		buddy_get_stats((enum frame_zone)z, &st);
-		uint64_t free = (st.free_frames + st.cached_frames) * FRAME_SIZE;
+		uint64_t free = (st.free_frames + st.cached_frames) * PAGE_SIZE;
 		pr_info("mm: zone %-6s total %8llu KiB, reserved %8llu KiB, free %8llu KiB\n",
 			zone_names[z], (unsigned long long)(total >> 10),
 			(unsigned long long)((total - free) >> 10), (unsigned long long)(free >> 10));

@@ -92,7 +92,7 @@ static inline void **freeptr_of(const struct slab_cache *c, void *obj)
 
 static inline uint64_t slab_bytes(const struct slab_cache *c)
 {
-	return FRAME_SIZE << c->order;
+	return PAGE_SIZE << c->order;
 }
 
 int slab_cache_init(struct slab_cache *c, const char *name, size_t size, size_t align,
@@ -101,7 +101,7 @@ int slab_cache_init(struct slab_cache *c, const char *name, size_t size, size_t 
 	if (align == 0)
 		align = 8;
 	if (size == 0 || (align & (align - 1)) != 0 ||
-	    size > ((FRAME_SIZE << FRAME_MAX_ORDER) / 8) || align > (FRAME_SIZE << FRAME_MAX_ORDER))
+	    size > ((PAGE_SIZE << FRAME_MAX_ORDER) / 8) || align > (PAGE_SIZE << FRAME_MAX_ORDER))
 		return -EINVAL;
 
 	memset(c, 0, sizeof(*c));
@@ -150,7 +150,7 @@ int slab_cache_init(struct slab_cache *c, const char *name, size_t size, size_t 
 
 static inline struct frame *pfn_frame(uint32_t pfn)
 {
-	return framedb_lookup(paddr((uint64_t)pfn << FRAME_SHIFT));
+	return framedb_lookup(paddr((uint64_t)pfn << PAGE_SHIFT));
 }
 
 static void partial_add(struct slab_cache *c, struct frame *f, uint32_t pfn)
@@ -189,8 +189,8 @@ static uint32_t slab_grow(struct slab_cache *c)
 
 	if (frame_alloc(c->order, FRAME_NOWARN, &pa) != 0)
 		return FRAME_PFN_NONE;
-	KASSERT((pa.raw >> FRAME_SHIFT) < FRAME_PFN_NONE, "slab above the 16 TiB frame numbers");
-	uint32_t pfn = (uint32_t)(pa.raw >> FRAME_SHIFT);
+	KASSERT((pa.raw >> PAGE_SHIFT) < FRAME_PFN_NONE, "slab above the 16 TiB frame numbers");
+	uint32_t pfn = (uint32_t)(pa.raw >> PAGE_SHIFT);
 	struct frame *f = framedb_lookup(pa);
 	char *base = phys_to_virt(pa);
 
@@ -229,7 +229,7 @@ static void slab_release(struct slab_cache *c, uint32_t pfn)
 	f->slab.cache = NULL;
 	f->owner = FRAME_OWNER_KERNEL;
 	c->slabs--;
-	frame_free(paddr((uint64_t)pfn << FRAME_SHIFT), c->order);
+	frame_free(paddr((uint64_t)pfn << PAGE_SHIFT), c->order);
 }
 
 /* The record of the slab holding @obj (any address inside it), and its frame number. */
@@ -243,14 +243,14 @@ static inline struct frame *slab_of(const void *obj, uint32_t *pfn)
 	if (frame_state(f) == FRAME_TAIL) {
 		if (f->owner != FRAME_OWNER_SLAB)
 			return NULL;
-		pa = paddr(ALIGN_DOWN(pa.raw, FRAME_SIZE << f->order));
+		pa = paddr(ALIGN_DOWN(pa.raw, PAGE_SIZE << f->order));
 		f = framedb_lookup(pa);
 	} else {
-		pa = paddr(ALIGN_DOWN(pa.raw, FRAME_SIZE));
+		pa = paddr(ALIGN_DOWN(pa.raw, PAGE_SIZE));
 	}
 	if (frame_state(f) != FRAME_ALLOCATED || f->owner != FRAME_OWNER_SLAB)
 		return NULL;
-	*pfn = (uint32_t)(pa.raw >> FRAME_SHIFT);
+	*pfn = (uint32_t)(pa.raw >> PAGE_SHIFT);
 	return f;
 }
 
@@ -450,7 +450,7 @@ void *slab_alloc(struct slab_cache *c, unsigned int flags)
 /* Is @obj the start of a slot of @c's slab @f (frame number @pfn)? */
 static inline bool on_slot(const struct slab_cache *c, const void *obj, uint32_t pfn)
 {
-	uint64_t off = virt_to_phys(obj).raw - ((uint64_t)pfn << FRAME_SHIFT);
+	uint64_t off = virt_to_phys(obj).raw - ((uint64_t)pfn << PAGE_SHIFT);
 
 	if (c->stride_shift)
 		return (off & (c->stride - 1)) == 0;
@@ -612,7 +612,7 @@ static unsigned int large_order(size_t size)
 {
 	unsigned int order = 0;
 
-	while ((FRAME_SIZE << order) < size)
+	while ((PAGE_SIZE << order) < size)
 		order++;
 	return order;
 }
@@ -622,7 +622,7 @@ void *kmalloc(size_t size, unsigned int flags)
 	if (likely(size <= KMALLOC_MAX_CACHE_SIZE))
 		return cache_alloc(&kmalloc_caches[kmalloc_index(size)], flags, size);
 
-	if (size > (FRAME_SIZE << FRAME_MAX_ORDER))
+	if (size > (PAGE_SIZE << FRAME_MAX_ORDER))
 		return NULL;
 	unsigned int order = large_order(size);
 	paddr_t pa;
@@ -644,9 +644,9 @@ static size_t usable_size(const void *p, struct slab_cache **cp, unsigned int *o
 	if (!f)
 		return 0;
 	if (f->owner == FRAME_OWNER_KMALLOC && frame_state(f) == FRAME_ALLOCATED &&
-	    IS_ALIGNED(pa.raw, FRAME_SIZE)) {
+	    IS_ALIGNED(pa.raw, PAGE_SIZE)) {
 		*order = f->order;
-		return FRAME_SIZE << f->order;
+		return PAGE_SIZE << f->order;
 	}
 	f = slab_of(p, &pfn);
 	if (!f || !on_slot(f->slab.cache, p, pfn))

@@ -187,7 +187,7 @@ struct boot_info *x86_parse_multiboot2(uint32_t magic, uint32_t info_phys)
 		panic("multiboot2: the boot loader passed no memory map");
 
 	/* The real-mode IVT and BIOS data area live in the first page. */
-	add(0, ARCH_PAGE_SIZE, MEM_FIRMWARE);
+	add(0, PAGE_SIZE, MEM_FIRMWARE);
 	add(kernel_virt_to_phys(__kernel_start),
 	    (uint64_t)(__kernel_end - __kernel_start), MEM_KERNEL);
 	add(info_phys, info->total_size, MEM_BOOTINFO);

@@ -3,8 +3,8 @@
  * The generic frame API: physical page frames for the rest of mm/ (page tables,
  * slab, anonymous memory). Implemented over the buddy allocator (mm/buddy.c).
  *
- * A block of order k is 2^k contiguous frames of FRAME_SIZE bytes whose physical
- * address is aligned to its own size (FRAME_SIZE << k). Orders run from 0 (4 KiB)
+ * A block of order k is 2^k contiguous frames of PAGE_SIZE bytes whose physical
+ * address is aligned to its own size (PAGE_SIZE << k). Orders run from 0 (4 KiB)
  * to FRAME_MAX_ORDER (18: 1 GiB).
  *
  * Zones: ZONE_DMA holds the frames below 4 GiB (reachable by 32-bit DMA engines),
@@ -26,8 +26,6 @@
 #include <kern/types.h>
 #include <mm/types.h>
 
-#define FRAME_SHIFT      12
-#define FRAME_SIZE       (1ull << FRAME_SHIFT)
 #define FRAME_MAX_ORDER  18                     /* 2^18 frames = 1 GiB */
 #define FRAME_ORDERS     (FRAME_MAX_ORDER + 1)
 

@@ -67,7 +67,7 @@ _Static_assert(sizeof(struct frame) == 32, "a frame record must stay at 32 bytes
 
 struct frame_section {
 	uint64_t base, end;        /* physical, frame aligned, end exclusive */
-	struct frame *frames;      /* (end - base) / FRAME_SIZE records */
+	struct frame *frames;      /* (end - base) / PAGE_SIZE records */
 	enum frame_zone zone;
 };
 
@@ -89,9 +89,9 @@ int framedb_init(const struct memmap *map);
 /*
  * The direct index: for granule i (physical [i << shift, (i + 1) << shift)), 0 if no
  * single section covers it, else the address of the record of frame 0 as if the
- * section's array started there (section frames - section base / FRAME_SIZE
+ * section's array started there (section frames - section base / PAGE_SIZE
  * records, kept as an integer), so that the record of pa is that plus
- * (pa >> FRAME_SHIFT) records. Read-only after framedb_init().
+ * (pa >> PAGE_SHIFT) records. Read-only after framedb_init().
  */
 extern uintptr_t framedb_dir[FRAMEDB_DIR_SLOTS];
 extern unsigned int framedb_dir_shift;
@@ -109,7 +109,7 @@ static inline struct frame *framedb_lookup(paddr_t pa)
 		uintptr_t bias = framedb_dir[i];
 
 		if (__builtin_expect(bias != 0, 1))
-			return (struct frame *)(bias + (uintptr_t)(pa.raw >> FRAME_SHIFT) *
+			return (struct frame *)(bias + (uintptr_t)(pa.raw >> PAGE_SHIFT) *
 							  sizeof(struct frame));
 	}
 	return framedb_lookup_slow(pa);

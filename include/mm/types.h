@@ -11,6 +11,15 @@
 
 #include <kern/types.h>
 
+/*
+ * The base page: the smallest leaf of every supported page-table format, the unit
+ * of frames, mappings and the memory map. Larger leaves are mmu_level_size(level)
+ * (<mm/mmu.h>). An arch whose smallest leaf differs cannot be ported without
+ * changing this (each format asserts it: see mmu_level_shift(0)).
+ */
+#define PAGE_SHIFT 12
+#define PAGE_SIZE  (1ul << PAGE_SHIFT)
+
 typedef struct { uint64_t raw; } paddr_t;
 typedef struct { uintptr_t raw; } vaddr_t;
 

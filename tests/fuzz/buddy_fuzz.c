@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			unsigned int order = (unsigned int)take(&in, 1) % (FRAME_MAX_ORDER + 2);
 			unsigned int fl = (unsigned int)take(&in, 1);
 			unsigned int flags = FRAME_NOWARN | (fl & (FRAME_ZERO | FRAME_DMA | FRAME_NORMAL | FRAME_NOPCP));
-			uint64_t limit = (fl & 0x80) ? take(&in, 2) * FRAME_SIZE * 16 : UINT64_MAX;
+			uint64_t limit = (fl & 0x80) ? take(&in, 2) * PAGE_SIZE * 16 : UINT64_MAX;
 			paddr_t pa;
 			int err = buddy_alloc(order, flags, limit, &pa);
 			if (order > FRAME_MAX_ORDER || ((flags & FRAME_DMA) && (flags & FRAME_NORMAL))) {
@@ -39,8 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				FUZZ_ASSERT(err == -ENOMEM, "%d", err);
 				break;
 			}
-			uint64_t end_pa = pa.raw + (FRAME_SIZE << order);
-			FUZZ_ASSERT(IS_ALIGNED(pa.raw, FRAME_SIZE << order), "misaligned");
+			uint64_t end_pa = pa.raw + (PAGE_SIZE << order);
+			FUZZ_ASSERT(IS_ALIGNED(pa.raw, PAGE_SIZE << order), "misaligned");
 			FUZZ_ASSERT(end_pa <= limit, "above the limit");
 			FUZZ_ASSERT(!(flags & FRAME_DMA) || end_pa <= ZONE_DMA_LIMIT, "not DMA");
 			FUZZ_ASSERT(!(flags & FRAME_NORMAL) || pa.raw >= ZONE_DMA_LIMIT, "not NORMAL");
@@ -60,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			if (err)
 				break;
-			uint64_t end_pa = pa.raw + count * FRAME_SIZE;
+			uint64_t end_pa = pa.raw + count * PAGE_SIZE;
 			FUZZ_ASSERT(model_overlap(&m, pa.raw, end_pa) < 0, "overlap");
 			model_add(&m, (struct model_alloc){ pa.raw, end_pa, MODEL_COUNT, 0, count, 0 });
 			break;
@@ -84,7 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			unsigned int order = (unsigned int)take(&in, 1) % (FRAME_MAX_ORDER + 1);
 			struct frame *f = framedb_lookup(paddr(pa));
 			/* Only addresses that are not a live block of this order. */
-			if (f && IS_ALIGNED(pa, FRAME_SIZE << order) && frame_state(f) == FRAME_ALLOCATED &&
+			if (f && IS_ALIGNED(pa, PAGE_SIZE << order) && frame_state(f) == FRAME_ALLOCATED &&
 			    f->order == order)
 				break;
 			FUZZ_ASSERT(buddy_free(paddr(pa), order) == -EINVAL, "bad free accepted");

@@ -34,7 +34,7 @@
 #include <mm/mapper.h>
 #include "mm_ktest.h"
 
-#define BLOCK_BYTES(order) (FRAME_SIZE << (order))
+#define BLOCK_BYTES(order) (PAGE_SIZE << (order))
 
 static inline uint64_t *frame_words(uint64_t pa)
 {
@@ -52,7 +52,7 @@ enum stamp_mode { STAMP_NONE = 0, STAMP_ENDS = 1, STAMP_ALL = 2 };
 /* An entry: block address | order (bits 0..4) | stamp mode (bits 6..7); 0: released. */
 #define ENTRY_ORDER(e)  ((unsigned int)((e) & 0x1f))
 #define ENTRY_MODE(e)   ((enum stamp_mode)(((e) >> 6) & 3))
-#define ENTRY_PA(e)     ((e) & ~(FRAME_SIZE - 1))
+#define ENTRY_PA(e)     ((e) & ~(PAGE_SIZE - 1))
 
 struct held {
 	uint64_t *e;                 /* the held blocks, in allocation order */
@@ -89,7 +89,7 @@ static int held_init(struct held *h, size_t cap)
 	h->cap = cap;
 	/* Aligned to 1 GiB, so a block's bits start at a multiple of its frame count. */
 	h->bits_base = ALIGN_DOWN(first->base, BLOCK_BYTES(FRAME_MAX_ORDER));
-	h->bits_frames = ALIGN_UP((last->end - h->bits_base) / FRAME_SIZE, (uint64_t)64);
+	h->bits_frames = ALIGN_UP((last->end - h->bits_base) / PAGE_SIZE, (uint64_t)64);
 	h->e_order = order_for_bytes(cap * sizeof(uint64_t));
 	h->bits_order = order_for_bytes(h->bits_frames / 8);
 	if (frame_alloc(h->e_order, FRAME_NOWARN, &h->e_pa) != 0)
@@ -119,7 +119,7 @@ static void note_bad(struct held *h, uint64_t *counter, uint64_t pa)
 /* Mark the block's frames held; returns false if any already was. */
 static bool bits_claim(struct held *h, uint64_t pa, unsigned int order)
 {
-	uint64_t idx = (pa - h->bits_base) / FRAME_SIZE, n = 1ull << order;
+	uint64_t idx = (pa - h->bits_base) / PAGE_SIZE, n = 1ull << order;
 
 	if (pa < h->bits_base || idx + n > h->bits_frames)
 		return false;
@@ -139,7 +139,7 @@ static bool bits_claim(struct held *h, uint64_t pa, unsigned int order)
 
 static void bits_release(struct held *h, uint64_t pa, unsigned int order)
 {
-	uint64_t idx = (pa - h->bits_base) / FRAME_SIZE, n = 1ull << order;
+	uint64_t idx = (pa - h->bits_base) / PAGE_SIZE, n = 1ull << order;
 
 	if (n >= 64) {
 		for (uint64_t w = idx / 64; w < (idx + n) / 64; w++)
@@ -168,7 +168,7 @@ static void stamp_block(uint64_t pa, unsigned int order, enum stamp_mode mode, u
 	for (uint64_t f = 0; f < n; f++) {
 		if (mode == STAMP_ENDS && f != 0 && f != n - 1)
 			continue;
-		uint64_t fpa = pa + f * FRAME_SIZE;
+		uint64_t fpa = pa + f * PAGE_SIZE;
 		WRITE_ONCE(frame_words(fpa)[1], stamp(fpa, seq));
 	}
 }
@@ -181,7 +181,7 @@ static void check_stamps(struct held *h, uint64_t pa, unsigned int order, enum s
 	for (uint64_t f = 0; f < n; f++) {
 		if (mode == STAMP_ENDS && f != 0 && f != n - 1)
 			continue;
-		uint64_t fpa = pa + f * FRAME_SIZE;
+		uint64_t fpa = pa + f * PAGE_SIZE;
 		if (READ_ONCE(frame_words(fpa)[1]) != stamp(fpa, seq))
 			note_bad(h, &h->bad_stamps, fpa);
 	}
@@ -203,7 +203,7 @@ static void held_add(struct held *h, paddr_t pa, unsigned int order, enum stamp_
 		note_bad(h, &h->outside, pa.raw);
 	if (!bits_claim(h, pa.raw, order))
 		note_bad(h, &h->overlaps, pa.raw);
-	if (!direct_mapped_rw(pa.raw) || !direct_mapped_rw(pa.raw + size - FRAME_SIZE))
+	if (!direct_mapped_rw(pa.raw) || !direct_mapped_rw(pa.raw + size - PAGE_SIZE))
 		note_bad(h, &h->unmapped, pa.raw);
 	if (mode != STAMP_NONE)
 		stamp_block(pa.raw, order, mode, h->n);
@@ -407,7 +407,7 @@ static uint64_t rnd_next(uint64_t *s)
 }
 
 #define MIXED_MAX      1024
-#define MIXED_FRAMES   (32u << (20 - FRAME_SHIFT))   /* hold at most 32 MiB */
+#define MIXED_FRAMES   (32u << (20 - PAGE_SHIFT))   /* hold at most 32 MiB */
 
 /*
  * Orders 0..10 (each at least once, then mostly small ones), every frame
@@ -475,15 +475,15 @@ KTEST(buddy, alloc_count_exact)
 		uint64_t now = mm_ktest_zone_free(ZONE_DMA) + mm_ktest_zone_free(ZONE_NORMAL);
 		KT_EXPECT(t, now + count == total_free(&base), "count %zu: %llu free, %llu before",
 			  count, (unsigned long long)now, (unsigned long long)total_free(&base));
-		KT_EXPECT(t, IS_ALIGNED(pa.raw, align * FRAME_SIZE), "count %zu at %#llx, not %zu-frame aligned",
+		KT_EXPECT(t, IS_ALIGNED(pa.raw, align * PAGE_SIZE), "count %zu at %#llx, not %zu-frame aligned",
 			  count, (unsigned long long)pa.raw, align);
-		KT_EXPECT(t, mm_ktest_is_usable(pa.raw, count * FRAME_SIZE), "count %zu at %#llx",
+		KT_EXPECT(t, mm_ktest_is_usable(pa.raw, count * PAGE_SIZE), "count %zu at %#llx",
 			  count, (unsigned long long)pa.raw);
 		KT_EXPECT(t, buddy_check() == 0, "free lists inconsistent after count %zu", count);
 		for (size_t f = 0; f < count; f++)
-			WRITE_ONCE(frame_words(pa.raw + f * FRAME_SIZE)[0], f);
+			WRITE_ONCE(frame_words(pa.raw + f * PAGE_SIZE)[0], f);
 		for (size_t f = 0; f < count; f++)
-			KT_EXPECT_EQ(t, READ_ONCE(frame_words(pa.raw + f * FRAME_SIZE)[0]), f);
+			KT_EXPECT_EQ(t, READ_ONCE(frame_words(pa.raw + f * PAGE_SIZE)[0]), f);
 		frame_free_count(pa, count);
 		if (!mm_ktest_expect_baseline(t, &base))
 			return;
@@ -656,11 +656,11 @@ KTEST(buddy, alloc_below_limit)
 	int err = 0;
 
 	mm_ktest_baseline(&base);
-	while (got <= span / FRAME_SIZE) {
+	while (got <= span / PAGE_SIZE) {
 		err = frame_alloc_below(0, FRAME_NOWARN, paddr(limit), &pa);
 		if (err)
 			break;
-		if (pa.raw + FRAME_SIZE > limit && !above++)
+		if (pa.raw + PAGE_SIZE > limit && !above++)
 			first_above = pa.raw;
 		WRITE_ONCE(frame_words(pa.raw)[0], head);
 		head = pa.raw;
@@ -718,7 +718,7 @@ KTEST(buddy, bad_free_reported)
 
 	KT_ASSERT(t, frame_alloc(2, FRAME_NOWARN, &b) == 0, "no order-2 block");
 	KT_EXPECT_EQ(t, buddy_free(b, 1), -EINVAL);          /* wrong order */
-	KT_EXPECT_EQ(t, buddy_free(paddr_add(b, FRAME_SIZE), 0), -EINVAL);   /* a tail */
+	KT_EXPECT_EQ(t, buddy_free(paddr_add(b, PAGE_SIZE), 0), -EINVAL);   /* a tail */
 	KT_EXPECT_EQ(t, buddy_free(paddr_add(b, 0x800), 0), -EINVAL);        /* misaligned */
 	KT_EXPECT_EQ(t, buddy_free(paddr(ALIGN_UP(last->end, 1ull << 30) + (1ull << 30)), 0),
 		     -EINVAL);                                /* beyond managed memory */

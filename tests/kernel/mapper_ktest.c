@@ -28,7 +28,6 @@
 #include <mm/tlb.h>
 #include "mm_ktest.h"
 
-#define PAGE        FRAME_SIZE
 #define SIZE_2M     (1ul << 21)
 #define SIZE_1G     (1ul << 30)
 #define KPROT_RW    (MMU_READ | MMU_WRITE | MMU_GLOBAL)
@@ -195,14 +194,14 @@ KTEST(kmap, alias_two_addresses)
 	struct kmap_env env;
 	paddr_t pa;
 
-	if (!env_begin(t, &env, 2 * PAGE, PAGE))
+	if (!env_begin(t, &env, 2 * PAGE_SIZE, PAGE_SIZE))
 		return;
 	KT_ASSERT(t, frame_alloc(0, FRAME_ZERO, &pa) == 0, "no frame");
-	uintptr_t a = env.va, b = env.va + PAGE;
+	uintptr_t a = env.va, b = env.va + PAGE_SIZE;
 
-	KT_EXPECT_EQ(t, kmap(a, pa, PAGE, KPROT_RW), 0);
-	KT_EXPECT_EQ(t, kmap(b, pa, PAGE, KPROT_RW), 0);
-	KT_EXPECT_EQ(t, kmap(a, pa, PAGE, KPROT_RW), -EEXIST);
+	KT_EXPECT_EQ(t, kmap(a, pa, PAGE_SIZE, KPROT_RW), 0);
+	KT_EXPECT_EQ(t, kmap(b, pa, PAGE_SIZE, KPROT_RW), 0);
+	KT_EXPECT_EQ(t, kmap(a, pa, PAGE_SIZE, KPROT_RW), -EEXIST);
 	translate_is(t, a, pa, 0, KPROT_RW);
 	translate_is(t, b + 0x88, paddr_add(pa, 0x88), 0, KPROT_RW);
 
@@ -216,10 +215,10 @@ KTEST(kmap, alias_two_addresses)
 	EXPECT_LOAD(t, b, 42);
 
 	/* Unmapping one alias leaves the other. */
-	KT_EXPECT_EQ(t, kunmap(a, PAGE), 0);
+	KT_EXPECT_EQ(t, kunmap(a, PAGE_SIZE), 0);
 	expect_load_faults(t, a + 0x88);
 	EXPECT_LOAD(t, b + 0x88, 0x1111222233334444ull);
-	KT_EXPECT_EQ(t, kunmap(b, PAGE), 0);
+	KT_EXPECT_EQ(t, kunmap(b, PAGE_SIZE), 0);
 	expect_load_faults(t, b + 0x88);
 	frame_free(pa, 0);
 	env_end(t, &env);
@@ -237,31 +236,31 @@ KTEST(kmap, protect_read_only)
 	struct mapper_leaf l;
 	paddr_t pa;
 
-	if (!env_begin(t, &env, PAGE, PAGE))
+	if (!env_begin(t, &env, PAGE_SIZE, PAGE_SIZE))
 		return;
 	KT_ASSERT(t, frame_alloc(0, FRAME_ZERO, &pa) == 0, "no frame");
 	uintptr_t va = env.va;
 
-	KT_EXPECT_EQ(t, kmap(va, pa, PAGE, KPROT_RW), 0);
+	KT_EXPECT_EQ(t, kmap(va, pa, PAGE_SIZE, KPROT_RW), 0);
 	KT_EXPECT_EQ(t, try_store(va + 0x40, 0xabcdef, &fi), 0);
 
-	KT_EXPECT_EQ(t, kprotect(va, PAGE, KPROT_RO), 0);
+	KT_EXPECT_EQ(t, kprotect(va, PAGE_SIZE, KPROT_RO), 0);
 	translate_is(t, va, pa, 0, KPROT_RO);
 	expect_store_faults(t, va + 0x40);
 	EXPECT_LOAD(t, va + 0x40, 0xabcdef);
 	KT_EXPECT_EQ(t, *direct(pa, 0x40), 0xabcdef);
 
-	KT_EXPECT_EQ(t, kprotect(va, PAGE, MMU_GLOBAL), 0);     /* inaccessible */
+	KT_EXPECT_EQ(t, kprotect(va, PAGE_SIZE, MMU_GLOBAL), 0);     /* inaccessible */
 	expect_load_faults(t, va + 0x40);
 	KT_EXPECT(t, mapper_translate(&mm_kernel_pt, vaddr(va), &l) == 0 &&
 		  paddr_eq(l.pa, pa) && (l.prot & MMU_RWX) == 0,
 		  "the inaccessible leaf lost its frame or kept access");
 
-	KT_EXPECT_EQ(t, kprotect(va, PAGE, KPROT_RW), 0);
+	KT_EXPECT_EQ(t, kprotect(va, PAGE_SIZE, KPROT_RW), 0);
 	KT_EXPECT_EQ(t, try_store(va + 0x40, 0x123, &fi), 0);
 	KT_EXPECT_EQ(t, *direct(pa, 0x40), 0x123);
 
-	KT_EXPECT_EQ(t, kunmap(va, PAGE), 0);
+	KT_EXPECT_EQ(t, kunmap(va, PAGE_SIZE), 0);
 	expect_load_faults(t, va);
 	expect_unmapped(t, va);
 	frame_free(pa, 0);
@@ -274,28 +273,28 @@ KTEST(kmap, unmap_faults)
 	struct kmap_env env;
 	paddr_t pa;
 
-	if (!env_begin(t, &env, 4 * PAGE, PAGE))
+	if (!env_begin(t, &env, 4 * PAGE_SIZE, PAGE_SIZE))
 		return;
 	KT_ASSERT(t, frame_alloc(2, 0, &pa) == 0, "no order-2 block");
 	for (unsigned int i = 0; i < 4; i++)
-		*direct(pa, i * PAGE + 8) = 0x100 + i;
+		*direct(pa, i * PAGE_SIZE + 8) = 0x100 + i;
 
-	KT_EXPECT_EQ(t, kmap(env.va, pa, 4 * PAGE, KPROT_RW), 0);
+	KT_EXPECT_EQ(t, kmap(env.va, pa, 4 * PAGE_SIZE, KPROT_RW), 0);
 	for (unsigned int i = 0; i < 4; i++)
-		EXPECT_LOAD(t, env.va + i * PAGE + 8, 0x100 + i);
-	KT_EXPECT_EQ(t, kunmap(env.va + PAGE, 2 * PAGE), 0);
+		EXPECT_LOAD(t, env.va + i * PAGE_SIZE + 8, 0x100 + i);
+	KT_EXPECT_EQ(t, kunmap(env.va + PAGE_SIZE, 2 * PAGE_SIZE), 0);
 	EXPECT_LOAD(t, env.va + 8, 0x100);
-	expect_load_faults(t, env.va + PAGE + 8);
-	expect_load_faults(t, env.va + 2 * PAGE + 0xff0);
-	expect_store_faults(t, env.va + 2 * PAGE);
-	EXPECT_LOAD(t, env.va + 3 * PAGE + 8, 0x103);
-	expect_unmapped(t, env.va + PAGE);
-	expect_unmapped(t, env.va + 2 * PAGE);
-	translate_is(t, env.va + 3 * PAGE, paddr_add(pa, 3 * PAGE), 0, KPROT_RW);
+	expect_load_faults(t, env.va + PAGE_SIZE + 8);
+	expect_load_faults(t, env.va + 2 * PAGE_SIZE + 0xff0);
+	expect_store_faults(t, env.va + 2 * PAGE_SIZE);
+	EXPECT_LOAD(t, env.va + 3 * PAGE_SIZE + 8, 0x103);
+	expect_unmapped(t, env.va + PAGE_SIZE);
+	expect_unmapped(t, env.va + 2 * PAGE_SIZE);
+	translate_is(t, env.va + 3 * PAGE_SIZE, paddr_add(pa, 3 * PAGE_SIZE), 0, KPROT_RW);
 
-	KT_EXPECT_EQ(t, kunmap(env.va, 4 * PAGE), 0);
+	KT_EXPECT_EQ(t, kunmap(env.va, 4 * PAGE_SIZE), 0);
 	expect_load_faults(t, env.va);
-	expect_load_faults(t, env.va + 3 * PAGE);
+	expect_load_faults(t, env.va + 3 * PAGE_SIZE);
 	frame_free(pa, 2);
 	env_end(t, &env);
 }
@@ -316,32 +315,32 @@ static void remap_case(struct ktest_ctx *t, unsigned int pages)
 
 	while ((1u << order) < pages)
 		order++;
-	if (!env_begin(t, &env, pages * PAGE, PAGE))
+	if (!env_begin(t, &env, pages * PAGE_SIZE, PAGE_SIZE))
 		return;
 	KT_ASSERT(t, frame_alloc(order, 0, &pa_a) == 0 && frame_alloc(order, 0, &pa_b) == 0,
 		  "no order-%u blocks", order);
 	for (unsigned int i = 0; i < pages; i++) {
-		*direct(pa_a, i * PAGE) = 0xaaaa0000 + i;
-		*direct(pa_b, i * PAGE) = 0xbbbb0000 + i;
+		*direct(pa_a, i * PAGE_SIZE) = 0xaaaa0000 + i;
+		*direct(pa_b, i * PAGE_SIZE) = 0xbbbb0000 + i;
 	}
-	KT_EXPECT_EQ(t, kmap(env.va, pa_a, pages * PAGE, KPROT_RW), 0);
+	KT_EXPECT_EQ(t, kmap(env.va, pa_a, pages * PAGE_SIZE, KPROT_RW), 0);
 	for (unsigned int i = 0; i < pages; i++)
-		EXPECT_LOAD(t, env.va + i * PAGE, 0xaaaa0000 + i);
+		EXPECT_LOAD(t, env.va + i * PAGE_SIZE, 0xaaaa0000 + i);
 
 	struct pagetable *kpt = kmap_begin(&b, &flags);
-	KT_EXPECT_EQ(t, mapper_unmap(kpt, vaddr(env.va), pages * PAGE, 0, &b), 0);
-	KT_EXPECT_EQ(t, mapper_map(kpt, vaddr(env.va), pa_b, pages * PAGE, KPROT_RW,
+	KT_EXPECT_EQ(t, mapper_unmap(kpt, vaddr(env.va), pages * PAGE_SIZE, 0, &b), 0);
+	KT_EXPECT_EQ(t, mapper_map(kpt, vaddr(env.va), pa_b, pages * PAGE_SIZE, KPROT_RW,
 				   MMU_CACHE_WB, 0, &b), 0);
 	kmap_end(&b, flags);
 	for (unsigned int i = 0; i < pages; i++) {
 		uint64_t v = 0;
 		struct fault_info fi;
-		if (try_load(env.va + i * PAGE, &v, &fi) != 0 || v != 0xbbbb0000 + i)
+		if (try_load(env.va + i * PAGE_SIZE, &v, &fi) != 0 || v != 0xbbbb0000 + i)
 			stale++;
 	}
 	KT_EXPECT(t, stale == 0, "%u pages: %u loads after the flush did not see the new frame",
 		  pages, stale);
-	KT_EXPECT_EQ(t, kunmap(env.va, pages * PAGE), 0);
+	KT_EXPECT_EQ(t, kunmap(env.va, pages * PAGE_SIZE), 0);
 	frame_free(pa_a, order);
 	frame_free(pa_b, order);
 	env_end(t, &env);
@@ -378,15 +377,15 @@ KTEST(kmap, huge_leaf_split)
 		KT_ASSERT(t, false, "no second 2 MiB block");
 	}
 	for (unsigned int i = 0; i < 512; i++) {
-		*direct(pa, i * PAGE) = 0x2000000 + i;
-		*direct(pb, i * PAGE) = 0x3000000 + i;
+		*direct(pa, i * PAGE_SIZE) = 0x2000000 + i;
+		*direct(pb, i * PAGE_SIZE) = 0x3000000 + i;
 	}
 	uintptr_t va = env.va;
 
 	KT_EXPECT_EQ(t, kmap(va, pa, SIZE_2M, KPROT_RW), 0);
-	translate_is(t, va + 7 * PAGE, paddr_add(pa, 7 * PAGE), 1, KPROT_RW);
+	translate_is(t, va + 7 * PAGE_SIZE, paddr_add(pa, 7 * PAGE_SIZE), 1, KPROT_RW);
 	size_t tables_huge = mapper_count_tables(&mm_kernel_pt);
-	EXPECT_LOAD(t, va + 3 * PAGE, 0x2000003);
+	EXPECT_LOAD(t, va + 3 * PAGE_SIZE, 0x2000003);
 
 	/* Whole-leaf remap in one batch, under the cached huge translation. */
 	struct pagetable *kpt = kmap_begin(&b, &flags);
@@ -394,16 +393,16 @@ KTEST(kmap, huge_leaf_split)
 	KT_EXPECT_EQ(t, mapper_map(kpt, vaddr(va), pb, SIZE_2M, KPROT_RW, MMU_CACHE_WB,
 				   0, &b), 0);
 	kmap_end(&b, flags);
-	EXPECT_LOAD(t, va + 3 * PAGE, 0x3000003);
+	EXPECT_LOAD(t, va + 3 * PAGE_SIZE, 0x3000003);
 	translate_is(t, va, pb, 1, KPROT_RW);
 	KT_EXPECT_EQ(t, kunmap(va, SIZE_2M), 0);
 	KT_EXPECT_EQ(t, kmap(va, pa, SIZE_2M, KPROT_RW), 0);
 
 	/* Split by unmapping page 3, with the huge translation cached. */
-	EXPECT_LOAD(t, va + 3 * PAGE, 0x2000003);
-	KT_EXPECT_EQ(t, kunmap(va + 3 * PAGE, PAGE), 0);
-	expect_load_faults(t, va + 3 * PAGE);
-	expect_unmapped(t, va + 3 * PAGE);
+	EXPECT_LOAD(t, va + 3 * PAGE_SIZE, 0x2000003);
+	KT_EXPECT_EQ(t, kunmap(va + 3 * PAGE_SIZE, PAGE_SIZE), 0);
+	expect_load_faults(t, va + 3 * PAGE_SIZE);
+	expect_unmapped(t, va + 3 * PAGE_SIZE);
 	KT_EXPECT_EQ(t, mapper_count_tables(&mm_kernel_pt), tables_huge + 1);
 	for (unsigned int i = 0; i < 512; i++) {
 		struct mapper_leaf l;
@@ -411,23 +410,23 @@ KTEST(kmap, huge_leaf_split)
 		struct fault_info fi;
 		if (i == 3)
 			continue;
-		if (mapper_translate(&mm_kernel_pt, vaddr(va + i * PAGE), &l) != 0 || l.level != 0 ||
-		    !paddr_eq(l.pa, paddr_add(pa, i * PAGE)) || l.prot != KPROT_RW ||
-		    try_load(va + i * PAGE, &v, &fi) != 0 || v != 0x2000000 + i)
+		if (mapper_translate(&mm_kernel_pt, vaddr(va + i * PAGE_SIZE), &l) != 0 || l.level != 0 ||
+		    !paddr_eq(l.pa, paddr_add(pa, i * PAGE_SIZE)) || l.prot != KPROT_RW ||
+		    try_load(va + i * PAGE_SIZE, &v, &fi) != 0 || v != 0x2000000 + i)
 			wrong++;
 	}
 	KT_EXPECT(t, wrong == 0, "%u pages of the split leaf wrong (translation or contents)", wrong);
 
 	/* Protect one page of the split range: only it refuses stores. */
-	KT_EXPECT_EQ(t, kprotect(va + 5 * PAGE, PAGE, KPROT_RO), 0);
-	expect_store_faults(t, va + 5 * PAGE);
+	KT_EXPECT_EQ(t, kprotect(va + 5 * PAGE_SIZE, PAGE_SIZE, KPROT_RO), 0);
+	expect_store_faults(t, va + 5 * PAGE_SIZE);
 	struct fault_info fi;
-	KT_EXPECT_EQ(t, try_store(va + 6 * PAGE, 0x66, &fi), 0);
-	KT_EXPECT_EQ(t, *direct(pa, 6 * PAGE), 0x66);
+	KT_EXPECT_EQ(t, try_store(va + 6 * PAGE_SIZE, 0x66, &fi), 0);
+	KT_EXPECT_EQ(t, *direct(pa, 6 * PAGE_SIZE), 0x66);
 
 	KT_EXPECT_EQ(t, kunmap(va, SIZE_2M), 0);
 	expect_load_faults(t, va);
-	expect_load_faults(t, va + SIZE_2M - PAGE);
+	expect_load_faults(t, va + SIZE_2M - PAGE_SIZE);
 	frame_free(pa, 9);
 	frame_free(pb, 9);
 	env_end(t, &env);
@@ -451,17 +450,17 @@ KTEST(kmap, huge_leaf_protect_split)
 
 	KT_EXPECT_EQ(t, kmap(va, pa, SIZE_2M, KPROT_RW), 0);
 	size_t tables_huge = mapper_count_tables(&mm_kernel_pt);
-	KT_EXPECT_EQ(t, try_store(va + 100 * PAGE, 1, &fi), 0);
-	KT_EXPECT_EQ(t, kprotect(va + 100 * PAGE, PAGE, KPROT_RO), 0);
+	KT_EXPECT_EQ(t, try_store(va + 100 * PAGE_SIZE, 1, &fi), 0);
+	KT_EXPECT_EQ(t, kprotect(va + 100 * PAGE_SIZE, PAGE_SIZE, KPROT_RO), 0);
 	KT_EXPECT_EQ(t, mapper_count_tables(&mm_kernel_pt), tables_huge + 1);
-	translate_is(t, va + 100 * PAGE, paddr_add(pa, 100 * PAGE), 0, KPROT_RO);
-	translate_is(t, va + 101 * PAGE, paddr_add(pa, 101 * PAGE), 0, KPROT_RW);
-	expect_store_faults(t, va + 100 * PAGE);
-	EXPECT_LOAD(t, va + 100 * PAGE, 1);
-	KT_EXPECT_EQ(t, try_store(va + 99 * PAGE, 2, &fi), 0);
-	KT_EXPECT_EQ(t, try_store(va + 101 * PAGE, 3, &fi), 0);
-	KT_EXPECT_EQ(t, *direct(pa, 99 * PAGE), 2);
-	KT_EXPECT_EQ(t, *direct(pa, 101 * PAGE), 3);
+	translate_is(t, va + 100 * PAGE_SIZE, paddr_add(pa, 100 * PAGE_SIZE), 0, KPROT_RO);
+	translate_is(t, va + 101 * PAGE_SIZE, paddr_add(pa, 101 * PAGE_SIZE), 0, KPROT_RW);
+	expect_store_faults(t, va + 100 * PAGE_SIZE);
+	EXPECT_LOAD(t, va + 100 * PAGE_SIZE, 1);
+	KT_EXPECT_EQ(t, try_store(va + 99 * PAGE_SIZE, 2, &fi), 0);
+	KT_EXPECT_EQ(t, try_store(va + 101 * PAGE_SIZE, 3, &fi), 0);
+	KT_EXPECT_EQ(t, *direct(pa, 99 * PAGE_SIZE), 2);
+	KT_EXPECT_EQ(t, *direct(pa, 101 * PAGE_SIZE), 3);
 
 	KT_EXPECT_EQ(t, kunmap(va, SIZE_2M), 0);
 	frame_free(pa, 9);
@@ -497,28 +496,28 @@ KTEST(kmap, giant_leaf_split)
 		return;
 	KT_ASSERT(t, frame_alloc(FRAME_MAX_ORDER, FRAME_NOWARN, &pa) == 0, "the 1 GiB block is gone");
 	uintptr_t va = env.va;
-	const size_t mid = SIZE_1G / 2 + 5 * PAGE;
+	const size_t mid = SIZE_1G / 2 + 5 * PAGE_SIZE;
 
 	*direct(pa, 0) = 0x61;
-	*direct(pa, mid - PAGE) = 0x62;
-	*direct(pa, SIZE_1G - PAGE) = 0x63;
+	*direct(pa, mid - PAGE_SIZE) = 0x62;
+	*direct(pa, SIZE_1G - PAGE_SIZE) = 0x63;
 	KT_EXPECT_EQ(t, kmap(va, pa, SIZE_1G, KPROT_RW), 0);
 	translate_is(t, va + mid, paddr_add(pa, mid), 2, KPROT_RW);
 	size_t tables_giant = mapper_count_tables(&mm_kernel_pt);
-	EXPECT_LOAD(t, va + mid - PAGE, 0x62);
+	EXPECT_LOAD(t, va + mid - PAGE_SIZE, 0x62);
 
-	KT_EXPECT_EQ(t, kunmap(va + mid, PAGE), 0);
+	KT_EXPECT_EQ(t, kunmap(va + mid, PAGE_SIZE), 0);
 	expect_load_faults(t, va + mid);
 	KT_EXPECT_EQ(t, mapper_count_tables(&mm_kernel_pt), tables_giant + 2);
-	translate_is(t, va + mid - PAGE, paddr_add(pa, mid - PAGE), 0, KPROT_RW);
+	translate_is(t, va + mid - PAGE_SIZE, paddr_add(pa, mid - PAGE_SIZE), 0, KPROT_RW);
 	translate_is(t, va, pa, 1, KPROT_RW);
-	translate_is(t, va + SIZE_1G - PAGE, paddr_add(pa, SIZE_1G - PAGE), 1, KPROT_RW);
+	translate_is(t, va + SIZE_1G - PAGE_SIZE, paddr_add(pa, SIZE_1G - PAGE_SIZE), 1, KPROT_RW);
 	EXPECT_LOAD(t, va, 0x61);
-	EXPECT_LOAD(t, va + mid - PAGE, 0x62);
-	EXPECT_LOAD(t, va + SIZE_1G - PAGE, 0x63);
+	EXPECT_LOAD(t, va + mid - PAGE_SIZE, 0x62);
+	EXPECT_LOAD(t, va + SIZE_1G - PAGE_SIZE, 0x63);
 
 	KT_EXPECT_EQ(t, kunmap(va, SIZE_1G), 0);
-	expect_load_faults(t, va + SIZE_1G - PAGE);
+	expect_load_faults(t, va + SIZE_1G - PAGE_SIZE);
 	frame_free(pa, FRAME_MAX_ORDER);
 	env_end(t, &env);
 }
@@ -542,7 +541,7 @@ KTEST(kmap, ioremap_ram)
 
 	volatile uint64_t *p = ioremap(paddr_add(pa, 0x10), 16, MMU_CACHE_UC);
 	KT_ASSERT(t, p != NULL, "ioremap failed");
-	KT_EXPECT_EQ(t, (uintptr_t)p & (PAGE - 1), 0x10);
+	KT_EXPECT_EQ(t, (uintptr_t)p & (PAGE_SIZE - 1), 0x10);
 	KT_EXPECT(t, mmio_free_bytes() < window, "the window did not shrink");
 	KT_EXPECT(t, mapper_translate(&mm_kernel_pt, ptr_vaddr((const void *)p), &l) == 0,
 		  "ioremap()ed address not mapped");
@@ -588,23 +587,23 @@ KTEST(kmap, refused_edits_change_nothing)
 	struct kmap_env env;
 	paddr_t pa;
 
-	if (!env_begin(t, &env, 4 * PAGE, PAGE))
+	if (!env_begin(t, &env, 4 * PAGE_SIZE, PAGE_SIZE))
 		return;
 	KT_ASSERT(t, frame_alloc(2, 0, &pa) == 0, "no order-2 block");
-	KT_EXPECT_EQ(t, kmap(env.va + 0x800, pa, PAGE, KPROT_RW), -EINVAL);
+	KT_EXPECT_EQ(t, kmap(env.va + 0x800, pa, PAGE_SIZE, KPROT_RW), -EINVAL);
 	KT_EXPECT_EQ(t, kmap(env.va, pa, 0, KPROT_RW), -EINVAL);
-	KT_EXPECT_EQ(t, kmap(0x10000, pa, PAGE, KPROT_RW), -EINVAL);   /* user half: not owned */
-	KT_EXPECT_EQ(t, kmap(env.va, pa, PAGE, MMU_WRITE), -EINVAL);   /* write-only */
-	KT_EXPECT_EQ(t, kmap(env.va + 2 * PAGE, paddr_add(pa, 2 * PAGE), PAGE, KPROT_RW), 0);
+	KT_EXPECT_EQ(t, kmap(0x10000, pa, PAGE_SIZE, KPROT_RW), -EINVAL);   /* user half: not owned */
+	KT_EXPECT_EQ(t, kmap(env.va, pa, PAGE_SIZE, MMU_WRITE), -EINVAL);   /* write-only */
+	KT_EXPECT_EQ(t, kmap(env.va + 2 * PAGE_SIZE, paddr_add(pa, 2 * PAGE_SIZE), PAGE_SIZE, KPROT_RW), 0);
 	size_t tables = mapper_count_tables(&mm_kernel_pt);
 	/* The third page is taken: the whole map fails and leaves the rest unmapped. */
-	KT_EXPECT_EQ(t, kmap(env.va, pa, 4 * PAGE, KPROT_RW), -EEXIST);
+	KT_EXPECT_EQ(t, kmap(env.va, pa, 4 * PAGE_SIZE, KPROT_RW), -EEXIST);
 	expect_unmapped(t, env.va);
-	expect_unmapped(t, env.va + PAGE);
-	expect_unmapped(t, env.va + 3 * PAGE);
-	translate_is(t, env.va + 2 * PAGE, paddr_add(pa, 2 * PAGE), 0, KPROT_RW);
+	expect_unmapped(t, env.va + PAGE_SIZE);
+	expect_unmapped(t, env.va + 3 * PAGE_SIZE);
+	translate_is(t, env.va + 2 * PAGE_SIZE, paddr_add(pa, 2 * PAGE_SIZE), 0, KPROT_RW);
 	KT_EXPECT_EQ(t, mapper_count_tables(&mm_kernel_pt), tables);
-	KT_EXPECT_EQ(t, kunmap(env.va, 4 * PAGE), 0);
+	KT_EXPECT_EQ(t, kunmap(env.va, 4 * PAGE_SIZE), 0);
 	frame_free(pa, 2);
 	env_end(t, &env);
 }

@@ -14,6 +14,7 @@
 #include <kern/cmdline.h>
 #include <kern/ktest.h>
 #include <mm/memmap.h>
+#include <mm/types.h>
 #include <arch/page.h>
 
 #define MIB (1024ull * 1024)
@@ -74,9 +75,9 @@ KTEST(memmap, sorted_disjoint_aligned)
 	for (size_t i = 0; i < map->count; i++) {
 		const struct mem_region *r = &map->regions[i];
 
-		KT_EXPECT(t, IS_ALIGNED(r->base, (uint64_t)ARCH_PAGE_SIZE),
+		KT_EXPECT(t, IS_ALIGNED(r->base, (uint64_t)PAGE_SIZE),
 			  "region %zu base 0x%llx", i, (unsigned long long)r->base);
-		KT_EXPECT(t, IS_ALIGNED(r->size, (uint64_t)ARCH_PAGE_SIZE),
+		KT_EXPECT(t, IS_ALIGNED(r->size, (uint64_t)PAGE_SIZE),
 			  "region %zu size 0x%llx", i, (unsigned long long)r->size);
 		KT_EXPECT(t, r->size <= UINT64_MAX - r->base,
 			  "region %zu wraps past 2^64", i);

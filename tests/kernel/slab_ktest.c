@@ -201,13 +201,13 @@ KTEST(slab, ksize_kfree_and_large)
 	size_t big = KMALLOC_MAX_CACHE_SIZE + 1;
 	char *q = kmalloc(big, KM_ZERO);
 	KT_ASSERT(t, q != NULL, "kmalloc(%zu) failed", big);
-	KT_EXPECT(t, IS_ALIGNED((uintptr_t)q, (uintptr_t)FRAME_SIZE), "large object at %p", (void *)q);
+	KT_EXPECT(t, IS_ALIGNED((uintptr_t)q, (uintptr_t)PAGE_SIZE), "large object at %p", (void *)q);
 	KT_EXPECT_EQ(t, ksize(q), 2 * KMALLOC_MAX_CACHE_SIZE);
 	KT_EXPECT_EQ(t, frame_get_owner(virt_to_phys(q)), FRAME_OWNER_KMALLOC);
 	KT_EXPECT(t, q[0] == 0 && q[big - 1] == 0, "KM_ZERO large object not zeroed");
 	q[0] = 1;
 	q[big - 1] = 2;
-	KT_EXPECT_EQ(t, ksize(q + FRAME_SIZE), 0);
+	KT_EXPECT_EQ(t, ksize(q + PAGE_SIZE), 0);
 	kfree(q);
 	KT_EXPECT_EQ(t, slab_bad_frees(), bad + 1);
 	mm_ktest_expect_baseline(t, &base);

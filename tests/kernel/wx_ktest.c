@@ -23,7 +23,6 @@
 #include <mm/mmu.h>
 #include <arch/page.h>
 
-#define PAGE 4096ul
 
 /* ---- what each probe does ---- */
 
@@ -177,7 +176,7 @@ KTEST(wx, address_zero_faults)
 	expect_fault_at(t, do_load, zero, FAULT_READ, "load from address 0");
 	expect_fault_at(t, do_store, zero, FAULT_WRITE, "store to address 0");
 	expect_fault_at(t, do_call, zero, FAULT_EXEC, "call to address 0");
-	expect_fault_at(t, do_load, launder(PAGE - 8), FAULT_READ, "load from the first page's end");
+	expect_fault_at(t, do_load, launder(PAGE_SIZE - 8), FAULT_READ, "load from the first page's end");
 }
 
 /* The page under the boot stack is unmapped; the stack itself is not. */
@@ -185,7 +184,7 @@ KTEST(wx, boot_stack_guard_faults)
 {
 	uintptr_t guard = (uintptr_t)boot_stack_guard;
 
-	KT_ASSERT(t, IS_ALIGNED(guard, PAGE) && (uintptr_t)boot_stack_bottom == guard + PAGE,
+	KT_ASSERT(t, IS_ALIGNED(guard, PAGE_SIZE) && (uintptr_t)boot_stack_bottom == guard + PAGE_SIZE,
 		  "guard %#lx, stack bottom %#lx", (unsigned long)guard,
 		  (unsigned long)(uintptr_t)boot_stack_bottom);
 	KT_EXPECT(t, inside(boot_stack_guard, __bss_start, __bss_end), "guard not in .bss");
@@ -260,7 +259,7 @@ KTEST(wx, image_sections_mapped_as_linked)
 		unsigned long wrong = 0;
 		uintptr_t first_wrong = 0;
 
-		for (char *p = sections[s].start; p < sections[s].end; p += PAGE) {
+		for (char *p = sections[s].start; p < sections[s].end; p += PAGE_SIZE) {
 			struct mapper_leaf l;
 			int err = mapper_translate(&mm_kernel_pt, ptr_vaddr(p), &l);
 			bool ok;

@@ -20,7 +20,6 @@
 #include <mm/mman.h>
 #include <mm/vma.h>
 
-#define PG 4096ul
 
 static struct pagetable kpt;
 static size_t kframes;
@@ -53,10 +52,10 @@ static void teardown_kernel(void)
 
 static void small_params(struct as_params *p)
 {
-	p->min_addr = MIN_PAGE * PG;
-	p->task_size = NP * PG;
-	p->mmap_base = BASE_PAGE * PG;
-	p->brk_start = BRK_PAGE * PG;
+	p->min_addr = MIN_PAGE * PAGE_SIZE;
+	p->task_size = NP * PAGE_SIZE;
+	p->mmap_base = BASE_PAGE * PAGE_SIZE;
+	p->brk_start = BRK_PAGE * PAGE_SIZE;
 	p->max_vmas = AS_DEFAULT_MAX_VMAS;
 }
 
@@ -73,32 +72,32 @@ static void test_vma_tree(void)
 	/* Areas of 1 page every 3 pages, inserted in a scrambled order. */
 	for (unsigned int i = 0; i < N; i++) {
 		unsigned int k = (i * 1237u) % N;
-		v[k] = (struct vma){ .start = (16 + 3 * k) * PG, .end = (17 + 3 * k) * PG };
+		v[k] = (struct vma){ .start = (16 + 3 * k) * PAGE_SIZE, .end = (17 + 3 * k) * PAGE_SIZE };
 		vma_insert(&t, &v[k]);
 	}
 	CHECK(vma_tree_check(&t), "tree after inserts");
 	CHECK_EQ(t.count, N);
 	CHECK(t.root->height <= 18, "height %d for %d nodes", t.root->height, N);
-	CHECK_EQ((uintptr_t)vma_find(&t, (16 + 3 * 77) * PG + 5), (uintptr_t)&v[77]);
-	CHECK(vma_find(&t, (17 + 3 * 77) * PG) == NULL, "gap");
-	CHECK_EQ((uintptr_t)vma_find_next(&t, (17 + 3 * 77) * PG), (uintptr_t)&v[78]);
-	CHECK_EQ((uintptr_t)vma_find_prev(&t, (16 + 3 * 78) * PG), (uintptr_t)&v[77]);
-	CHECK(vma_find_prev(&t, 16 * PG) == NULL, "no prev");
+	CHECK_EQ((uintptr_t)vma_find(&t, (16 + 3 * 77) * PAGE_SIZE + 5), (uintptr_t)&v[77]);
+	CHECK(vma_find(&t, (17 + 3 * 77) * PAGE_SIZE) == NULL, "gap");
+	CHECK_EQ((uintptr_t)vma_find_next(&t, (17 + 3 * 77) * PAGE_SIZE), (uintptr_t)&v[78]);
+	CHECK_EQ((uintptr_t)vma_find_prev(&t, (16 + 3 * 78) * PAGE_SIZE), (uintptr_t)&v[77]);
+	CHECK(vma_find_prev(&t, 16 * PAGE_SIZE) == NULL, "no prev");
 	/* Every gap is 2 pages: a 3-page request goes above the last area. */
-	CHECK_EQ(vma_gap_topdown(&t, 16 * PG, (16 + 3 * N) * PG, 2 * PG, &out), 0);
-	CHECK_EQ(out, (14 + 3 * N) * PG);
-	CHECK_EQ(vma_gap_topdown(&t, 16 * PG, (16 + 3 * N) * PG, 3 * PG, &out), -ENOMEM);
+	CHECK_EQ(vma_gap_topdown(&t, 16 * PAGE_SIZE, (16 + 3 * N) * PAGE_SIZE, 2 * PAGE_SIZE, &out), 0);
+	CHECK_EQ(out, (14 + 3 * N) * PAGE_SIZE);
+	CHECK_EQ(vma_gap_topdown(&t, 16 * PAGE_SIZE, (16 + 3 * N) * PAGE_SIZE, 3 * PAGE_SIZE, &out), -ENOMEM);
 	/* Open a 5-page hole in the middle: found top-down, and only it. */
 	vma_remove(&t, &v[1000]);
 	vma_remove(&t, &v[1001]);
 	CHECK(vma_tree_check(&t), "tree after removes");
-	CHECK_EQ(vma_gap_topdown(&t, 16 * PG, (16 + 3 * N) * PG, 5 * PG, &out), 0);
-	CHECK_EQ(out, (16 + 3 * 1002 - 5) * PG);   /* the hole is [end of 999, start of 1002) */
-	CHECK_EQ(vma_gap_topdown(&t, 16 * PG, (16 + 3 * N) * PG, 9 * PG, &out), -ENOMEM);
+	CHECK_EQ(vma_gap_topdown(&t, 16 * PAGE_SIZE, (16 + 3 * N) * PAGE_SIZE, 5 * PAGE_SIZE, &out), 0);
+	CHECK_EQ(out, (16 + 3 * 1002 - 5) * PAGE_SIZE);   /* the hole is [end of 999, start of 1002) */
+	CHECK_EQ(vma_gap_topdown(&t, 16 * PAGE_SIZE, (16 + 3 * N) * PAGE_SIZE, 9 * PAGE_SIZE, &out), -ENOMEM);
 	/* Bounds changes keep the augmentation right. */
-	vma_set_bounds(&t, &v[999], v[999].start, v[999].end + 4 * PG);
+	vma_set_bounds(&t, &v[999], v[999].start, v[999].end + 4 * PAGE_SIZE);
 	CHECK(vma_tree_check(&t), "after growing an end");
-	vma_set_bounds(&t, &v[5], v[5].start - PG, v[5].end);
+	vma_set_bounds(&t, &v[5], v[5].start - PAGE_SIZE, v[5].end);
 	CHECK(vma_tree_check(&t), "after moving a start");
 	for (unsigned int i = 0; i < N; i++)
 		if (i != 1000 && i != 1001)
@@ -119,38 +118,38 @@ static void test_mmap_errors(void)
 	CHECK_EQ(as_create(&as, &kpt, &p), 0);
 	int anon = MAP_PRIVATE | MAP_ANONYMOUS;
 	CHECK_EQ(as_mmap(&as, 0, 0, PROT_READ, anon, -1, 0, &a), -EINVAL);
-	CHECK_EQ(as_mmap(&as, 0, PG, PROT_READ, MAP_ANONYMOUS, -1, 0, &a), -EINVAL);
-	CHECK_EQ(as_mmap(&as, 0, PG, PROT_READ, MAP_SHARED_VALIDATE | MAP_ANONYMOUS | 0x40000000, -1,
+	CHECK_EQ(as_mmap(&as, 0, PAGE_SIZE, PROT_READ, MAP_ANONYMOUS, -1, 0, &a), -EINVAL);
+	CHECK_EQ(as_mmap(&as, 0, PAGE_SIZE, PROT_READ, MAP_SHARED_VALIDATE | MAP_ANONYMOUS | 0x40000000, -1,
 			 0, &a), -EOPNOTSUPP);
-	CHECK_EQ(as_mmap(&as, 0, PG, PROT_READ, MAP_PRIVATE, -1, 0, &a), -EBADF);
-	CHECK_EQ(as_mmap(&as, 0, PG, 0x100, anon, -1, 0, &a), -EINVAL);
-	CHECK_EQ(as_mmap(&as, 0, PG, PROT_READ, anon, -1, 100, &a), -EINVAL);
+	CHECK_EQ(as_mmap(&as, 0, PAGE_SIZE, PROT_READ, MAP_PRIVATE, -1, 0, &a), -EBADF);
+	CHECK_EQ(as_mmap(&as, 0, PAGE_SIZE, 0x100, anon, -1, 0, &a), -EINVAL);
+	CHECK_EQ(as_mmap(&as, 0, PAGE_SIZE, PROT_READ, anon, -1, 100, &a), -EINVAL);
 	CHECK_EQ(as_mmap(&as, 0, SIZE_MAX - 5, PROT_READ, anon, -1, 0, &a), -ENOMEM);
-	CHECK_EQ(as_mmap(&as, 0, NP * PG, PROT_READ, anon, -1, 0, &a), -ENOMEM);
-	CHECK_EQ(as_mmap(&as, 0x20001, PG, PROT_READ, anon | MAP_FIXED, -1, 0, &a), -EINVAL);
-	CHECK_EQ(as_mmap(&as, PG, PG, PROT_READ, anon | MAP_FIXED, -1, 0, &a), -EPERM);
-	CHECK_EQ(as_mmap(&as, (NP - 1) * PG, 2 * PG, PROT_READ, anon | MAP_FIXED, -1, 0, &a), -ENOMEM);
+	CHECK_EQ(as_mmap(&as, 0, NP * PAGE_SIZE, PROT_READ, anon, -1, 0, &a), -ENOMEM);
+	CHECK_EQ(as_mmap(&as, 0x20001, PAGE_SIZE, PROT_READ, anon | MAP_FIXED, -1, 0, &a), -EINVAL);
+	CHECK_EQ(as_mmap(&as, PAGE_SIZE, PAGE_SIZE, PROT_READ, anon | MAP_FIXED, -1, 0, &a), -EPERM);
+	CHECK_EQ(as_mmap(&as, (NP - 1) * PAGE_SIZE, 2 * PAGE_SIZE, PROT_READ, anon | MAP_FIXED, -1, 0, &a), -ENOMEM);
 
 	/* Top-down placement below mmap_base; a hint is taken when free. */
-	CHECK_EQ(as_mmap(&as, 0, 3 * PG, PROT_READ, anon, -1, 0, &a), 0);
-	CHECK_EQ(a, (BASE_PAGE - 3) * PG);
-	CHECK_EQ(as_mmap(&as, 0x100000, PG, PROT_READ, anon, -1, 0, &b), 0);
+	CHECK_EQ(as_mmap(&as, 0, 3 * PAGE_SIZE, PROT_READ, anon, -1, 0, &a), 0);
+	CHECK_EQ(a, (BASE_PAGE - 3) * PAGE_SIZE);
+	CHECK_EQ(as_mmap(&as, 0x100000, PAGE_SIZE, PROT_READ, anon, -1, 0, &b), 0);
 	CHECK_EQ(b, 0x100000);
 	/* The hint is taken over: placed elsewhere. NOREPLACE over it: -EEXIST. */
-	CHECK_EQ(as_mmap(&as, 0x100000, PG, PROT_READ, anon, -1, 0, &b), 0);
+	CHECK_EQ(as_mmap(&as, 0x100000, PAGE_SIZE, PROT_READ, anon, -1, 0, &b), 0);
 	CHECK(b != 0x100000, "hint in use");
-	CHECK_EQ(as_mmap(&as, 0x100000, PG, PROT_READ, anon | MAP_FIXED_NOREPLACE, -1, 0, &b), -EEXIST);
+	CHECK_EQ(as_mmap(&as, 0x100000, PAGE_SIZE, PROT_READ, anon | MAP_FIXED_NOREPLACE, -1, 0, &b), -EEXIST);
 	/* Merging: a neighbour with the same prot joins the same VMA. */
 	size_t n = as_vma_count(&as);
-	CHECK_EQ(as_mmap(&as, 0x101000, PG, PROT_READ, anon | MAP_FIXED, -1, 0, &b), 0);
+	CHECK_EQ(as_mmap(&as, 0x101000, PAGE_SIZE, PROT_READ, anon | MAP_FIXED, -1, 0, &b), 0);
 	CHECK_EQ(as_vma_count(&as), n);
 	/* Shared mappings never merge with another mapping. */
-	CHECK_EQ(as_mmap(&as, 0x102000, PG, PROT_READ, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0,
+	CHECK_EQ(as_mmap(&as, 0x102000, PAGE_SIZE, PROT_READ, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0,
 			 &b), 0);
 	CHECK_EQ(as_vma_count(&as), n + 1);
 	/* The VMA limit (vm.max_map_count): Linux refuses once the count exceeds it. */
 	as.max_vmas = as_vma_count(&as) - 1;
-	CHECK_EQ(as_mmap(&as, 0, PG, PROT_READ, anon, -1, 0, &b), -ENOMEM);
+	CHECK_EQ(as_mmap(&as, 0, PAGE_SIZE, PROT_READ, anon, -1, 0, &b), -ENOMEM);
 	/*
 	 * mremap near the limit, as Linux 6.1: moving needs the count 4 below it
 	 * (move_vma), and MREMAP_FIXED refuses before unmapping the target when the
@@ -158,15 +157,15 @@ static void test_mmap_errors(void)
 	 */
 	uintptr_t src = 0x200000, dst = 0x400000, got;
 	as.max_vmas = AS_DEFAULT_MAX_VMAS;
-	CHECK_EQ(as_mmap(&as, src, PG, PROT_READ | PROT_WRITE, anon | MAP_FIXED, -1, 0, &b), 0);
-	CHECK_EQ(as_mmap(&as, dst, PG, PROT_READ, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0, &b), 0);
+	CHECK_EQ(as_mmap(&as, src, PAGE_SIZE, PROT_READ | PROT_WRITE, anon | MAP_FIXED, -1, 0, &b), 0);
+	CHECK_EQ(as_mmap(&as, dst, PAGE_SIZE, PROT_READ, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0, &b), 0);
 	as.max_vmas = as_vma_count(&as) + 3;
-	CHECK_EQ(as_mremap(&as, src, PG, 2 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, 0x600000, &got), -ENOMEM);
+	CHECK_EQ(as_mremap(&as, src, PAGE_SIZE, 2 * PAGE_SIZE, MREMAP_MAYMOVE | MREMAP_FIXED, 0x600000, &got), -ENOMEM);
 	as.max_vmas = as_vma_count(&as) + 5;
-	CHECK_EQ(as_mremap(&as, src, PG, PG, MREMAP_MAYMOVE | MREMAP_FIXED, dst, &got), -ENOMEM);
+	CHECK_EQ(as_mremap(&as, src, PAGE_SIZE, PAGE_SIZE, MREMAP_MAYMOVE | MREMAP_FIXED, dst, &got), -ENOMEM);
 	CHECK_EQ(as_vma_count(&as), as.max_vmas - 5);   /* nothing unmapped */
 	as.max_vmas = as_vma_count(&as) + 6;
-	CHECK_EQ(as_mremap(&as, src, PG, PG, MREMAP_MAYMOVE | MREMAP_FIXED, dst, &got), 0);
+	CHECK_EQ(as_mremap(&as, src, PAGE_SIZE, PAGE_SIZE, MREMAP_MAYMOVE | MREMAP_FIXED, dst, &got), 0);
 	CHECK_EQ(got, dst);
 	as.max_vmas = AS_DEFAULT_MAX_VMAS;
 	as_destroy(&as);
@@ -183,26 +182,26 @@ static void test_munmap_mprotect(void)
 	small_params(&p);
 	as_create(&as, &kpt, &p);
 	int anon = MAP_PRIVATE | MAP_ANONYMOUS;
-	CHECK_EQ(as_munmap(&as, 0x1001, PG), -EINVAL);
+	CHECK_EQ(as_munmap(&as, 0x1001, PAGE_SIZE), -EINVAL);
 	CHECK_EQ(as_munmap(&as, 0x10000, 0), -EINVAL);
 	CHECK_EQ(as_munmap(&as, 0x10000, SIZE_MAX), -EINVAL);
-	CHECK_EQ(as_munmap(&as, 0x10000, PG), 0);           /* nothing there: fine */
-	CHECK_EQ(as_mmap(&as, 0x200000, 8 * PG, PROT_READ | PROT_WRITE, anon | MAP_FIXED, -1, 0, &a), 0);
+	CHECK_EQ(as_munmap(&as, 0x10000, PAGE_SIZE), 0);           /* nothing there: fine */
+	CHECK_EQ(as_mmap(&as, 0x200000, 8 * PAGE_SIZE, PROT_READ | PROT_WRITE, anon | MAP_FIXED, -1, 0, &a), 0);
 	for (unsigned int i = 0; i < 8; i++)
-		CHECK_EQ(as_fault(&as, 0x200000 + i * PG, AS_FAULT_WRITE | AS_FAULT_USER), 0);
+		CHECK_EQ(as_fault(&as, 0x200000 + i * PAGE_SIZE, AS_FAULT_WRITE | AS_FAULT_USER), 0);
 	size_t used = fake_frames_used();
 	/* A hole in the middle splits the VMA and frees the page's frame. */
-	CHECK_EQ(as_munmap(&as, 0x203000, PG), 0);
+	CHECK_EQ(as_munmap(&as, 0x203000, PAGE_SIZE), 0);
 	CHECK_EQ(as_vma_count(&as), 2);
 	CHECK_EQ(fake_frames_used(), used - 1);
 	CHECK_EQ(as_fault(&as, 0x203000, AS_FAULT_READ), -EFAULT);
 	/* mprotect: unaligned -> EINVAL, zero length -> 0, a hole -> ENOMEM after the part before. */
-	CHECK_EQ(as_mprotect(&as, 0x200001, PG, PROT_READ), -EINVAL);
+	CHECK_EQ(as_mprotect(&as, 0x200001, PAGE_SIZE, PROT_READ), -EINVAL);
 	CHECK_EQ(as_mprotect(&as, 0x200000, 0, PROT_READ), 0);
-	CHECK_EQ(as_mprotect(&as, 0x200000, PG, 0x40), -EINVAL);
-	CHECK_EQ(as_mprotect(&as, 0x200000, PG, PROT_READ | PROT_GROWSDOWN), -EINVAL);
-	CHECK_EQ(as_mprotect(&as, 0x1ff000, 2 * PG, PROT_READ), -ENOMEM);
-	CHECK_EQ(as_mprotect(&as, 0x200000, 8 * PG, PROT_READ), -ENOMEM);
+	CHECK_EQ(as_mprotect(&as, 0x200000, PAGE_SIZE, 0x40), -EINVAL);
+	CHECK_EQ(as_mprotect(&as, 0x200000, PAGE_SIZE, PROT_READ | PROT_GROWSDOWN), -EINVAL);
+	CHECK_EQ(as_mprotect(&as, 0x1ff000, 2 * PAGE_SIZE, PROT_READ), -ENOMEM);
+	CHECK_EQ(as_mprotect(&as, 0x200000, 8 * PAGE_SIZE, PROT_READ), -ENOMEM);
 	CHECK_EQ(as_fault(&as, 0x200000, AS_FAULT_WRITE), -EACCES);     /* applied before the hole */
 	CHECK_EQ(as_fault(&as, 0x204000, AS_FAULT_WRITE), 0);           /* not after it */
 	/* PROT_NONE keeps the frame; back to RW, its contents are intact. */
@@ -211,15 +210,15 @@ static void test_munmap_mprotect(void)
 	CHECK_EQ(mapper_translate(&as.pt, vaddr(0x205000), &l), 0);
 	word = phys_to_virt(l.pa);
 	*word = 0xfeedf00d;
-	CHECK_EQ(as_mprotect(&as, 0x205000, PG, PROT_NONE), 0);
+	CHECK_EQ(as_mprotect(&as, 0x205000, PAGE_SIZE, PROT_NONE), 0);
 	CHECK_EQ(as_fault(&as, 0x205000, AS_FAULT_READ), -EACCES);
 	CHECK_EQ(mapper_translate(&as.pt, vaddr(0x205000), &l), 0);
 	CHECK_EQ(l.prot & MMU_RWX, 0);
-	CHECK_EQ(as_mprotect(&as, 0x205000, PG, PROT_READ | PROT_WRITE), 0);
+	CHECK_EQ(as_mprotect(&as, 0x205000, PAGE_SIZE, PROT_READ | PROT_WRITE), 0);
 	CHECK_EQ(*word, 0xfeedf00d);
 	/* Execute needs PROT_EXEC; write-only implies read (as on x86 Linux). */
 	CHECK_EQ(as_fault(&as, 0x206000, AS_FAULT_EXEC), -EACCES);
-	CHECK_EQ(as_mprotect(&as, 0x206000, PG, PROT_WRITE), 0);
+	CHECK_EQ(as_mprotect(&as, 0x206000, PAGE_SIZE, PROT_WRITE), 0);
 	CHECK_EQ(as_fault(&as, 0x206000, AS_FAULT_READ), 0);
 	as_destroy(&as);
 	teardown_kernel();
@@ -235,51 +234,51 @@ static void test_mremap_brk(void)
 	small_params(&p);
 	as_create(&as, &kpt, &p);
 	int anon = MAP_PRIVATE | MAP_ANONYMOUS;
-	CHECK_EQ(as_mmap(&as, 0x300000, 4 * PG, PROT_READ | PROT_WRITE, anon | MAP_FIXED, -1, 0, &a), 0);
+	CHECK_EQ(as_mmap(&as, 0x300000, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE, anon | MAP_FIXED, -1, 0, &a), 0);
 	CHECK_EQ(as_fault(&as, 0x300000, AS_FAULT_WRITE), 0);
 	struct mapper_leaf l;
 	mapper_translate(&as.pt, vaddr(0x300000), &l);
 	*(uint32_t *)phys_to_virt(l.pa) = 0xabcd;
 
-	CHECK_EQ(as_mremap(&as, a, 4 * PG, 8 * PG, 0x10, 0, &b), -EINVAL);
-	CHECK_EQ(as_mremap(&as, a, 4 * PG, 8 * PG, MREMAP_FIXED, 0x500000, &b), -EINVAL);
-	CHECK_EQ(as_mremap(&as, a, 4 * PG, 0, MREMAP_MAYMOVE, 0, &b), -EINVAL);
-	CHECK_EQ(as_mremap(&as, a + 1, PG, 2 * PG, MREMAP_MAYMOVE, 0, &b), -EINVAL);
-	CHECK_EQ(as_mremap(&as, 0x800000, PG, 2 * PG, MREMAP_MAYMOVE, 0, &b), -EFAULT);
-	CHECK_EQ(as_mremap(&as, a, 5 * PG, 8 * PG, MREMAP_MAYMOVE, 0, &b), -EFAULT);
-	CHECK_EQ(as_mremap(&as, a, 0, 8 * PG, MREMAP_MAYMOVE, 0, &b), -EINVAL);
+	CHECK_EQ(as_mremap(&as, a, 4 * PAGE_SIZE, 8 * PAGE_SIZE, 0x10, 0, &b), -EINVAL);
+	CHECK_EQ(as_mremap(&as, a, 4 * PAGE_SIZE, 8 * PAGE_SIZE, MREMAP_FIXED, 0x500000, &b), -EINVAL);
+	CHECK_EQ(as_mremap(&as, a, 4 * PAGE_SIZE, 0, MREMAP_MAYMOVE, 0, &b), -EINVAL);
+	CHECK_EQ(as_mremap(&as, a + 1, PAGE_SIZE, 2 * PAGE_SIZE, MREMAP_MAYMOVE, 0, &b), -EINVAL);
+	CHECK_EQ(as_mremap(&as, 0x800000, PAGE_SIZE, 2 * PAGE_SIZE, MREMAP_MAYMOVE, 0, &b), -EFAULT);
+	CHECK_EQ(as_mremap(&as, a, 5 * PAGE_SIZE, 8 * PAGE_SIZE, MREMAP_MAYMOVE, 0, &b), -EFAULT);
+	CHECK_EQ(as_mremap(&as, a, 0, 8 * PAGE_SIZE, MREMAP_MAYMOVE, 0, &b), -EINVAL);
 	/* Grow in place, then blocked without MAYMOVE, then moved (contents follow). */
-	CHECK_EQ(as_mremap(&as, a, 4 * PG, 6 * PG, 0, 0, &b), 0);
+	CHECK_EQ(as_mremap(&as, a, 4 * PAGE_SIZE, 6 * PAGE_SIZE, 0, 0, &b), 0);
 	CHECK_EQ(b, a);
-	CHECK_EQ(as_mmap(&as, 0x306000, PG, PROT_READ, anon | MAP_FIXED, -1, 0, &b), 0);
-	CHECK_EQ(as_mremap(&as, a, 6 * PG, 8 * PG, 0, 0, &b), -ENOMEM);
-	CHECK_EQ(as_mremap(&as, a, 6 * PG, 8 * PG, MREMAP_MAYMOVE, 0, &b), 0);
+	CHECK_EQ(as_mmap(&as, 0x306000, PAGE_SIZE, PROT_READ, anon | MAP_FIXED, -1, 0, &b), 0);
+	CHECK_EQ(as_mremap(&as, a, 6 * PAGE_SIZE, 8 * PAGE_SIZE, 0, 0, &b), -ENOMEM);
+	CHECK_EQ(as_mremap(&as, a, 6 * PAGE_SIZE, 8 * PAGE_SIZE, MREMAP_MAYMOVE, 0, &b), 0);
 	CHECK(b != a, "moved");
 	CHECK_EQ(as_fault(&as, a, AS_FAULT_READ), -EFAULT);
 	CHECK_EQ(mapper_translate(&as.pt, vaddr(b), &l), 0);
 	CHECK_EQ(*(uint32_t *)phys_to_virt(l.pa), 0xabcd);
 	/* Shrink: always at the same address. FIXED onto an existing mapping replaces it. */
-	CHECK_EQ(as_mremap(&as, b, 8 * PG, 2 * PG, 0, 0, &a), 0);
+	CHECK_EQ(as_mremap(&as, b, 8 * PAGE_SIZE, 2 * PAGE_SIZE, 0, 0, &a), 0);
 	CHECK_EQ(a, b);
-	CHECK_EQ(as_mremap(&as, b, 2 * PG, 2 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, 0x306000, &a), 0);
+	CHECK_EQ(as_mremap(&as, b, 2 * PAGE_SIZE, 2 * PAGE_SIZE, MREMAP_MAYMOVE | MREMAP_FIXED, 0x306000, &a), 0);
 	CHECK_EQ(a, 0x306000);
 	CHECK_EQ(mapper_translate(&as.pt, vaddr(0x306000), &l), 0);
 	CHECK_EQ(*(uint32_t *)phys_to_virt(l.pa), 0xabcd);
-	CHECK_EQ(as_mremap(&as, 0x306000, 2 * PG, 2 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, 0x307000, &a),
+	CHECK_EQ(as_mremap(&as, 0x306000, 2 * PAGE_SIZE, 2 * PAGE_SIZE, MREMAP_MAYMOVE | MREMAP_FIXED, 0x307000, &a),
 		 -EINVAL);                                       /* overlapping */
 
 	/* brk: grows from brk_start, refuses below it and into a mapping, shrinks. */
 	uintptr_t br = as_brk(&as, 0);
-	CHECK_EQ(br, BRK_PAGE * PG);
+	CHECK_EQ(br, BRK_PAGE * PAGE_SIZE);
 	CHECK_EQ(as_brk(&as, br + 10000), br + 10000);
 	CHECK_EQ(as_fault(&as, br + 9999, AS_FAULT_WRITE), 0);
-	CHECK_EQ(as_fault(&as, br + 3 * PG, AS_FAULT_READ), -EFAULT);
-	CHECK_EQ(as_brk(&as, br - PG), br + 10000);
-	CHECK_EQ(as_mmap(&as, br + 8 * PG, PG, PROT_READ, anon | MAP_FIXED, -1, 0, &b), 0);
-	CHECK_EQ(as_brk(&as, br + 8 * PG), br + 10000);          /* would touch the mapping */
-	CHECK_EQ(as_brk(&as, br + 7 * PG), br + 7 * PG);
-	CHECK_EQ(as_brk(&as, br + PG), br + PG);
-	CHECK_EQ(as_fault(&as, br + 2 * PG, AS_FAULT_READ), -EFAULT);
+	CHECK_EQ(as_fault(&as, br + 3 * PAGE_SIZE, AS_FAULT_READ), -EFAULT);
+	CHECK_EQ(as_brk(&as, br - PAGE_SIZE), br + 10000);
+	CHECK_EQ(as_mmap(&as, br + 8 * PAGE_SIZE, PAGE_SIZE, PROT_READ, anon | MAP_FIXED, -1, 0, &b), 0);
+	CHECK_EQ(as_brk(&as, br + 8 * PAGE_SIZE), br + 10000);          /* would touch the mapping */
+	CHECK_EQ(as_brk(&as, br + 7 * PAGE_SIZE), br + 7 * PAGE_SIZE);
+	CHECK_EQ(as_brk(&as, br + PAGE_SIZE), br + PAGE_SIZE);
+	CHECK_EQ(as_fault(&as, br + 2 * PAGE_SIZE, AS_FAULT_READ), -EFAULT);
 	as_destroy(&as);
 	teardown_kernel();
 }
@@ -294,7 +293,7 @@ static void test_faults(void)
 	CHECK_EQ(as_create(&as, &kpt, NULL), 0);
 	as_activate(&as);
 	CHECK(cpuset_has(&as.cpus, 0), "live on CPU 0");
-	CHECK_EQ(as_mmap(&as, 0, 4 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0,
+	CHECK_EQ(as_mmap(&as, 0, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0,
 			 &a), 0);
 	fake_tlb_reset();
 	CHECK_EQ(as_fault(&as, a, AS_FAULT_WRITE | AS_FAULT_USER), 0);
@@ -307,16 +306,16 @@ static void test_faults(void)
 	CHECK_EQ(fake_tlb_events[0].kind, TLB_EV_PAGE);
 	/* Out of frames: -ENOMEM, nothing mapped. */
 	fake_fail_all_allocs(true);
-	CHECK_EQ(as_fault(&as, a + PG, AS_FAULT_READ), -ENOMEM);
+	CHECK_EQ(as_fault(&as, a + PAGE_SIZE, AS_FAULT_READ), -ENOMEM);
 	fake_fail_all_allocs(false);
 	struct mapper_leaf l;
-	CHECK_EQ(mapper_translate(&as.pt, vaddr(a + PG), &l), -ENOENT);
+	CHECK_EQ(mapper_translate(&as.pt, vaddr(a + PAGE_SIZE), &l), -ENOENT);
 	CHECK_EQ(as_fault(&as, as.task_size, AS_FAULT_READ), -EFAULT);
 	CHECK_EQ(as_fault(&as, UINTPTR_MAX - 5, AS_FAULT_READ), -EFAULT);
 	/* munmap while live: one flush of the page, frame freed after it. */
 	size_t used = fake_frames_used();
 	fake_tlb_reset();
-	CHECK_EQ(as_munmap(&as, a, PG), 0);
+	CHECK_EQ(as_munmap(&as, a, PAGE_SIZE), 0);
 	CHECK(fake_tlb_nr >= 1, "flushed");
 	CHECK_EQ(fake_tlb_events[0].frames_used, used);
 	as_deactivate(&as);
@@ -390,13 +389,13 @@ static long m_top(uint64_t lo, uint64_t hi, uint64_t n)
 
 static int m_place(uintptr_t hint, uint64_t len, uintptr_t *out)
 {
-	uint64_t n = len / PG;
-	if (len > (NP - MIN_PAGE) * PG)
+	uint64_t n = len / PAGE_SIZE;
+	if (len > (NP - MIN_PAGE) * PAGE_SIZE)
 		return -ENOMEM;
-	hint &= ~(PG - 1);
-	if (hint && hint < MIN_PAGE * PG)
-		hint = MIN_PAGE * PG;
-	if (hint && hint <= NP * PG - len && m_free(hint / PG, n)) {
+	hint &= ~(PAGE_SIZE - 1);
+	if (hint && hint < MIN_PAGE * PAGE_SIZE)
+		hint = MIN_PAGE * PAGE_SIZE;
+	if (hint && hint <= NP * PAGE_SIZE - len && m_free(hint / PAGE_SIZE, n)) {
 		*out = hint;
 		return 0;
 	}
@@ -405,7 +404,7 @@ static int m_place(uintptr_t hint, uint64_t len, uintptr_t *out)
 		s = m_top(MIN_PAGE, NP, n);
 	if (s < 0)
 		return -ENOMEM;
-	*out = (uintptr_t)s * PG;
+	*out = (uintptr_t)s * PAGE_SIZE;
 	return 0;
 }
 
@@ -422,30 +421,30 @@ static int m_mmap(uintptr_t addr, size_t len, unsigned int prot, unsigned int fl
 		return -EBADF;
 	if (len == 0)
 		return -EINVAL;
-	if (len > SIZE_MAX - PG + 1)
+	if (len > SIZE_MAX - PAGE_SIZE + 1)
 		return -ENOMEM;
-	len = (len + PG - 1) & ~(PG - 1);
-	if (len > NP * PG)
+	len = (len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	if (len > NP * PAGE_SIZE)
 		return -ENOMEM;
 	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
 	if (fixed) {
-		if (addr & (PG - 1))
+		if (addr & (PAGE_SIZE - 1))
 			return -EINVAL;
-		if (addr > NP * PG - len)
+		if (addr > NP * PAGE_SIZE - len)
 			return -ENOMEM;
-		if (addr < MIN_PAGE * PG)
+		if (addr < MIN_PAGE * PAGE_SIZE)
 			return -EPERM;
-		if ((flags & MAP_FIXED_NOREPLACE) && !m_free(addr / PG, len / PG))
+		if ((flags & MAP_FIXED_NOREPLACE) && !m_free(addr / PAGE_SIZE, len / PAGE_SIZE))
 			return -EEXIST;
 	} else {
 		int err = m_place(addr, len, &addr);
 		if (err)
 			return err;
 	}
-	m_unmap(addr / PG, (addr + len) / PG);
+	m_unmap(addr / PAGE_SIZE, (addr + len) / PAGE_SIZE);
 	uint64_t obj = type != MAP_PRIVATE ? m_next_obj++ : 0;
-	for (uint64_t i = 0; i < len / PG; i++)
-		m[addr / PG + i] = (struct mpage){ .mapped = true, .shared = obj != 0, .prot = prot,
+	for (uint64_t i = 0; i < len / PAGE_SIZE; i++)
+		m[addr / PAGE_SIZE + i] = (struct mpage){ .mapped = true, .shared = obj != 0, .prot = prot,
 						   .obj = obj, .pgoff = i };
 	*out = addr;
 	return 0;
@@ -453,28 +452,28 @@ static int m_mmap(uintptr_t addr, size_t len, unsigned int prot, unsigned int fl
 
 static int m_munmap(uintptr_t addr, size_t len)
 {
-	if ((addr & (PG - 1)) || addr > NP * PG || len > NP * PG - addr)
+	if ((addr & (PAGE_SIZE - 1)) || addr > NP * PAGE_SIZE || len > NP * PAGE_SIZE - addr)
 		return -EINVAL;
-	len = (len + PG - 1) & ~(PG - 1);
-	if (len == 0 || len > NP * PG - addr)
+	len = (len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	if (len == 0 || len > NP * PAGE_SIZE - addr)
 		return -EINVAL;
-	m_unmap(addr / PG, (addr + len) / PG);
+	m_unmap(addr / PAGE_SIZE, (addr + len) / PAGE_SIZE);
 	return 0;
 }
 
 static int m_mprotect(uintptr_t start, size_t len, unsigned int prot)
 {
 	unsigned int grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
-	if (grows == (PROT_GROWSDOWN | PROT_GROWSUP) || (start & (PG - 1)))
+	if (grows == (PROT_GROWSDOWN | PROT_GROWSUP) || (start & (PAGE_SIZE - 1)))
 		return -EINVAL;
 	if (len == 0)
 		return 0;
-	len = (len + PG - 1) & ~(PG - 1);
+	len = (len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	if (len == 0 || start + len <= start)
 		return -ENOMEM;
 	if (prot & ~(7u | PROT_SEM | grows))
 		return -EINVAL;
-	uint64_t s = start / PG, e = (start + len) / PG;
+	uint64_t s = start / PAGE_SIZE, e = (start + len) / PAGE_SIZE;
 	if (s >= NP || !m[s].mapped)
 		return -ENOMEM;
 	if (grows)
@@ -489,13 +488,13 @@ static int m_mprotect(uintptr_t start, size_t len, unsigned int prot)
 
 static int m_vma_to_resize(uintptr_t addr, size_t old_len, unsigned int *end_page)
 {
-	uint64_t p = addr / PG;
+	uint64_t p = addr / PAGE_SIZE;
 	if (p >= NP || !m[p].mapped)
 		return -EFAULT;
 	if (old_len == 0)
 		return -EINVAL;
 	*end_page = m_run_end((unsigned int)p);
-	if (old_len > *end_page * PG - addr)
+	if (old_len > *end_page * PAGE_SIZE - addr)
 		return -EFAULT;
 	return 0;
 }
@@ -503,21 +502,21 @@ static int m_vma_to_resize(uintptr_t addr, size_t old_len, unsigned int *end_pag
 static void m_move(uintptr_t addr, size_t old_len, uintptr_t new, size_t new_len, bool keep_old)
 {
 	static struct mpage tmp[NP];
-	uint64_t o = addr / PG, n = new / PG;
-	const struct mpage last = m[o + old_len / PG - 1];
-	memcpy(tmp, &m[o], old_len / PG * sizeof(struct mpage));
+	uint64_t o = addr / PAGE_SIZE, n = new / PAGE_SIZE;
+	const struct mpage last = m[o + old_len / PAGE_SIZE - 1];
+	memcpy(tmp, &m[o], old_len / PAGE_SIZE * sizeof(struct mpage));
 	if (keep_old) {
-		for (uint64_t i = o; i < o + old_len / PG; i++)
+		for (uint64_t i = o; i < o + old_len / PAGE_SIZE; i++)
 			m[i].resident = false, m[i].tag = 0;
 	} else {
-		m_unmap(o, o + old_len / PG);
+		m_unmap(o, o + old_len / PAGE_SIZE);
 	}
-	for (uint64_t i = 0; i < new_len / PG; i++) {
-		if (i < old_len / PG) {
+	for (uint64_t i = 0; i < new_len / PAGE_SIZE; i++) {
+		if (i < old_len / PAGE_SIZE) {
 			m[n + i] = tmp[i];
 		} else {
 			m[n + i] = last;
-			m[n + i].pgoff = last.pgoff + (i - old_len / PG + 1);
+			m[n + i].pgoff = last.pgoff + (i - old_len / PAGE_SIZE + 1);
 			m[n + i].resident = false;
 			m[n + i].tag = 0;
 		}
@@ -535,34 +534,34 @@ static int m_mremap(uintptr_t addr, size_t old_len, size_t new_len, unsigned int
 		return -EINVAL;
 	if ((flags & MREMAP_DONTUNMAP) && (!(flags & MREMAP_MAYMOVE) || old_len != new_len))
 		return -EINVAL;
-	if (addr & (PG - 1))
+	if (addr & (PAGE_SIZE - 1))
 		return -EINVAL;
-	old_len = old_len > SIZE_MAX - PG + 1 ? 0 : (old_len + PG - 1) & ~(PG - 1);
-	new_len = new_len > SIZE_MAX - PG + 1 ? 0 : (new_len + PG - 1) & ~(PG - 1);
+	old_len = old_len > SIZE_MAX - PAGE_SIZE + 1 ? 0 : (old_len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	new_len = new_len > SIZE_MAX - PAGE_SIZE + 1 ? 0 : (new_len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	if (new_len == 0)
 		return -EINVAL;
 	if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) {
-		if (new_addr & (PG - 1))
+		if (new_addr & (PAGE_SIZE - 1))
 			return -EINVAL;
-		if (new_len > NP * PG || new_addr > NP * PG - new_len)
+		if (new_len > NP * PAGE_SIZE || new_addr > NP * PAGE_SIZE - new_len)
 			return -EINVAL;
 		if (addr + old_len > new_addr && new_addr + new_len > addr)
 			return -EINVAL;
 		if (flags & MREMAP_FIXED)
-			m_unmap(new_addr / PG, (new_addr + new_len) / PG);
+			m_unmap(new_addr / PAGE_SIZE, (new_addr + new_len) / PAGE_SIZE);
 		if (old_len > new_len) {
-			if (addr + new_len > NP * PG || old_len - new_len > NP * PG - (addr + new_len))
+			if (addr + new_len > NP * PAGE_SIZE || old_len - new_len > NP * PAGE_SIZE - (addr + new_len))
 				return -EINVAL;   /* as the munmap of the tail would */
-			m_unmap((addr + new_len) / PG, (addr + old_len) / PG);
+			m_unmap((addr + new_len) / PAGE_SIZE, (addr + old_len) / PAGE_SIZE);
 			old_len = new_len;
 		}
 		err = m_vma_to_resize(addr, old_len, &endp);
 		if (err)
 			return err;
-		if ((flags & MREMAP_DONTUNMAP) && m[addr / PG].shared)
+		if ((flags & MREMAP_DONTUNMAP) && m[addr / PAGE_SIZE].shared)
 			return -EINVAL;
 		if (flags & MREMAP_FIXED) {
-			if (new_addr < MIN_PAGE * PG)
+			if (new_addr < MIN_PAGE * PAGE_SIZE)
 				return -EPERM;
 		} else {
 			err = m_place(new_addr, new_len, &new_addr);
@@ -575,9 +574,9 @@ static int m_mremap(uintptr_t addr, size_t old_len, size_t new_len, unsigned int
 	}
 	if (old_len >= new_len) {
 		if (old_len != new_len) {
-			if (addr + new_len > NP * PG || old_len - new_len > NP * PG - (addr + new_len))
+			if (addr + new_len > NP * PAGE_SIZE || old_len - new_len > NP * PAGE_SIZE - (addr + new_len))
 				return -EINVAL;
-			m_unmap((addr + new_len) / PG, (addr + old_len) / PG);
+			m_unmap((addr + new_len) / PAGE_SIZE, (addr + old_len) / PAGE_SIZE);
 		}
 		*out = addr;
 		return 0;
@@ -585,8 +584,8 @@ static int m_mremap(uintptr_t addr, size_t old_len, size_t new_len, unsigned int
 	err = m_vma_to_resize(addr, old_len, &endp);
 	if (err)
 		return err;
-	if (old_len == endp * PG - addr && addr + new_len > addr && addr + new_len <= NP * PG &&
-	    m_free(endp, (addr + new_len) / PG - endp)) {
+	if (old_len == endp * PAGE_SIZE - addr && addr + new_len > addr && addr + new_len <= NP * PAGE_SIZE &&
+	    m_free(endp, (addr + new_len) / PAGE_SIZE - endp)) {
 		m_move(addr, old_len, addr, new_len, false);
 		*out = addr;
 		return 0;
@@ -604,9 +603,9 @@ static int m_mremap(uintptr_t addr, size_t old_len, size_t new_len, unsigned int
 
 static uintptr_t m_brk_call(uintptr_t brk)
 {
-	if (brk < BRK_PAGE * PG || brk > NP * PG)
+	if (brk < BRK_PAGE * PAGE_SIZE || brk > NP * PAGE_SIZE)
 		return m_brk;
-	uintptr_t newp = (brk + PG - 1) / PG, oldp = (m_brk + PG - 1) / PG;
+	uintptr_t newp = (brk + PAGE_SIZE - 1) / PAGE_SIZE, oldp = (m_brk + PAGE_SIZE - 1) / PAGE_SIZE;
 	if (newp == oldp)
 		return m_brk = brk;
 	if (brk <= m_brk) {
@@ -628,8 +627,8 @@ static uintptr_t m_brk_call(uintptr_t brk)
 
 static int m_fault(uintptr_t addr, unsigned int access, bool fail)
 {
-	uint64_t p = addr / PG;
-	if (addr >= NP * PG || !m[p].mapped)
+	uint64_t p = addr / PAGE_SIZE;
+	if (addr >= NP * PAGE_SIZE || !m[p].mapped)
 		return -EFAULT;
 	unsigned int prot = m[p].prot;
 	bool ok = (access & AS_FAULT_WRITE) ? (prot & PROT_WRITE) :
@@ -658,19 +657,19 @@ static bool compare(struct as *as, unsigned long step)
 			continue;
 		}
 		unsigned int e = m_run_end(i);
-		ok &= CHECK(v && v->start == i * PG && v->end == e * PG && v->prot == m[i].prot &&
+		ok &= CHECK(v && v->start == i * PAGE_SIZE && v->end == e * PAGE_SIZE && v->prot == m[i].prot &&
 			    !!(v->flags & VMA_SHARED) == m[i].shared &&
 			    (!m[i].shared || (v->obj == m[i].obj && v->pgoff == m[i].pgoff)),
 			    "step %lu: VMA [%#lx, %#lx) prot %u vs model [%#x, %#x) prot %u", step,
 			    v ? (unsigned long)v->start : 0ul, v ? (unsigned long)v->end : 0ul,
-			    v ? v->prot : 99u, i * (unsigned int)PG, e * (unsigned int)PG, m[i].prot);
+			    v ? v->prot : 99u, i * (unsigned int)PAGE_SIZE, e * (unsigned int)PAGE_SIZE, m[i].prot);
 		v = v ? vma_find_next(&as->vmas, v->end) : NULL;
 		i = e;
 	}
 	ok &= CHECK(!v || !ok, "step %lu: extra VMA at %#lx", step, v ? (unsigned long)v->start : 0ul);
 	/* Page tables = residency, protection and contents of the model. */
 	for (unsigned int i = 0; i < NP && ok; i++) {
-		int err = mapper_translate(&as->pt, vaddr(i * PG), &l);
+		int err = mapper_translate(&as->pt, vaddr(i * PAGE_SIZE), &l);
 		if (!m[i].resident) {
 			ok &= CHECK(err == -ENOENT, "step %lu: page %#x mapped", step, i);
 			continue;
@@ -687,7 +686,7 @@ static bool compare(struct as *as, unsigned long step)
 			    step, i);
 	}
 	/* Nothing mapped outside the window. */
-	vaddr_t c = vaddr(NP * PG);
+	vaddr_t c = vaddr(NP * PAGE_SIZE);
 	ok &= CHECK(mapper_walk_next(&as->pt, &c, vaddr(as->task_size), &l) == -ENOENT,
 		    "step %lu: leaf outside the window", step);
 	return ok;
@@ -697,9 +696,9 @@ static uintptr_t r_addr(void)
 {
 	switch (rnd() % 8) {
 	case 0: return 0;
-	case 1: return (rnd() % (NP + 64)) * PG + rnd() % PG;
-	case 2: return UINTPTR_MAX - rnd() % (64 * PG);
-	default: return (rnd() % (NP + 16)) * PG;
+	case 1: return (rnd() % (NP + 64)) * PAGE_SIZE + rnd() % PAGE_SIZE;
+	case 2: return UINTPTR_MAX - rnd() % (64 * PAGE_SIZE);
+	default: return (rnd() % (NP + 16)) * PAGE_SIZE;
 	}
 }
 
@@ -707,10 +706,10 @@ static size_t r_len(void)
 {
 	switch (rnd() % 10) {
 	case 0: return 0;
-	case 1: return rnd() % (NP * PG);
-	case 2: return SIZE_MAX - rnd() % (4 * PG);
-	case 3: return 1 + rnd() % (8 * PG);
-	default: return (1 + rnd() % 32) * PG;
+	case 1: return rnd() % (NP * PAGE_SIZE);
+	case 2: return SIZE_MAX - rnd() % (4 * PAGE_SIZE);
+	case 3: return 1 + rnd() % (8 * PAGE_SIZE);
+	default: return (1 + rnd() % 32) * PAGE_SIZE;
 	}
 }
 
@@ -724,7 +723,7 @@ static void fuzz(unsigned long steps, uint64_t seed)
 	small_params(&p);
 	CHECK_EQ(as_create(&as, &kpt, &p), 0);
 	memset(m, 0, sizeof(m));
-	m_brk = BRK_PAGE * PG;
+	m_brk = BRK_PAGE * PAGE_SIZE;
 	m_next_obj = 1;
 	next_tag = 0;
 	rs = seed * 0x9e3779b97f4a7c15ull + test_levels;
@@ -780,12 +779,12 @@ static void fuzz(unsigned long steps, uint64_t seed)
 			e2 = m_mremap(a, ol, nl, flags, na, &o2);
 		} else if (op < 10) {
 			name = "brk";
-			uintptr_t a = rnd() % 4 == 0 ? r_addr() : m_brk + (rnd() % (16 * PG)) - 8 * PG;
+			uintptr_t a = rnd() % 4 == 0 ? r_addr() : m_brk + (rnd() % (16 * PAGE_SIZE)) - 8 * PAGE_SIZE;
 			o1 = as_brk(&as, a);
 			o2 = m_brk_call(a);
 		} else {
 			name = "fault";
-			uintptr_t a = rnd() % 4 == 0 ? r_addr() : (rnd() % NP) * PG + rnd() % PG;
+			uintptr_t a = rnd() % 4 == 0 ? r_addr() : (rnd() % NP) * PAGE_SIZE + rnd() % PAGE_SIZE;
 			unsigned int acc = 1u << (rnd() % 3);
 			bool fail = rnd() % 16 == 0;
 			if (fail)
@@ -793,13 +792,13 @@ static void fuzz(unsigned long steps, uint64_t seed)
 			e1 = as_fault(&as, a, acc | AS_FAULT_USER);
 			fake_fail_nth_alloc(0);
 			e2 = m_fault(a, acc, fail);
-			if (e1 == 0 && e2 == 0 && m[a / PG].tag == 0 && m[a / PG].resident) {
+			if (e1 == 0 && e2 == 0 && m[a / PAGE_SIZE].tag == 0 && m[a / PAGE_SIZE].resident) {
 				/* Newly resident: zero-filled; tag it so moves can be followed. */
 				struct mapper_leaf l;
-				if (CHECK_EQ(mapper_translate(&as.pt, vaddr(a & ~(PG - 1)), &l), 0)) {
+				if (CHECK_EQ(mapper_translate(&as.pt, vaddr(a & ~(PAGE_SIZE - 1)), &l), 0)) {
 					uint32_t *w = phys_to_virt(l.pa);
 					CHECK_EQ(w[0] | w[1023], 0);
-					w[0] = m[a / PG].tag = ++next_tag;
+					w[0] = m[a / PAGE_SIZE].tag = ++next_tag;
 				}
 			}
 		}

@@ -17,7 +17,7 @@
 #include "../host/tap.h"
 #include "simram.h"
 
-#define FRAMES(bytes) ((bytes) / FRAME_SIZE)
+#define FRAMES(bytes) ((bytes) / PAGE_SIZE)
 
 /* Free frames in @zone: on the lists plus in per-CPU caches. */
 static uint64_t zone_free(enum frame_zone zone)
@@ -130,7 +130,7 @@ static void test_framedb(void)
 	buddy_get_stats(ZONE_DMA, &dma);
 	buddy_get_stats(ZONE_NORMAL, &normal);
 	/* Everything but what bootmem kept (the records) is managed. */
-	CHECK_EQ(dma.managed_frames + normal.managed_frames + FRAMES(ALIGN_UP(bootmem_used(), FRAME_SIZE)),
+	CHECK_EQ(dma.managed_frames + normal.managed_frames + FRAMES(ALIGN_UP(bootmem_used(), PAGE_SIZE)),
 		 frames);
 	CHECK_EQ(dma.free_frames, dma.managed_frames);
 	CHECK_EQ(normal.free_frames, normal.managed_frames);
@@ -170,13 +170,13 @@ static void test_orders_and_coalescing(void)
 	for (unsigned int o = 0; o <= 13; o++) {
 		if (!CHECK_EQ(frame_alloc(o, 0, &pa[o]), 0))
 			return;
-		CHECK(IS_ALIGNED(pa[o].raw, FRAME_SIZE << o), "order %u at %#lx", o, (unsigned long)pa[o].raw);
+		CHECK(IS_ALIGNED(pa[o].raw, PAGE_SIZE << o), "order %u at %#lx", o, (unsigned long)pa[o].raw);
 		CHECK_EQ(frame_get_owner(pa[o]), FRAME_OWNER_KERNEL);
 		struct frame *f = framedb_lookup(pa[o]);
 		CHECK_EQ(frame_state(f), FRAME_ALLOCATED);
 		CHECK_EQ(f->order, o);
 		/* The whole block is usable memory. */
-		memset(phys_to_virt(pa[o]), 0xa5, FRAME_SIZE << o);
+		memset(phys_to_virt(pa[o]), 0xa5, PAGE_SIZE << o);
 	}
 	CHECK_EQ(buddy_check(), 0);
 	for (unsigned int o = 0; o <= 13; o++)
@@ -228,11 +228,11 @@ static void test_zones(void)
 
 	/* Any physical limit: below 16 MiB, and a limit cutting a section. */
 	CHECK_EQ(frame_alloc_below(2, 0, paddr(16 * MiB), &pa), 0);
-	CHECK(pa.raw + 4 * FRAME_SIZE <= 16 * MiB, "below 16 MiB: %#lx", (unsigned long)pa.raw);
+	CHECK(pa.raw + 4 * PAGE_SIZE <= 16 * MiB, "below 16 MiB: %#lx", (unsigned long)pa.raw);
 	frame_free(pa, 2);
 	CHECK_EQ(frame_alloc_below(8, FRAME_NOWARN, paddr(1 * MiB), &pa), -ENOMEM);   /* 1 MiB, not under 1 MiB */
 	CHECK_EQ(frame_alloc_below(4, 0, paddr(1 * MiB), &pa), 0);
-	CHECK(pa.raw + 16 * FRAME_SIZE <= 1 * MiB, "below 1 MiB");
+	CHECK(pa.raw + 16 * PAGE_SIZE <= 1 * MiB, "below 1 MiB");
 	frame_free(pa, 4);
 
 	/* When NORMAL runs out, an unqualified request falls back to DMA; FRAME_NORMAL fails. */
@@ -258,7 +258,7 @@ static void test_zeroing(void)
 	uint64_t n = zone_free(ZONE_NORMAL), i = 0;
 	paddr_t *all = calloc(n, sizeof(*all));
 	while (i < n && frame_alloc(0, FRAME_NORMAL | FRAME_NOWARN, &all[i]) == 0)
-		memset(phys_to_virt(all[i++]), 0xee, FRAME_SIZE);
+		memset(phys_to_virt(all[i++]), 0xee, PAGE_SIZE);
 	CHECK_EQ(i, n);
 	while (i > 0)
 		frame_free(all[--i], 0);
@@ -269,7 +269,7 @@ static void test_zeroing(void)
 		CHECK_EQ(framedb_section(pb), s);
 		const unsigned char *p = phys_to_virt(pb);
 		size_t nonzero = 0;
-		for (size_t i = 0; i < (FRAME_SIZE << o); i++)
+		for (size_t i = 0; i < (PAGE_SIZE << o); i++)
 			nonzero += p[i] != 0;
 		CHECK_EQ(nonzero, 0);
 		frame_free(pb, o);
@@ -285,14 +285,14 @@ static void test_count(void)
 	take_snapshot(&before);
 	uint64_t free0 = total_free();
 	CHECK_EQ(frame_alloc_count(5, FRAME_DMA, &pa), 0);
-	CHECK(IS_ALIGNED(pa.raw, 8 * FRAME_SIZE), "aligned to its block");
+	CHECK(IS_ALIGNED(pa.raw, 8 * PAGE_SIZE), "aligned to its block");
 	CHECK_EQ(total_free(), free0 - 5);   /* the tail of 3 frames went back */
 	/* The tail right after is free and allocatable. */
-	struct frame *tail = framedb_lookup(paddr(pa.raw + 5 * FRAME_SIZE));
+	struct frame *tail = framedb_lookup(paddr(pa.raw + 5 * PAGE_SIZE));
 	CHECK_EQ(frame_state(tail), FRAME_FREE);
 	CHECK_EQ(frame_alloc_count(1000, 0, &pb), 0);
 	CHECK_EQ(total_free(), free0 - 1005);
-	memset(phys_to_virt(pb), 1, 1000 * FRAME_SIZE);
+	memset(phys_to_virt(pb), 1, 1000 * PAGE_SIZE);
 	/* Freeing with the wrong count is refused and changes nothing. */
 	host_printk_quiet(1);
 	CHECK_EQ(buddy_free_count(pa, 6), -EINVAL);
@@ -321,21 +321,21 @@ static void test_bad_frees(void)
 
 	CHECK_EQ(buddy_free(a5, 4), -EINVAL);                                /* wrong order */
 	CHECK_EQ(buddy_free(a5, 6), -EINVAL);                                /* wrong order (misaligned too) */
-	CHECK_EQ(buddy_free(paddr(a5.raw + FRAME_SIZE), 0), -EINVAL);        /* inside a block */
+	CHECK_EQ(buddy_free(paddr(a5.raw + PAGE_SIZE), 0), -EINVAL);        /* inside a block */
 	CHECK_EQ(buddy_free(paddr(9 * MiB), 0), -EINVAL);                    /* a hole */
 	CHECK_EQ(buddy_free(paddr(6 * GiB), 0), -EINVAL);                    /* above memory */
 	CHECK_EQ(buddy_free(paddr(a0.raw + 8), 0), -EINVAL);                 /* misaligned */
 	CHECK_EQ(buddy_free(a0, FRAME_MAX_ORDER + 1), -EINVAL);              /* order out of range */
 	/* A frame bootmem handed out (the frame database itself). */
 	paddr_t db = virt_to_phys(framedb_section_at(0)->frames);
-	CHECK_EQ(buddy_free(paddr(ALIGN_DOWN(db.raw, FRAME_SIZE)), 0), -EINVAL);
+	CHECK_EQ(buddy_free(paddr(ALIGN_DOWN(db.raw, PAGE_SIZE)), 0), -EINVAL);
 	/* A frame inside a free block, and the start of a free block. */
 	struct buddy_zone_stats st;
 	buddy_get_stats(ZONE_NORMAL, &st);
 	CHECK_EQ(frame_alloc(10, FRAME_NOPCP, &r), 0);
 	CHECK_EQ(buddy_free(r, 10), 0);
 	CHECK_EQ(buddy_free(r, 10), -EINVAL);                               /* double free */
-	CHECK_EQ(buddy_free(paddr(r.raw + 4 * FRAME_SIZE), 2), -EINVAL);    /* inside a free block */
+	CHECK_EQ(buddy_free(paddr(r.raw + 4 * PAGE_SIZE), 2), -EINVAL);    /* inside a free block */
 	CHECK_EQ(buddy_check(), 0);
 
 	/* Double frees through the per-CPU cache. */

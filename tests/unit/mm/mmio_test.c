@@ -10,7 +10,6 @@
 #include <mm/kmap.h>
 #include <mm/mmio.h>
 
-#define PG 4096ul
 
 static void test_alloc_free(void)
 {
@@ -21,21 +20,21 @@ static void test_alloc_free(void)
 	mapper_init_kernel(&kpt, test_levels);
 	struct mmu_layout l;
 	mmu_layout_get(test_levels, &l);
-	uintptr_t base = l.mmio_start, size = 1024 * PG;
+	uintptr_t base = l.mmio_start, size = 1024 * PAGE_SIZE;
 	kmap_init(&kpt);
 	CHECK_EQ(mmio_init(base, base + size), 0);
-	CHECK_EQ(mmio_alloc(0, PG, &a), -EINVAL);
-	CHECK_EQ(mmio_alloc(PG, 3 * PG, &a), -EINVAL);
-	CHECK_EQ(mmio_alloc(PG, PG, &a), 0);
-	CHECK_EQ(a, base + size - PG);                 /* from the top */
-	CHECK_EQ(mmio_alloc(PG, 64 * PG, &b), 0);
-	CHECK_EQ(b % (64 * PG), 0);
-	CHECK_EQ(mmio_alloc(2 * size, PG, &c), -ENOMEM);
-	CHECK_EQ(mmio_free(a, PG), 0);
-	CHECK_EQ(mmio_free(a, PG), -EINVAL);           /* double free */
-	CHECK_EQ(mmio_free(b, PG), 0);
+	CHECK_EQ(mmio_alloc(0, PAGE_SIZE, &a), -EINVAL);
+	CHECK_EQ(mmio_alloc(PAGE_SIZE, 3 * PAGE_SIZE, &a), -EINVAL);
+	CHECK_EQ(mmio_alloc(PAGE_SIZE, PAGE_SIZE, &a), 0);
+	CHECK_EQ(a, base + size - PAGE_SIZE);                 /* from the top */
+	CHECK_EQ(mmio_alloc(PAGE_SIZE, 64 * PAGE_SIZE, &b), 0);
+	CHECK_EQ(b % (64 * PAGE_SIZE), 0);
+	CHECK_EQ(mmio_alloc(2 * size, PAGE_SIZE, &c), -ENOMEM);
+	CHECK_EQ(mmio_free(a, PAGE_SIZE), 0);
+	CHECK_EQ(mmio_free(a, PAGE_SIZE), -EINVAL);           /* double free */
+	CHECK_EQ(mmio_free(b, PAGE_SIZE), 0);
 	CHECK_EQ(mmio_free_bytes(), size);
-	CHECK_EQ(mmio_alloc(size, PG, &c), 0);         /* coalesced back into one range */
+	CHECK_EQ(mmio_alloc(size, PAGE_SIZE, &c), 0);         /* coalesced back into one range */
 	CHECK_EQ(mmio_free(c, size), 0);
 
 	/* Random allocations and frees against a page bitmap. */
@@ -47,36 +46,36 @@ static void test_alloc_free(void)
 	for (unsigned int step = 0; step < 4000; step++) {
 		r ^= r << 13; r ^= r >> 7; r ^= r << 17;
 		if (nl < 64 && (r % 3 || nl == 0)) {
-			size_t n = 1 + r % 40, align = PG << (r >> 8) % 5;
+			size_t n = 1 + r % 40, align = PAGE_SIZE << (r >> 8) % 5;
 			uintptr_t va;
-			if (mmio_alloc(n * PG, align, &va) == 0) {
+			if (mmio_alloc(n * PAGE_SIZE, align, &va) == 0) {
 				CHECK_EQ(va % align, 0);
 				for (size_t i = 0; i < n; i++) {
-					CHECK_EQ(owner[(va - base) / PG + i], 0);
-					owner[(va - base) / PG + i] = 1;
+					CHECK_EQ(owner[(va - base) / PAGE_SIZE + i], 0);
+					owner[(va - base) / PAGE_SIZE + i] = 1;
 				}
 				live[nl].va = va;
 				live[nl++].n = n;
 			}
 		} else {
 			unsigned int k = r % nl;
-			CHECK_EQ(mmio_free(live[k].va, live[k].n * PG), 0);
+			CHECK_EQ(mmio_free(live[k].va, live[k].n * PAGE_SIZE), 0);
 			for (size_t i = 0; i < live[k].n; i++)
-				owner[(live[k].va - base) / PG + i] = 0;
+				owner[(live[k].va - base) / PAGE_SIZE + i] = 0;
 			live[k] = live[--nl];
 		}
 		size_t used = 0;
 		for (unsigned int i = 0; i < 1024; i++)
 			used += owner[i];
-		if (!CHECK_EQ(mmio_free_bytes(), size - used * PG))
+		if (!CHECK_EQ(mmio_free_bytes(), size - used * PAGE_SIZE))
 			break;
 	}
 	while (nl) {
 		nl--;
-		mmio_free(live[nl].va, live[nl].n * PG);
+		mmio_free(live[nl].va, live[nl].n * PAGE_SIZE);
 	}
 	CHECK_EQ(mmio_free_bytes(), size);
-	CHECK_EQ(mmio_alloc(size, PG, &c), 0);
+	CHECK_EQ(mmio_alloc(size, PAGE_SIZE, &c), 0);
 	mmio_free(c, size);
 
 	struct tlb_batch tb;

@@ -84,7 +84,7 @@ static void test_large(void)
 	uint64_t free0 = buddy_free_frames();
 	void *p = kmalloc(KMALLOC_MAX_CACHE_SIZE + 1, 0);
 
-	CHECK(p && ((uintptr_t)p & (FRAME_SIZE - 1)) == 0, "page aligned: %p", p);
+	CHECK(p && ((uintptr_t)p & (PAGE_SIZE - 1)) == 0, "page aligned: %p", p);
 	CHECK_EQ(ksize(p), 2 * MiB);
 	CHECK_EQ(frame_get_owner(virt_to_phys(p)), FRAME_OWNER_KMALLOC);
 	memset(p, 1, 2 * MiB);

@@ -101,8 +101,8 @@ static bool step(struct model *m, uint64_t *failures)
 				(*failures)++;
 				return true;
 			}
-			a = (struct model_alloc){ pa.raw, pa.raw + (FRAME_SIZE << order), MODEL_FRAMES, order, 0, 0 };
-			if (!CHECK(IS_ALIGNED(pa.raw, FRAME_SIZE << order), "order %u at %#lx", order,
+			a = (struct model_alloc){ pa.raw, pa.raw + (PAGE_SIZE << order), MODEL_FRAMES, order, 0, 0 };
+			if (!CHECK(IS_ALIGNED(pa.raw, PAGE_SIZE << order), "order %u at %#lx", order,
 				   (unsigned long)pa.raw))
 				return false;
 			if ((flags & FRAME_DMA) && !CHECK(a.end <= ZONE_DMA_LIMIT, "DMA block %#lx",
@@ -115,7 +115,7 @@ static bool step(struct model *m, uint64_t *failures)
 				return false;
 			if (zero) {
 				const uint64_t *w = phys_to_virt(pa);
-				for (size_t i = 0; i < (FRAME_SIZE << order) / 8; i += 509)
+				for (size_t i = 0; i < (PAGE_SIZE << order) / 8; i += 509)
 					if (!CHECK(w[i] == 0, "zeroed block %#lx word %zu", (unsigned long)pa.raw, i))
 						return false;
 			}
@@ -126,7 +126,7 @@ static bool step(struct model *m, uint64_t *failures)
 				(*failures)++;
 				return true;
 			}
-			a = (struct model_alloc){ pa.raw, pa.raw + count * FRAME_SIZE, MODEL_COUNT, 0, count, 0 };
+			a = (struct model_alloc){ pa.raw, pa.raw + count * PAGE_SIZE, MODEL_COUNT, 0, count, 0 };
 		} else {
 			size_t size = random_kmalloc_size();
 			void *p = kmalloc(size, KM_NOWARN | (below(4) == 0 ? KM_ZERO : 0));

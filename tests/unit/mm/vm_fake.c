@@ -35,8 +35,8 @@ static bool fail_all;
 void fake_mem_init(size_t bytes)
 {
 	fake_mem_fini();
-	ram_frames = bytes / FRAME_SIZE;
-	ram = aligned_alloc(FRAME_SIZE, bytes);
+	ram_frames = bytes / PAGE_SIZE;
+	ram = aligned_alloc(PAGE_SIZE, bytes);
 	frame_order = calloc(ram_frames, 1);
 	frame_busy = calloc(ram_frames, 1);
 	if (!ram || !frame_order || !frame_busy) {
@@ -66,7 +66,7 @@ void fake_fail_all_allocs(bool on) { fail_all = on; }
 
 bool fake_frame_is_allocated(paddr_t pa)
 {
-	size_t f = (pa.raw - FAKE_PA_BASE) / FRAME_SIZE;
+	size_t f = (pa.raw - FAKE_PA_BASE) / PAGE_SIZE;
 	return pa.raw >= FAKE_PA_BASE && f < ram_frames && frame_order[f] != 0;
 }
 
@@ -92,9 +92,9 @@ int frame_alloc(unsigned int order, unsigned int flags, paddr_t *out)
 		frame_order[f] = (uint8_t)(order + 1);
 		frames_used += n;
 		cursor = f + n;
-		uint8_t *p = ram + f * FRAME_SIZE;
-		memset(p, (flags & FRAME_ZERO) ? 0 : 0xa5, n * FRAME_SIZE);
-		*out = paddr(FAKE_PA_BASE + f * FRAME_SIZE);
+		uint8_t *p = ram + f * PAGE_SIZE;
+		memset(p, (flags & FRAME_ZERO) ? 0 : 0xa5, n * PAGE_SIZE);
+		*out = paddr(FAKE_PA_BASE + f * PAGE_SIZE);
 		return 0;
 	}
 	return -ENOMEM;
@@ -102,7 +102,7 @@ int frame_alloc(unsigned int order, unsigned int flags, paddr_t *out)
 
 void frame_free(paddr_t pa, unsigned int order)
 {
-	size_t f = (pa.raw - FAKE_PA_BASE) / FRAME_SIZE, n = (size_t)1 << order;
+	size_t f = (pa.raw - FAKE_PA_BASE) / PAGE_SIZE, n = (size_t)1 << order;
 
 	if (pa.raw < FAKE_PA_BASE || f >= ram_frames || (pa.raw & 0xfff) ||
 	    frame_order[f] != order + 1) {
@@ -112,7 +112,7 @@ void frame_free(paddr_t pa, unsigned int order)
 	}
 	frame_order[f] = 0;
 	memset(frame_busy + f, 0, n);
-	memset(ram + f * FRAME_SIZE, 0x5a, n * FRAME_SIZE);   /* poison: use after free shows */
+	memset(ram + f * PAGE_SIZE, 0x5a, n * PAGE_SIZE);   /* poison: use after free shows */
 	frames_used -= n;
 }
 

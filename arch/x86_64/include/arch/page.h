@@ -1,13 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * x86_64 page size and the boot-time virtual layout. Included by generic code for
- * ARCH_PAGE_SIZE only; the rest is for arch/x86_64/ and is usable from assembly.
+ * PAGE_SIZE only; the rest is for arch/x86_64/ and is usable from assembly.
  */
 #ifndef ARCH_PAGE_H
 #define ARCH_PAGE_H
-
-#define ARCH_PAGE_SHIFT 12
-#define ARCH_PAGE_SIZE  (1 << ARCH_PAGE_SHIFT)
 
 /*
  * The kernel image is linked in the top 2 GiB (valid under 4- and 5-level paging)
