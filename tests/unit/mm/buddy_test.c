@@ -394,6 +394,290 @@ static void test_pcp(void)
 	CHECK_EQ(buddy_check(), 0);
 }
 
+/* ---- the per-CPU fast path of frame_alloc() ---- */
+
+/* Frames in @zone's per-CPU caches (all CPUs). */
+static uint64_t zone_cached(enum frame_zone zone)
+{
+	struct buddy_zone_stats st;
+
+	buddy_get_stats(zone, &st);
+	return st.cached_frames;
+}
+
+static bool block_is_zero(paddr_t pa, unsigned int order)
+{
+	const unsigned char *p = phys_to_virt(pa);
+
+	for (size_t i = 0; i < (PAGE_SIZE << order); i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/*
+ * frame_alloc() with no zone flag, for orders 0..BUDDY_PCP_ORDERS-1, first pops
+ * this CPU's ZONE_NORMAL stack without calling into the general path. Only a
+ * machine with RAM above 4 GiB has such a stack (the default simram does), so this
+ * test is the only place that path runs with checks on what it hands out: the block
+ * just freed comes back (the stack is LIFO, cache-hot first), it is allocated, of
+ * its order, owned by the kernel, zeroed on FRAME_ZERO even when dirty, counted,
+ * and two pops never give the same block. Each CPU pops its own stack.
+ */
+static void test_alloc_fast_path(void)
+{
+	simram_boot_default();
+	for (unsigned int o = 0; o < BUDDY_PCP_ORDERS; o++) {
+		paddr_t a, b, c;
+
+		/* The first allocation refills this CPU's NORMAL stack; the free pushes it back. */
+		CHECK_EQ(frame_alloc(o, 0, &a), 0);
+		CHECK(a.raw >= ZONE_DMA_LIMIT, "order %u from NORMAL", o);
+		memset(phys_to_virt(a), 0xee, PAGE_SIZE << o);
+		frame_free(a, o);
+		struct buddy_zone_stats st0, st1;
+		buddy_get_stats(ZONE_NORMAL, &st0);
+		CHECK(st0.cached_frames >= 2ull << o, "order %u: the stack holds more than one block", o);
+
+		/* A dirty cached block, zeroed on the way out. */
+		CHECK_EQ(frame_alloc(o, FRAME_ZERO, &b), 0);
+		CHECK_EQ(b.raw, a.raw);
+		CHECK(block_is_zero(b, o), "order %u: FRAME_ZERO from the per-CPU stack", o);
+		struct frame *f = framedb_lookup(b);
+		CHECK_EQ(frame_state(f), FRAME_ALLOCATED);
+		CHECK_EQ(f->order, o);
+		CHECK_EQ(f->count, 1);
+		CHECK_EQ(frame_get_owner(b), FRAME_OWNER_KERNEL);
+		buddy_get_stats(ZONE_NORMAL, &st1);
+		CHECK_EQ(st1.cached_frames, st0.cached_frames - (1ull << o));
+		CHECK_EQ(st1.free_frames, st0.free_frames);        /* the zone lists untouched */
+		CHECK_EQ(st1.allocs[o], st0.allocs[o] + 1);
+
+		/* The next pop is another block, not overlapping. */
+		CHECK_EQ(frame_alloc(o, FRAME_NOWARN, &c), 0);
+		CHECK(c.raw != b.raw, "order %u: two pops, one block", o);
+		CHECK(c.raw + (PAGE_SIZE << o) <= b.raw || b.raw + (PAGE_SIZE << o) <= c.raw,
+		      "order %u: blocks overlap", o);
+		CHECK_EQ(frame_state(framedb_lookup(c)), FRAME_ALLOCATED);
+		/* Both free cleanly: they were really handed out. */
+		CHECK_EQ(buddy_free(b, o), 0);
+		CHECK_EQ(buddy_free(c, o), 0);
+	}
+
+	/* Each CPU pops its own stack: CPU 1 gets back what CPU 1 freed. */
+	paddr_t a0, a1, b1;
+	CHECK_EQ(frame_alloc(0, 0, &a0), 0);
+	host_cpu_set(1);
+	CHECK_EQ(frame_alloc(0, 0, &a1), 0);
+	frame_free(a1, 0);
+	host_cpu_set(0);
+	frame_free(a0, 0);
+	host_cpu_set(1);
+	CHECK_EQ(frame_alloc(0, 0, &b1), 0);
+	CHECK_EQ(b1.raw, a1.raw);
+	frame_free(b1, 0);
+	host_cpu_set(0);
+	CHECK_EQ(frame_alloc(0, 0, &b1), 0);
+	CHECK_EQ(b1.raw, a0.raw);
+	frame_free(b1, 0);
+	CHECK_EQ(buddy_bad_frees(), 0);
+	CHECK_EQ(buddy_check(), 0);
+}
+
+/*
+ * What the fast path must leave to the general path: a zone flag, FRAME_NOPCP,
+ * and an unqualified request whose NORMAL stack is empty while the DMA stack is not
+ * (NORMAL is still preferred: refilled from its zone, not served from DMA's stack).
+ */
+static void test_alloc_fast_path_bypass(void)
+{
+	paddr_t a, d, pa;
+
+	simram_boot_default();
+	CHECK_EQ(frame_alloc(0, 0, &a), 0);            /* fills this CPU's NORMAL stack */
+	frame_free(a, 0);
+	CHECK_EQ(frame_alloc(0, FRAME_DMA, &d), 0);    /* fills the DMA stack */
+	CHECK(d.raw < ZONE_DMA_LIMIT, "FRAME_DMA below 4 GiB");
+	frame_free(d, 0);
+	uint64_t normal_cached = zone_cached(ZONE_NORMAL);
+
+	/* FRAME_DMA never comes from the NORMAL stack, even with that stack full. */
+	CHECK_EQ(frame_alloc(0, FRAME_DMA, &pa), 0);
+	CHECK(pa.raw < ZONE_DMA_LIMIT, "FRAME_DMA with a NORMAL block cached: %#lx", (unsigned long)pa.raw);
+	CHECK_EQ(zone_cached(ZONE_NORMAL), normal_cached);
+	frame_free(pa, 0);
+	/* FRAME_NOPCP leaves every stack alone. */
+	uint64_t dma_cached = zone_cached(ZONE_DMA);
+	CHECK_EQ(frame_alloc(0, FRAME_NOPCP, &pa), 0);
+	CHECK(pa.raw >= ZONE_DMA_LIMIT, "NOPCP still prefers NORMAL");
+	CHECK_EQ(zone_cached(ZONE_NORMAL), normal_cached);
+	CHECK_EQ(zone_cached(ZONE_DMA), dma_cached);
+	CHECK_EQ(buddy_free_direct(pa, 0), 0);
+
+	/* An empty NORMAL stack next to a full DMA one: still NORMAL. */
+	buddy_drain_cpu(0);
+	CHECK_EQ(frame_alloc(0, FRAME_DMA, &d), 0);
+	frame_free(d, 0);
+	CHECK_EQ(zone_cached(ZONE_NORMAL), 0);
+	CHECK(zone_cached(ZONE_DMA) > 0, "a DMA block is cached");
+	for (unsigned int o = 0; o < BUDDY_PCP_ORDERS; o++) {
+		CHECK_EQ(frame_alloc(o, 0, &pa), 0);
+		CHECK(pa.raw >= ZONE_DMA_LIMIT, "order %u with only DMA cached: %#lx", o,
+		      (unsigned long)pa.raw);
+		frame_free(pa, o);
+	}
+	CHECK_EQ(buddy_check(), 0);
+}
+
+/*
+ * A machine with all RAM below 4 GiB (the 128 MiB boots): no NORMAL stack ever
+ * fills, so every small allocation takes the general path through the DMA stack,
+ * and still gets distinct, usable, allocated blocks that all free back.
+ */
+static void test_alloc_dma_only_machine(void)
+{
+	static const struct mem_region r[] = { { 1 * MiB, 127 * MiB, MEM_USABLE } };
+	struct snapshot before, after;
+	paddr_t pa[64];
+
+	simram_boot(r, 1);
+	take_snapshot(&before);
+	for (unsigned int i = 0; i < 64; i++) {
+		CHECK_EQ(frame_alloc(i % BUDDY_PCP_ORDERS, FRAME_ZERO, &pa[i]), 0);
+		CHECK(pa[i].raw < ZONE_DMA_LIMIT, "DMA");
+		CHECK_EQ(frame_state(framedb_lookup(pa[i])), FRAME_ALLOCATED);
+		CHECK(block_is_zero(pa[i], i % BUDDY_PCP_ORDERS), "zeroed");
+		memset(phys_to_virt(pa[i]), 0x5a, PAGE_SIZE << (i % BUDDY_PCP_ORDERS));
+		for (unsigned int j = 0; j < i; j++)
+			CHECK(pa[j].raw != pa[i].raw, "block %u handed out twice", i);
+	}
+	for (unsigned int i = 0; i < 64; i++)
+		CHECK_EQ(buddy_free(pa[i], i % BUDDY_PCP_ORDERS), 0);
+	CHECK(zone_cached(ZONE_DMA) > 0, "freed into the DMA stack");
+	CHECK_EQ(zone_cached(ZONE_NORMAL), 0);
+	take_snapshot(&after);
+	CHECK(snapshot_equal(&before, &after), "all coalesced");
+}
+
+/* ---- counts at the largest order ---- */
+
+/*
+ * frame_alloc_count() takes any count up to 2^FRAME_MAX_ORDER: exactly that count
+ * (a power of two, so the whole largest block) works and frees back; one more is
+ * -EINVAL from both the allocation and the free; one less uses the largest block
+ * and returns its last frame.
+ */
+static void test_count_largest_order(void)
+{
+	static const struct mem_region r[] = {
+		{ 1 * MiB, 15 * MiB, MEM_USABLE },
+		{ 4 * GiB, 1 * GiB + 16 * MiB, MEM_USABLE },   /* one 1 GiB block, records above it */
+	};
+	const size_t max = (size_t)1 << FRAME_MAX_ORDER;
+	struct snapshot before, after;
+	paddr_t pa;
+
+	simram_boot(r, 2);
+	take_snapshot(&before);
+	uint64_t free0 = total_free();
+
+	CHECK_EQ(frame_alloc_count(max, FRAME_NOWARN, &pa), 0);
+	CHECK_EQ(pa.raw, 4 * GiB);
+	CHECK_EQ(total_free(), free0 - max);
+	struct frame *f = framedb_lookup(pa);
+	CHECK_EQ(frame_state(f), FRAME_ALLOCATED);
+	CHECK_EQ(f->order, FRAME_MAX_ORDER);
+	CHECK_EQ(frame_alloc_count(max, FRAME_NOWARN, &pa), -ENOMEM);   /* there was one */
+	CHECK_EQ(buddy_free_count(paddr(4 * GiB), max), 0);
+	take_snapshot(&after);
+	CHECK(snapshot_equal(&before, &after), "the largest block is whole again");
+
+	host_printk_quiet(1);
+	CHECK_EQ(frame_alloc_count(max + 1, FRAME_NOWARN, &pa), -EINVAL);
+	CHECK_EQ(buddy_free_count(paddr(4 * GiB), max + 1), -EINVAL);
+	host_printk_quiet(0);
+	CHECK_EQ(total_free(), free0);
+
+	CHECK_EQ(frame_alloc_count(max - 1, FRAME_NOWARN, &pa), 0);
+	CHECK_EQ(pa.raw, 4 * GiB);
+	CHECK_EQ(total_free(), free0 - (max - 1));
+	CHECK_EQ(frame_state(framedb_lookup(paddr(pa.raw + (max - 1) * PAGE_SIZE))), FRAME_FREE);
+	CHECK_EQ(buddy_free_count(pa, max - 1), 0);
+	take_snapshot(&after);
+	CHECK(snapshot_equal(&before, &after), "coalesced back to the largest block");
+	CHECK_EQ(buddy_check(), 0);
+}
+
+/* ---- physical limits not aligned to the order ---- */
+
+/* Naturally aligned blocks of @order wholly inside [s, e) and below @limit. */
+static uint64_t blocks_below(uint64_t s, uint64_t e, unsigned int order, uint64_t limit)
+{
+	uint64_t bs = PAGE_SIZE << order;
+
+	e = MIN(e, limit);
+	s = ALIGN_UP(s, bs);
+	return e > s ? (e - s) / bs : 0;
+}
+
+/*
+ * Allocate blocks of @order below @limit until none is left: every one lies wholly
+ * below the limit, and there are exactly as many as the free RAM below it holds
+ * (the default machine, nothing allocated yet). Then free them all.
+ */
+static void exhaust_below(unsigned int order, uint64_t limit)
+{
+	static paddr_t got[20000];
+	const uint64_t bs = PAGE_SIZE << order;
+	uint64_t want = blocks_below(0x1000, 0x9f000, order, limit) +
+			blocks_below(1 * MiB, 8 * MiB, order, limit) +
+			blocks_below(10 * MiB, 64 * MiB, order, limit);
+	uint64_t n = 0;
+	bool ok = true;
+
+	while (n < ARRAY_SIZE(got) && frame_alloc_below(order, FRAME_NOWARN, paddr(limit), &got[n]) == 0) {
+		ok &= CHECK(got[n].raw + bs <= limit && IS_ALIGNED(got[n].raw, bs),
+			    "order %u below %#lx: block at %#lx", order, (unsigned long)limit,
+			    (unsigned long)got[n].raw);
+		n++;
+		if (!ok)
+			break;
+	}
+	CHECK_EQ(n, want);
+	while (n > 0)
+		frame_free(got[--n], order);
+}
+
+/*
+ * frame_alloc_below() with limits that cut a free block: half a block past a
+ * block boundary, one page past and one page before it, a limit that is not even
+ * page aligned, and the DMA zone's own end and one page below it (where the
+ * per-CPU stacks must not be used, as they hold blocks up to the zone's top).
+ */
+static void test_limits_unaligned(void)
+{
+	static const unsigned int orders[] = { 0, 1, 3, 4, 9 };
+	struct snapshot before, after;
+
+	simram_boot_default();
+	take_snapshot(&before);
+	for (size_t i = 0; i < ARRAY_SIZE(orders); i++) {
+		unsigned int o = orders[i];
+		uint64_t bs = PAGE_SIZE << o, edge = 20 * MiB;   /* inside the free [16, 32) MiB block */
+
+		exhaust_below(o, edge);
+		exhaust_below(o, edge + bs / 2);
+		exhaust_below(o, edge + PAGE_SIZE);
+		exhaust_below(o, edge - PAGE_SIZE);
+		exhaust_below(o, edge + bs + 100);
+		exhaust_below(o, 64 * MiB);
+		exhaust_below(o, 64 * MiB - PAGE_SIZE);
+		take_snapshot(&after);
+		CHECK(snapshot_equal(&before, &after), "order %u: everything back", o);
+	}
+	CHECK_EQ(buddy_check(), 0);
+}
+
 /* Allocate every frame one by one, then free them all. */
 static void test_exhaustion(void)
 {
@@ -430,6 +714,11 @@ int main(void)
 	RUN(test_bad_frees);
 	RUN(test_pcp);
 	RUN(test_exhaustion);
+	RUN(test_alloc_fast_path);
+	RUN(test_alloc_fast_path_bypass);
+	RUN(test_alloc_dma_only_machine);
+	RUN(test_count_largest_order);
+	RUN(test_limits_unaligned);
 	simram_release();
 	return tap_done();
 }
