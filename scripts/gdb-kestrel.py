@@ -36,6 +36,13 @@ def reg(name):
         return None
 
 
+def require_target(command):
+    """Stop with a clear message when gdb is not attached to a live CPU."""
+    if gdb.selected_thread() is None:
+        raise gdb.GdbError("%s: no target: attach to QEMU first (scripts/gdb does, or "
+                           "`target remote HOST:PORT`)" % command)
+
+
 def arch_name():
     name = gdb.selected_inferior().architecture().name()
     if "x86-64" in name:
@@ -242,6 +249,10 @@ def riscv_walk(va, out):
     if satp is None:
         raise KestrelError("the gdb stub does not expose the satp CSR")
     mode, asid, ppn = satp >> 60, (satp >> 44) & 0xffff, satp & ((1 << 44) - 1)
+    priv = reg("priv")
+    if priv == 3:
+        out("note: the hart is in M-mode (the firmware, or a hart not started yet), "
+            "where satp does not translate its own accesses")
     if mode == 0:
         out("satp.MODE = Bare (%#x): no translation, VA = PA" % satp)
         return None
@@ -249,13 +260,10 @@ def riscv_walk(va, out):
         raise KestrelError("satp.MODE = %d is not a paging mode this decoder knows" % mode)
     name, levels = RISCV_MODES[mode]
     va_bits = 12 + 9 * levels
-    priv = reg("priv")
     # Without Svpbmt enabled for S-mode (menvcfg.PBMTE, bit 62), bits 62:61 are reserved.
     menvcfg = reg("menvcfg")
     pbmte = None if menvcfg is None else bool(menvcfg >> 62 & 1)
     out("VA %#x, %s (satp %#x: ASID %d, root PPN %#x)" % (va, name, satp, asid, ppn))
-    if priv == 3:
-        out("  note: the hart is in M-mode, where satp does not translate its own accesses")
     top = va >> (va_bits - 1)
     if top not in (0, (1 << (65 - va_bits)) - 1):
         out("result: VA %#x is not a valid %s address (bits 63..%d differ): page fault" % (va, name, va_bits - 1))
@@ -357,6 +365,7 @@ Svpbmt type, PMA when the platform's attributes decide)."""
     def invoke(self, argument, from_tty):
         if not argument.strip():
             raise gdb.GdbError("usage: kestrel-pt VA")
+        require_target("kestrel-pt")
         try:
             value = gdb.parse_and_eval(argument)
             if value.type.strip_typedefs().code == gdb.TYPE_CODE_FUNC:
@@ -397,6 +406,8 @@ not up yet (before buddy_init() in mm_init())."""
         super().__init__("kestrel-mem", gdb.COMMAND_DATA)
 
     def invoke(self, argument, from_tty):
+        # Without a target gdb would read the ELF file's initial values.
+        require_target("kestrel-mem")
         zones = static_var("zones", "mm/buddy.c")
         up = static_var("buddy_up", "mm/buddy.c")
         if zones is None:
@@ -411,6 +422,7 @@ not up yet (before buddy_init() in mm_init())."""
         norders = zones[0]["nr_free"].type.range()[1] + 1
         ncpus = pcps.type.range()[1] + 1 if pcps is not None else 0
         pcp_orders = pcps[0]["list"][0].type.range()[1] + 1 if ncpus else 0
+        kib = 4    # frames are 4 KiB (PAGE_SIZE), on every arch
         total_free = total_managed = 0
         for zi in range(nzones):
             z = zones[zi]
@@ -424,8 +436,8 @@ not up yet (before buddy_init() in mm_init())."""
             cached_frames = sum(c << o for o, c in enumerate(cached))
             gdb.write("zone %s: [%#x, %#x) managed %d frames (%d KiB), free %d frames + %d in "
                       "per-CPU caches = %d KiB free\n" % (
-                          zname, int(z["base"]), int(z["end"]), managed, managed * 4, free,
-                          cached_frames, (free + cached_frames) * 4))
+                          zname, int(z["base"]), int(z["end"]), managed, managed * kib, free,
+                          cached_frames, (free + cached_frames) * kib))
             total_free += free + cached_frames
             total_managed += managed
             if managed == 0:
@@ -438,7 +450,7 @@ not up yet (before buddy_init() in mm_init())."""
                 gdb.write("  %5d  %-8s  %11d  %11d  %13d\n" % (
                     o, size_name(12 + o), nb, nb << o, cached[o]))
         gdb.write("total: %d of %d managed frames free (%d KiB)\n" % (
-            total_free, total_managed, total_free * 4))
+            total_free, total_managed, total_free * kib))
 
 
 KestrelPt()
