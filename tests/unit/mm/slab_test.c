@@ -343,6 +343,154 @@ static void test_debug(void)
 	slab_debug_set(false);
 }
 
+/*
+ * The red zone proper: the REDZONE_SIZE bytes after the object's last byte (here
+ * the object is the whole class, so nothing of the object itself is spare). A write
+ * to the first of them is caught on free; a write to the object's last byte is not
+ * an overflow.
+ */
+static void overflow_full_object(void)
+{
+	char *p = kmalloc(32, 0);
+	p[32] = 1;
+	kfree(p);
+}
+
+static void last_byte_of_full_object(void)
+{
+	char *p = kmalloc(32, 0);
+	p[31] = 1;
+	kfree(p);
+}
+
+/* The same for a cache of its own whose size is not a multiple of 8. */
+static void overflow_cache_object(void)
+{
+	struct slab_cache c;
+
+	slab_cache_init(&c, "odd", 100, 0, NULL);
+	char *p = slab_alloc(&c, 0);
+	p[104] = 1;                    /* the first red-zone byte after the 8-aligned object */
+	slab_free(&c, p);
+}
+
+/* A use after free that writes the first word (where a non-debug cache keeps its link). */
+static void use_after_free_first_word(void)
+{
+	char *p = kmalloc(64, 0);
+	kfree(p);
+	*(uint64_t *)p = 0;
+	(void)kmalloc(64, 0);          /* this CPU's stack gives p back first, checked */
+}
+
+static void use_after_free_last_byte(void)
+{
+	char *p = kmalloc(64, 0);
+	kfree(p);
+	p[63] = 0;
+	(void)kmalloc(64, 0);
+}
+
+/* No write after free: taking the object back is fine. */
+static void reuse_untouched(void)
+{
+	char *p = kmalloc(64, 0);
+	kfree(p);
+	char *q = kmalloc(64, 0);
+	if (q != p)
+		_exit(3);                  /* not the same object: the test proves nothing */
+	kfree(q);
+}
+
+/* krealloc() in place (same class) moves the red zone with the asked size. */
+static char *grown_in_place(void)
+{
+	char *p = kmalloc(20, 0);
+	memcpy(p, "0123456789abcdefghi", 20);
+	char *q = krealloc(p, 30, 0);
+	if (q != p || memcmp(q, "0123456789abcdefghi", 20) != 0)
+		_exit(3);
+	return q;
+}
+
+static void grow_in_place_use_all(void)
+{
+	char *p = grown_in_place();
+	memset(p, 7, 30);              /* all 30 bytes are the caller's now */
+	kfree(p);
+}
+
+static void grow_in_place_overflow(void)
+{
+	char *p = grown_in_place();
+	p[30] = 7;
+	kfree(p);
+}
+
+static char *shrunk_in_place(void)
+{
+	char *p = kmalloc(30, 0);
+	memset(p, 5, 30);
+	char *q = krealloc(p, 20, 0);
+	if (q != p || q[19] != 5)
+		_exit(3);
+	return q;
+}
+
+static void shrink_in_place_use_all(void)
+{
+	char *p = shrunk_in_place();
+	memset(p, 6, 20);
+	kfree(p);
+}
+
+static void shrink_in_place_overflow(void)
+{
+	char *p = shrunk_in_place();
+	p[20] = 6;                     /* was the caller's before the shrink, not any more */
+	kfree(p);
+}
+
+/* Run @fn in a child; true if it exited normally with status 0. */
+static bool runs_clean(void (*fn)(void))
+{
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
+			_exit(2);
+		fn();
+		_exit(0);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/*
+ * Each debug check at its edge, on both sides: the first byte past the object
+ * (into the red zone) and the object's last byte; the first word and the last
+ * byte of a freed object, and an untouched one; krealloc() within the class,
+ * growing and shrinking, where the red zone must follow the new size.
+ */
+static void test_debug_edges(void)
+{
+	boot(true);
+	CHECK(panics(overflow_full_object), "a write one past a full-class object panics");
+	CHECK(runs_clean(last_byte_of_full_object), "the object's last byte is the caller's");
+	CHECK(panics(overflow_cache_object), "a write one past a 100-byte cache object panics");
+	CHECK(panics(use_after_free_first_word), "a write to a freed object's first word panics");
+	CHECK(panics(use_after_free_last_byte), "a write to a freed object's last byte panics");
+	CHECK(runs_clean(reuse_untouched), "an untouched freed object is reused quietly");
+	CHECK(runs_clean(grow_in_place_use_all), "krealloc() grown in place: the new size is usable");
+	CHECK(panics(grow_in_place_overflow), "krealloc() grown in place: one past the new size panics");
+	CHECK(runs_clean(shrink_in_place_use_all), "krealloc() shrunk in place: the new size is usable");
+	CHECK(panics(shrink_in_place_overflow), "krealloc() shrunk in place: one past the new size panics");
+	CHECK_EQ(slab_bad_frees(), 0);
+	shrink_all();
+	slab_debug_set(false);
+}
+
 int main(void)
 {
 	tap_start();
@@ -356,6 +504,7 @@ int main(void)
 	RUN(test_bad_frees);
 	RUN(test_all_returned);
 	RUN(test_debug);
+	RUN(test_debug_edges);
 	simram_release();
 	return tap_done();
 }
