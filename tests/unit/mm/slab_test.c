@@ -491,15 +491,44 @@ static void test_debug_edges(void)
 	slab_debug_set(false);
 }
 
+/*
+ * mm-slab-debug builds this file and mm/slab.c with -DSLAB_DEBUG=1, as a kernel
+ * configured with slab_debug: debugging must then be on for every cache from
+ * kmalloc_init() without slab_debug_set(), and every test above runs over debug
+ * caches (test_debug and test_debug_edges switch it on themselves anyway).
+ */
+#ifndef SLAB_DEBUG
+#define SLAB_DEBUG CONFIG_SLAB_DEBUG
+#endif
+
+static void test_debug_build_default(void)
+{
+	simram_boot_default();
+	kmalloc_init();
+	CHECK(kmalloc_cache(16)->debug && kmalloc_cache(KMALLOC_MAX_CACHE_SIZE)->debug,
+	      "built with SLAB_DEBUG: debug caches by default");
+	struct slab_cache c;
+	CHECK_EQ(slab_cache_init(&c, "default", 24, 0, NULL), 0);
+	CHECK(c.debug, "a new cache is a debug one");
+}
+
 int main(void)
 {
 	tap_start();
-	boot(false);
+	if (SLAB_DEBUG)
+		RUN(test_debug_build_default);
+	boot(SLAB_DEBUG);
 	RUN(test_classes);
 	RUN(test_large);
 	RUN(test_kzalloc_krealloc);
 	RUN(test_cache);
-	RUN(test_no_thrash);
+	/*
+	 * Its numbers assume the plain layout, where a CPU's stack holds a whole slab's
+	 * worth of these objects (4 of 4); with debugging it holds 3 of 7, so each round
+	 * empties two slabs and the one-spare rule gives one back by design.
+	 */
+	if (!SLAB_DEBUG)
+		RUN(test_no_thrash);
 	RUN(test_per_cpu);
 	RUN(test_bad_frees);
 	RUN(test_all_returned);
