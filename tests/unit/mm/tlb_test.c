@@ -131,13 +131,18 @@ static void test_batch_threshold_edge(void)
 
 	setup();
 	uintptr_t va = uva(M2);
-	tlb_batch_init(&b, &cpus_self);
+	tlb_batch_init(&b, &cpus_remote);
 	tlb_batch_add(&b, vaddr(va), tlb_flush_all_threshold * K4, K4, true);
 	fake_tlb_reset();
 	tlb_batch_flush(&b);
 	CHECK_EQ(count_events(TLB_EV_ALL), 0);
-	for (unsigned int i = 0; i < tlb_flush_all_threshold; i++)
-		CHECK(flushed_locally(va + i * K4), "page %u", i);
+	CHECK_EQ(fake_tlb_pages, tlb_flush_all_threshold);   /* local invalidations, one per page */
+	const struct fake_tlb_event *sd = shootdown();
+	if (CHECK(sd != NULL, "a shootdown to CPU 3")) {
+		CHECK_EQ(sd->n, 1);
+		CHECK_EQ(sd->start, va);
+		CHECK_EQ(sd->end, va + tlb_flush_all_threshold * K4);
+	}
 
 	/* One more, arriving as a separate range after the first. */
 	tlb_batch_add(&b, vaddr(va), tlb_flush_all_threshold * K4, K4, true);
@@ -146,6 +151,9 @@ static void test_batch_threshold_edge(void)
 	tlb_batch_flush(&b);
 	CHECK_EQ(count_events(TLB_EV_ALL), 1);
 	CHECK_EQ(count_events(TLB_EV_PAGE), 0);
+	sd = shootdown();
+	if (CHECK(sd != NULL, "a shootdown to CPU 3"))
+		CHECK_EQ(sd->n, 0);
 }
 
 /*
