@@ -323,6 +323,253 @@ static void test_faults(void)
 	teardown_kernel();
 }
 
+/* ---- directed tests at the edges of documented limits ---- */
+
+#define PG PAGE_SIZE
+
+/* Map [@addr, @addr + @n pages) fixed, anonymous, with @prot and @type. */
+static int map_at(struct as *as, uintptr_t addr, unsigned int n, unsigned int prot, unsigned int type)
+{
+	uintptr_t out;
+
+	return as_mmap(as, addr, n * PG, prot, type | MAP_ANONYMOUS | MAP_FIXED, -1, 0, &out);
+}
+
+static bool vma_is(struct as *as, uintptr_t addr, uintptr_t start, uintptr_t end, unsigned int prot)
+{
+	struct vma *v = vma_find(&as->vmas, addr);
+
+	return CHECK(v && v->start == start && v->end == end && v->prot == prot,
+		     "VMA at %#lx: [%#lx, %#lx) prot %u, want [%#lx, %#lx) prot %u",
+		     (unsigned long)addr, v ? (unsigned long)v->start : 0ul,
+		     v ? (unsigned long)v->end : 0ul, v ? v->prot : 0u, (unsigned long)start,
+		     (unsigned long)end, prot);
+}
+
+/*
+ * mremap growth in place: a VMA starting exactly at the new end leaves room (the
+ * range grown into is free); one page lower it blocks, and without MREMAP_MAYMOVE
+ * that is -ENOMEM with nothing changed.
+ */
+static void test_mremap_grow_to_next(void)
+{
+	struct as as;
+	struct as_params p;
+	uintptr_t out;
+	const unsigned int rw = PROT_READ | PROT_WRITE;
+
+	setup_kernel();
+	small_params(&p);
+	CHECK_EQ(as_create(&as, &kpt, &p), 0);
+	uintptr_t a = 0x300000;
+	CHECK_EQ(map_at(&as, a, 2, rw, MAP_PRIVATE), 0);
+	CHECK_EQ(map_at(&as, a + 4 * PG, 1, PROT_READ, MAP_PRIVATE), 0);   /* other prot: no merge */
+	CHECK_EQ(as_mremap(&as, a, 2 * PG, 4 * PG, 0, 0, &out), 0);
+	CHECK_EQ(out, a);
+	vma_is(&as, a, a, a + 4 * PG, rw);
+	vma_is(&as, a + 4 * PG, a + 4 * PG, a + 5 * PG, PROT_READ);
+	CHECK_EQ(as_vma_count(&as), 2);
+	/* Now the next VMA starts one page below the wanted end. */
+	CHECK_EQ(as_mremap(&as, a, 4 * PG, 5 * PG, 0, 0, &out), -ENOMEM);
+	vma_is(&as, a, a, a + 4 * PG, rw);
+	CHECK_EQ(as_vma_count(&as), 2);
+	as_destroy(&as);
+	teardown_kernel();
+}
+
+/*
+ * The VMA limit, max_vmas, on both sides of each call that can add a VMA, as
+ * Linux 6.1 counts it: mmap and brk refuse only once the count exceeds the limit
+ * (so a count equal to it still maps); a munmap that splits needs the count below
+ * the limit; an mprotect of the middle of a VMA needs room for both new pieces.
+ */
+static void test_vma_limit_edges(void)
+{
+	struct as as;
+	struct as_params p;
+	uintptr_t out;
+
+	setup_kernel();
+	small_params(&p);
+	CHECK_EQ(as_create(&as, &kpt, &p), 0);
+	/* Four separate VMAs (a page apart, so none merges). */
+	for (unsigned int i = 0; i < 4; i++)
+		CHECK_EQ(map_at(&as, 0x400000 + 2 * i * PG, 1, PROT_READ, MAP_PRIVATE), 0);
+	CHECK_EQ(map_at(&as, 0x500000, 3, PROT_READ, MAP_PRIVATE), 0);
+	size_t n = as_vma_count(&as);
+	CHECK_EQ(n, 5);
+
+	/* mmap: count == limit maps (one past it), count > limit does not. */
+	as.max_vmas = n;
+	CHECK_EQ(map_at(&as, 0x600000, 1, PROT_READ, MAP_PRIVATE), 0);
+	CHECK_EQ(as_vma_count(&as), n + 1);
+	CHECK_EQ(as_mmap(&as, 0x700000, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, &out), -ENOMEM);
+	CHECK_EQ(as_munmap(&as, 0x600000, PG), 0);
+
+	/* munmap of a VMA's middle page: a split, allowed below the limit only. */
+	as.max_vmas = n;
+	CHECK_EQ(as_munmap(&as, 0x501000, PG), -ENOMEM);
+	vma_is(&as, 0x501000, 0x500000, 0x503000, PROT_READ);
+	as.max_vmas = n + 1;
+	CHECK_EQ(as_munmap(&as, 0x501000, PG), 0);
+	CHECK_EQ(as_vma_count(&as), n + 1);
+	CHECK_EQ(map_at(&as, 0x501000, 1, PROT_READ, MAP_PRIVATE), 0);   /* merges back */
+	CHECK_EQ(as_vma_count(&as), n);
+
+	/* mprotect of the middle page: two more VMAs, so count + 2 must not pass the limit. */
+	as.max_vmas = n + 1;
+	CHECK_EQ(as_mprotect(&as, 0x501000, PG, PROT_READ | PROT_WRITE), -ENOMEM);
+	vma_is(&as, 0x501000, 0x500000, 0x503000, PROT_READ);
+	as.max_vmas = n + 2;
+	CHECK_EQ(as_mprotect(&as, 0x501000, PG, PROT_READ | PROT_WRITE), 0);
+	CHECK_EQ(as_vma_count(&as), n + 2);
+	vma_is(&as, 0x501000, 0x501000, 0x502000, PROT_READ | PROT_WRITE);
+	CHECK_EQ(as_mprotect(&as, 0x501000, PG, PROT_READ), 0);
+	CHECK_EQ(as_vma_count(&as), n);
+
+	/* brk adds the heap's VMA: at count == limit it still grows, past it not. */
+	uintptr_t br = as_brk(&as, 0);
+	CHECK_EQ(map_at(&as, 0x600000, 1, PROT_READ, MAP_PRIVATE), 0);
+	as.max_vmas = n;                                                     /* count n + 1 > limit */
+	CHECK_EQ(as_brk(&as, br + PG), br);
+	CHECK_EQ(as_munmap(&as, 0x600000, PG), 0);                          /* count == limit */
+	CHECK_EQ(as_brk(&as, br + PG), br + PG);
+	CHECK_EQ(as_vma_count(&as), n + 1);
+	as.max_vmas = AS_DEFAULT_MAX_VMAS;
+	as_destroy(&as);
+	teardown_kernel();
+}
+
+/* munmap and mprotect round an unaligned length up to whole pages, and no further. */
+static void test_unaligned_lengths(void)
+{
+	struct as as;
+	struct as_params p;
+	const unsigned int rw = PROT_READ | PROT_WRITE;
+
+	setup_kernel();
+	small_params(&p);
+	CHECK_EQ(as_create(&as, &kpt, &p), 0);
+	uintptr_t a = 0x200000;
+	CHECK_EQ(map_at(&as, a, 8, rw, MAP_PRIVATE), 0);
+	for (unsigned int i = 0; i < 8; i++)
+		CHECK_EQ(as_fault(&as, a + i * PG, AS_FAULT_WRITE), 0);
+
+	/* One byte: the whole first page goes, the second stays. */
+	CHECK_EQ(as_munmap(&as, a, 1), 0);
+	CHECK_EQ(as_fault(&as, a, AS_FAULT_READ), -EFAULT);
+	vma_is(&as, a + PG, a + PG, a + 8 * PG, rw);
+	/* A page and a byte: two pages. */
+	CHECK_EQ(as_munmap(&as, a + PG, PG + 1), 0);
+	CHECK_EQ(as_fault(&as, a + 2 * PG, AS_FAULT_READ), -EFAULT);
+	vma_is(&as, a + 3 * PG, a + 3 * PG, a + 8 * PG, rw);
+	struct mapper_leaf l;
+	CHECK_EQ(mapper_translate(&as.pt, vaddr(a + 2 * PG), &l), -ENOENT);
+	CHECK_EQ(mapper_translate(&as.pt, vaddr(a + 3 * PG), &l), 0);
+
+	/* mprotect of a page and a byte: two pages read-only, the third still writable. */
+	CHECK_EQ(as_mprotect(&as, a + 3 * PG, PG + 1, PROT_READ), 0);
+	vma_is(&as, a + 4 * PG, a + 3 * PG, a + 5 * PG, PROT_READ);
+	vma_is(&as, a + 5 * PG, a + 5 * PG, a + 8 * PG, rw);
+	CHECK_EQ(as_fault(&as, a + 4 * PG, AS_FAULT_WRITE), -EACCES);
+	CHECK_EQ(as_fault(&as, a + 5 * PG, AS_FAULT_WRITE), 0);
+	CHECK_EQ(mapper_translate(&as.pt, vaddr(a + 4 * PG), &l), 0);
+	CHECK_EQ(l.prot & MMU_WRITE, 0);
+	/* One byte less than a page: one page. */
+	CHECK_EQ(as_mprotect(&as, a + 5 * PG, PG - 1, PROT_READ), 0);
+	vma_is(&as, a + 5 * PG, a + 3 * PG, a + 6 * PG, PROT_READ);
+	vma_is(&as, a + 6 * PG, a + 6 * PG, a + 8 * PG, rw);
+	CHECK(vma_tree_check(&as.vmas), "tree");
+	as_destroy(&as);
+	teardown_kernel();
+}
+
+/*
+ * MAP_FIXED_NOREPLACE refuses a range with any mapping in it, also one strictly
+ * inside (neither end of the range is mapped); mappings that only touch the
+ * range's ends do not count.
+ */
+static void test_noreplace_inside(void)
+{
+	struct as as;
+	struct as_params p;
+	uintptr_t out;
+	const int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE;
+
+	setup_kernel();
+	small_params(&p);
+	CHECK_EQ(as_create(&as, &kpt, &p), 0);
+	uintptr_t z = 0x400000;
+	CHECK_EQ(map_at(&as, z + 2 * PG, 1, PROT_READ, MAP_PRIVATE), 0);
+	CHECK_EQ(as_mmap(&as, z, 5 * PG, PROT_READ | PROT_WRITE, flags, -1, 0, &out), -EEXIST);
+	CHECK_EQ(as_vma_count(&as), 1);
+	vma_is(&as, z + 2 * PG, z + 2 * PG, z + 3 * PG, PROT_READ);
+	CHECK(vma_find(&as.vmas, z) == NULL, "nothing mapped at the start");
+
+	/* Neighbours ending at the start and starting at the end: room. */
+	uintptr_t y = 0x500000;
+	CHECK_EQ(map_at(&as, y - PG, 1, PROT_READ, MAP_PRIVATE), 0);
+	CHECK_EQ(map_at(&as, y + 5 * PG, 1, PROT_READ, MAP_PRIVATE), 0);
+	CHECK_EQ(as_mmap(&as, y, 5 * PG, PROT_READ | PROT_WRITE, flags, -1, 0, &out), 0);
+	CHECK_EQ(out, y);
+	vma_is(&as, y, y, y + 5 * PG, PROT_READ | PROT_WRITE);
+	as_destroy(&as);
+	teardown_kernel();
+}
+
+/*
+ * The page offset of each piece of a shared VMA follows its start: after a split
+ * by mprotect and after a munmap of the front. Consecutive pieces of the object
+ * then merge back when their protection is the same again.
+ */
+static void test_shared_pgoff_split(void)
+{
+	struct as as;
+	struct as_params p;
+	uintptr_t s = 0x600000;
+	const unsigned int rw = PROT_READ | PROT_WRITE;
+
+	setup_kernel();
+	small_params(&p);
+	CHECK_EQ(as_create(&as, &kpt, &p), 0);
+	CHECK_EQ(map_at(&as, s, 6, rw, MAP_SHARED), 0);
+	struct vma *v = vma_find(&as.vmas, s);
+	if (!CHECK(v != NULL, "mapped"))
+		return;
+	uint64_t obj = v->obj, base = v->pgoff;
+
+	CHECK_EQ(as_mprotect(&as, s + 2 * PG, PG, PROT_READ), 0);
+	CHECK_EQ(as_vma_count(&as), 3);
+	for (unsigned int i = 0; i < 6; i++) {
+		v = vma_find(&as.vmas, s + i * PG);
+		if (CHECK(v != NULL, "page %u", i)) {
+			CHECK_EQ(v->obj, obj);
+			CHECK_EQ(v->pgoff + (s + i * PG - v->start) / PG, base + i);
+		}
+	}
+	CHECK_EQ(as_mprotect(&as, s + 2 * PG, PG, rw), 0);
+	CHECK_EQ(as_vma_count(&as), 1);                  /* consecutive pieces merged back */
+	vma_is(&as, s, s, s + 6 * PG, rw);
+
+	/* The front goes: what is left starts one page later in the object. */
+	CHECK_EQ(as_munmap(&as, s, PG), 0);
+	v = vma_find(&as.vmas, s + PG);
+	if (CHECK(v != NULL && v->start == s + PG, "the rest"))
+		CHECK_EQ(v->pgoff, base + 1);
+	/* And a split of the rest still lines up with it. */
+	CHECK_EQ(as_mprotect(&as, s + 3 * PG, 2 * PG, PROT_READ), 0);
+	v = vma_find(&as.vmas, s + 4 * PG);
+	if (CHECK(v != NULL && v->start == s + 3 * PG, "the middle piece"))
+		CHECK_EQ(v->pgoff, base + 3);
+	v = vma_find(&as.vmas, s + 5 * PG);
+	if (CHECK(v != NULL && v->start == s + 5 * PG, "the last piece"))
+		CHECK_EQ(v->pgoff, base + 5);
+	CHECK_EQ(as_mprotect(&as, s + 3 * PG, 2 * PG, rw), 0);
+	CHECK_EQ(as_vma_count(&as), 1);
+	as_destroy(&as);
+	teardown_kernel();
+}
+
 /* ---- the differential fuzzer ---- */
 
 struct mpage {
@@ -835,6 +1082,11 @@ int main(void)
 	tap_run_modes("munmap and mprotect: splitting, holes, PROT_NONE", test_munmap_mprotect);
 	tap_run_modes("mremap and brk", test_mremap_brk);
 	tap_run_modes("faults: flushes, exhaustion, bad addresses", test_faults);
+	tap_run_modes("mremap grows in place up to a VMA starting at the new end", test_mremap_grow_to_next);
+	tap_run_modes("the VMA limit on both sides, per call", test_vma_limit_edges);
+	tap_run_modes("munmap and mprotect of unaligned lengths: whole pages", test_unaligned_lengths);
+	tap_run_modes("MAP_FIXED_NOREPLACE over a VMA strictly inside the range", test_noreplace_inside);
+	tap_run_modes("shared VMA page offsets after splits and a front munmap", test_shared_pgoff_split);
 	tap_run_modes("differential fuzz against the page model", test_fuzz);
 	fake_mem_fini();
 	return tap_done();
