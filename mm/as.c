@@ -268,7 +268,7 @@ static int fault_locked(struct as *as, uintptr_t addr, unsigned int access)
 	uintptr_t page = addr & ~(PAGE_SIZE - 1);
 	if (mapper_translate(&as->pt, vaddr(page), &l) == 0) {
 		/* Mapped with the access allowed: this CPU's TLB was stale (or another CPU won). */
-		arch_tlb_flush_page(vaddr(page));
+		tlb_flush_local_page(vaddr(page));
 		return 0;
 	}
 	paddr_t frame;

@@ -4,6 +4,12 @@
  * format hooks of <mm/mmu.h>. Generic: builds into the kernel and, once per arch
  * format, into host tests over simulated physical memory.
  *
+ * One walker (struct walk, below) visits the entries that cover a range; every
+ * operation is a loop over it that looks at one entry at a time and either descends
+ * into it or moves on. What differs between operations is only what they do to an
+ * entry, and what happens to a table once the walk is done with it (kept, pruned
+ * when empty, freed).
+ *
  * Every edit is done in phases so that a failure changes nothing:
  *   map:     1. walk the range, refuse any existing leaf (-EEXIST) and create the
  *               missing tables (-ENOMEM); on failure prune the tables just created
@@ -12,26 +18,32 @@
  *   protect: 1. reserve the worst-case number of tables the splits at both ends
  *               need (at most levels - 1 per end); 2. split (cannot fail);
  *            3. edit the leaves, free emptied tables; 4. return unused reserve.
- * Tables and frames unlinked by an edit go to the tlb_batch and are freed after
- * the caller's flush.
+ * Arguments are checked once, at the entry of each operation, with the format's
+ * predicates (mmu_attrs_are_valid(), mmu_pa_is_valid()); the encodes after that
+ * cannot fail, and make_leaf()/make_table() assert it. What an edit means for the
+ * TLB is decided by the flusher (tlb_batch_pte_changed() and friends, mm/tlb.c);
+ * the mapper only reports what it changed. Tables and frames unlinked by an edit go
+ * to the tlb_batch and are freed after the caller's flush.
  *
  * Locking: the caller's (one editor per pagetable).
  */
 #include <kern/errno.h>
+#include <kern/panic.h>
 #include <kern/string.h>
 #include <mm/frame.h>
 #include <mm/mapper.h>
 
 #define MAX_SPLIT_TABLES (2 * (MMU_LEVELS_MAX - 1))
 
-static inline uintptr_t level_size(unsigned int level)
-{
-	return (uintptr_t)1 << mmu_level_shift(level);
-}
-
 static inline unsigned int level_index(uintptr_t va, unsigned int level)
 {
 	return (unsigned int)(va >> mmu_level_shift(level)) & (MMU_PT_ENTRIES - 1);
+}
+
+/* The frame order of a leaf at @level (0 for a 4 KiB page). */
+static inline unsigned int level_order(unsigned int level)
+{
+	return mmu_level_shift(level) - PAGE_SHIFT;
 }
 
 static inline pte_t *table_ptr(paddr_t pa)
@@ -44,6 +56,27 @@ static inline pte_t *child_table(pte_t e, unsigned int level)
 	return table_ptr(mmu_pte_phys(e, level));
 }
 
+/*
+ * The encodes. Prot, caching and the physical width were checked at the entry of
+ * the operation; level and alignment hold by construction, asserted here.
+ */
+static inline pte_t make_leaf(const struct pagetable *pt, paddr_t pa, unsigned int prot,
+			      enum mmu_cache cache, unsigned int level)
+{
+	KASSERT(mmu_level_has_leaf(pt->levels, level) &&
+		IS_ALIGNED(pa.raw, (uint64_t)mmu_level_size(level)),
+		"leaf at level %u for %#llx", level, (unsigned long long)pa.raw);
+	return mmu_pte_make_leaf(pa, prot, cache, level);
+}
+
+static inline pte_t make_table(paddr_t table, unsigned int level)
+{
+	/* Table pages come from frame_alloc(): page aligned, inside RAM. */
+	KASSERT(level > 0 && mmu_pa_is_valid(table), "table %#llx at level %u",
+		(unsigned long long)table.raw, level);
+	return mmu_pte_make_table(table, level);
+}
+
 static bool table_is_empty(const pte_t *t)
 {
 	for (unsigned int i = 0; i < MMU_PT_ENTRIES; i++)
@@ -52,13 +85,21 @@ static bool table_is_empty(const pte_t *t)
 	return true;
 }
 
+/* @va sign-extended from the mode's top address bit (what a root index means). */
+static uintptr_t canonical(const struct pagetable *pt, uintptr_t va)
+{
+	unsigned int shift = 64 - mmu_va_bits(pt->levels);
+
+	return (uintptr_t)((intptr_t)(va << shift) >> shift);
+}
+
 /* Is [va, va + size) a valid, owned range of @pt? (size > 0, page aligned) */
 static bool range_ok(const struct pagetable *pt, uintptr_t va, size_t size)
 {
 	uintptr_t last = va + size - 1;
 	unsigned int top = pt->levels - 1;
 
-	if (size == 0 || (va & 0xfff) || (size & 0xfff) || last < va)
+	if (size == 0 || !IS_ALIGNED(va, PAGE_SIZE) || !IS_ALIGNED(size, PAGE_SIZE) || last < va)
 		return false;
 	if (!mmu_va_is_canonical(pt->levels, vaddr(va)) ||
 	    !mmu_va_is_canonical(pt->levels, vaddr(last)))
@@ -69,12 +110,192 @@ static bool range_ok(const struct pagetable *pt, uintptr_t va, size_t size)
 	return level_index(va, top) >= pt->root_first && level_index(last, top) < pt->root_end;
 }
 
-static bool va_ok(const struct pagetable *pt, uintptr_t va)
+static bool root_index_owned(const struct pagetable *pt, unsigned int i)
 {
-	unsigned int idx = level_index(va, pt->levels - 1);
+	return i >= pt->root_first && i < pt->root_end;
+}
 
-	return mmu_va_is_canonical(pt->levels, vaddr(va)) && idx >= pt->root_first &&
-	       idx < pt->root_end;
+/*
+ * Unlink and free the table in @slot (at @level, covering [base, base + size of
+ * @level)) if it is empty and not one the kernel table keeps.
+ */
+static void prune_slot(const struct pagetable *pt, pte_t *slot, unsigned int level,
+		       uintptr_t base, struct tlb_batch *b)
+{
+	pte_t e = mmu_pte_read(slot);
+
+	if (!mmu_pte_is_table(e, level))
+		return;
+	if (pt->keep_root_tables && level == pt->levels - 1)
+		return;
+	if (!table_is_empty(child_table(e, level)))
+		return;
+	mmu_pte_write(slot, mmu_pte_none());
+	tlb_batch_table_unlinked(b, vaddr(base), mmu_level_size(level));
+	tlb_batch_free_frame(b, mmu_pte_phys(e, level), 0);
+}
+
+/* ---- the walker ---- */
+
+/*
+ * A cursor over the entries covering [va, last] of one page table, top-down and in
+ * address order, in the spirit of Managarm's page cursor: it always stands on one
+ * entry, the one at @level whose block holds @va, with the tables on the path to it
+ * in @table[]. The caller's loop reads walk_slot() and either descends into a table
+ * entry (walk_down()) or moves past the entry (walk_next()). Moving past the last
+ * entry of a table climbs back to its parent, and the table left behind is kept,
+ * pruned if empty (POP_PRUNE) or freed outright (POP_FREE, after its entries were
+ * dealt with). The non-canonical hole is stepped over: past the last entry of the
+ * lower half, the cursor continues at the first of the upper half.
+ *
+ * @va is an address inside the current entry's block: the range's start in the
+ * first entry visited, the block's start in the others.
+ */
+enum walk_pop { POP_KEEP, POP_PRUNE, POP_FREE };
+
+struct walk {
+	const struct pagetable *pt;
+	uintptr_t va;                     /* inside the current entry's block */
+	pte_t *slot;                      /* the current entry */
+	uintptr_t last;                   /* last address of the range (inclusive) */
+	unsigned int level;               /* level of the current entry */
+	uintptr_t lim;                    /* the last address the walk covers in the
+	                                     current table: its end or the range's */
+	uintptr_t root_lim;               /* the same at the root (the range's end, or
+	                                     the lower half's when it spans the hole) */
+	unsigned int top;                 /* the root's level */
+	enum walk_pop on_pop;
+	struct tlb_batch *b;              /* for POP_PRUNE and POP_FREE */
+	pte_t *table[MMU_LEVELS_MAX];     /* table[l]: the table holding the level-l entry */
+};
+
+static inline void walk_start(struct walk *w, const struct pagetable *pt, uintptr_t va,
+			      uintptr_t last, enum walk_pop on_pop, struct tlb_batch *b)
+{
+	w->pt = pt;
+	w->va = va;
+	w->last = last;
+	w->top = pt->levels - 1;
+	w->level = w->top;
+	w->on_pop = on_pop;
+	w->b = b;
+	w->table[w->level] = table_ptr(pt->root);
+	w->slot = &w->table[w->level][level_index(va, w->level)];
+	w->lim = w->root_lim = last;
+}
+
+/*
+ * walk_start() for a range that may span the non-canonical hole (whole-table
+ * walks): the root's entries up to the lower half's end first, then
+ * walk_next_slow() steps over the hole.
+ */
+static void walk_start_span(struct walk *w, const struct pagetable *pt, uintptr_t va,
+			    uintptr_t last, enum walk_pop on_pop, struct tlb_batch *b)
+{
+	uintptr_t half = (uintptr_t)1 << (mmu_va_bits(pt->levels) - 1);
+
+	walk_start(w, pt, va, last, on_pop, b);
+	if (va < half && last >= half)
+		w->lim = w->root_lim = half - 1;
+}
+
+static inline pte_t *walk_slot(const struct walk *w)
+{
+	return w->slot;
+}
+
+/* The start of the current entry's block (its size is mmu_level_size(w->level)). */
+static inline uintptr_t walk_base(const struct walk *w)
+{
+	return ALIGN_DOWN(w->va, mmu_level_size(w->level));
+}
+
+/* Descend into @e, the current entry, which is a table. */
+static inline void walk_down(struct walk *w, pte_t e)
+{
+	uintptr_t block_last = w->va | (mmu_level_size(w->level) - 1);
+
+	w->table[w->level - 1] = child_table(e, w->level);
+	w->lim = MIN(block_last, w->last);
+	w->level--;
+	w->slot = &w->table[w->level][level_index(w->va, w->level)];
+}
+
+/* Climb from the table at w->level to its parent entry (the block holding @va). */
+static void walk_up(struct walk *w, uintptr_t va)
+{
+	unsigned int parent = w->level + 1;
+	pte_t *slot = &w->table[parent][level_index(va, parent)];
+
+	if (w->on_pop == POP_PRUNE) {
+		prune_slot(w->pt, slot, parent, ALIGN_DOWN(va, mmu_level_size(parent)), w->b);
+	} else if (w->on_pop == POP_FREE) {
+		pte_t e = mmu_pte_read(slot);
+		mmu_pte_write(slot, mmu_pte_none());
+		tlb_batch_free_frame(w->b, mmu_pte_phys(e, parent), 0);
+	}
+	w->level = parent;
+}
+
+/* walk_next() past the last entry of a table, of the lower half or of the range. */
+static bool walk_next_slow(struct walk *w, uintptr_t next)
+{
+	uintptr_t cur = w->va, half = (uintptr_t)1 << (mmu_va_bits(w->pt->levels) - 1);
+	unsigned int top = w->top;
+
+	if (next == half) {
+		next = (uintptr_t)0 - half;   /* over the non-canonical hole */
+		w->root_lim = w->last;
+	}
+	if (next == 0 || next > w->last) {
+		while (w->level < top)
+			walk_up(w, cur);
+		return false;
+	}
+	/* Each table left behind: next starts the block of its parent's next entry. */
+	while (w->level < top && IS_ALIGNED(next, mmu_level_size(w->level + 1)))
+		walk_up(w, cur);
+	w->va = next;
+	w->slot = &w->table[w->level][level_index(next, w->level)];
+	w->lim = w->level == top ? w->root_lim :
+		 MIN(next | (mmu_level_size(w->level + 1) - 1), w->last);
+	return true;
+}
+
+/*
+ * Move past the current entry. Returns true while the range has entries left;
+ * at the end of the range it climbs back to the root first.
+ */
+static inline bool walk_next(struct walk *w)
+{
+	uintptr_t sz = mmu_level_size(w->level);
+	uintptr_t next = ALIGN_DOWN(w->va, sz) + sz;   /* 0: the top of the space */
+
+	/*
+	 * The common case: the next entry of the same table, inside the range (next - 1
+	 * < lim also rejects next == 0, the top of the space).
+	 */
+	if (likely(next - 1 < w->lim)) {
+		w->va = next;
+		w->slot++;
+		return true;
+	}
+	return walk_next_slow(w, next);
+}
+
+/*
+ * Descend through table entries to the entry for w->va that is not a table; return
+ * its slot, and the entry in *@e.
+ */
+static inline pte_t *walk_seek(struct walk *w, pte_t *e)
+{
+	for (;;) {
+		pte_t *slot = walk_slot(w);
+		*e = mmu_pte_read(slot);
+		if (!mmu_pte_is_table(*e, w->level))
+			return slot;
+		walk_down(w, *e);
+	}
 }
 
 /* ---- creation and destruction ---- */
@@ -109,12 +330,10 @@ int mapper_init_kernel(struct pagetable *pt, unsigned int levels)
 	pte_t *root = table_ptr(pt->root);
 	for (unsigned int i = pt->root_first; i < MMU_PT_ENTRIES; i++) {
 		paddr_t t;
-		pte_t e = { 0 };
 		err = frame_alloc(0, FRAME_ZERO, &t);
 		if (err)
 			goto out_free;
-		mmu_pte_make_table(&e, t, levels - 1);
-		mmu_pte_write(&root[i], e);
+		mmu_pte_write(&root[i], make_table(t, levels - 1));
 	}
 	return 0;
 
@@ -142,193 +361,135 @@ int mapper_init_user(struct pagetable *pt, const struct pagetable *kernel)
 	return 0;
 }
 
-static void destroy_table(pte_t *t, unsigned int level, unsigned int flags, struct tlb_batch *b)
+/* Start @w on every address the owned root entries of @pt cover. */
+static void walk_start_owned(struct walk *w, const struct pagetable *pt, enum walk_pop on_pop,
+			     struct tlb_batch *b)
 {
-	for (unsigned int i = 0; i < MMU_PT_ENTRIES; i++) {
-		pte_t e = mmu_pte_read(&t[i]);
-		if (mmu_pte_is_none(e))
-			continue;
-		if (mmu_pte_is_leaf(e, level)) {
-			if (flags & MAPPER_FREE_FRAMES)
-				tlb_batch_free_frame(b, mmu_pte_phys(e, level), mmu_level_shift(level) - 12);
-		} else {
-			destroy_table(child_table(e, level), level - 1, flags, b);
-			tlb_batch_free_frame(b, mmu_pte_phys(e, level), 0);
-		}
-	}
+	unsigned int shift = mmu_level_shift(pt->levels - 1);
+
+	walk_start_span(w, pt, canonical(pt, (uintptr_t)pt->root_first << shift),
+			canonical(pt, ((uintptr_t)pt->root_end << shift) - 1), on_pop, b);
 }
 
 void mapper_destroy(struct pagetable *pt, unsigned int flags, struct tlb_batch *b)
 {
-	unsigned int top = pt->levels - 1;
-	pte_t *root = table_ptr(pt->root);
+	struct walk w;
 
-	for (unsigned int i = pt->root_first; i < pt->root_end; i++) {
-		pte_t e = mmu_pte_read(&root[i]);
-		if (mmu_pte_is_none(e))
-			continue;
-		if (mmu_pte_is_leaf(e, top)) {
-			if (flags & MAPPER_FREE_FRAMES)
-				tlb_batch_free_frame(b, mmu_pte_phys(e, top), mmu_level_shift(top) - 12);
-		} else {
-			destroy_table(child_table(e, top), top - 1, flags, b);
-			tlb_batch_free_frame(b, mmu_pte_phys(e, top), 0);
-		}
-		mmu_pte_write(&root[i], mmu_pte_none());
+	walk_start_owned(&w, pt, POP_FREE, b);
+	for (;;) {
+		pte_t e;
+		walk_seek(&w, &e);
+		if ((flags & MAPPER_FREE_FRAMES) && mmu_pte_is_leaf(e, w.level))
+			tlb_batch_free_frame(b, mmu_pte_phys(e, w.level), level_order(w.level));
+		if (!walk_next(&w))
+			break;
 	}
 	tlb_batch_add_all(b);
 	tlb_batch_free_frame(b, pt->root, 0);
 }
 
-/* ---- pruning empty tables ---- */
-
-/*
- * Unlink and free the table in @slot (at @level, covering [base, base + size of
- * @level)) if it is empty. Returns whether it did.
- */
-static bool prune_slot(const struct pagetable *pt, pte_t *slot, unsigned int level,
-		       uintptr_t base, struct tlb_batch *b)
+/* Free the empty tables in [va, last], bottom up. */
+static void prune_range(const struct pagetable *pt, uintptr_t va, uintptr_t last,
+			struct tlb_batch *b)
 {
-	pte_t e = mmu_pte_read(slot);
+	struct walk w;
 
-	if (!mmu_pte_is_table(e, level))
-		return false;
-	if (pt->keep_root_tables && level == pt->levels - 1)
-		return false;
-	if (!table_is_empty(child_table(e, level)))
-		return false;
-	mmu_pte_write(slot, mmu_pte_none());
-	/* A walk may have cached the table pointer: flush before the page is reused. */
-	if (MMU_TABLE_FREE_FLUSH_ALL)
-		tlb_batch_add_all(b);
-	else
-		tlb_batch_add(b, vaddr(base), level_size(level), level_size(level), true);
-	tlb_batch_free_frame(b, mmu_pte_phys(e, level), 0);
-	return true;
-}
-
-/* Free the empty tables in [va, va + size) below @t (at @level), bottom up. */
-static void prune_range(const struct pagetable *pt, pte_t *t, unsigned int level, uintptr_t va,
-			size_t size, struct tlb_batch *b)
-{
-	uintptr_t sz = level_size(level);
-
-	while (size) {
-		unsigned int i = level_index(va, level);
-		uintptr_t base = va & ~(sz - 1);
-		size_t chunk = MIN((size_t)(base + sz - va), size);   /* base + sz may wrap to 0 */
-		pte_t e = mmu_pte_read(&t[i]);
-
-		if (mmu_pte_is_table(e, level)) {
-			prune_range(pt, child_table(e, level), level - 1, va, chunk, b);
-			prune_slot(pt, &t[i], level, base, b);
-		}
-		va += chunk;
-		size -= chunk;
-	}
+	walk_start(&w, pt, va, last, POP_PRUNE, b);
+	do {
+		pte_t e;
+		walk_seek(&w, &e);
+	} while (walk_next(&w));
 }
 
 /* ---- map ---- */
 
-static bool leaf_fits(const struct pagetable *pt, unsigned int level, uintptr_t va, uint64_t pa,
-		      size_t left, unsigned int flags)
+/* May a leaf at @level map [va, ...) to [pa, ...) with @left bytes still to map? */
+static bool leaf_fits(const struct pagetable *pt, unsigned int level, uintptr_t va, paddr_t pa,
+		      uintptr_t left, unsigned int flags)
 {
-	uintptr_t sz = level_size(level);
+	uintptr_t sz = mmu_level_size(level);
 
 	if (level > 0 && (flags & MAPPER_NOHUGE))
 		return false;
-	return mmu_level_has_leaf(pt->levels, level) && !(va & (sz - 1)) && !(pa & (sz - 1)) &&
-	       left >= sz;
+	return mmu_level_has_leaf(pt->levels, level) && IS_ALIGNED(va, sz) &&
+	       IS_ALIGNED(pa.raw, (uint64_t)sz) && left >= sz;
 }
 
-/* Phase 1: check the range is free and create the tables phase 2 will need. */
-static int map_prepare(const struct pagetable *pt, pte_t *t, unsigned int level, uintptr_t va,
-		       uint64_t pa, size_t size, unsigned int flags)
+/*
+ * Phase 1: check that [va, last] is free and create the tables phase 2 will need
+ * (a slot is left empty only where a whole leaf fits).
+ */
+static int map_prepare(const struct pagetable *pt, uintptr_t va, uintptr_t last, paddr_t pa,
+		       unsigned int flags)
 {
-	uintptr_t sz = level_size(level);
+	struct walk w;
 
-	while (size) {
-		unsigned int i = level_index(va, level);
-		uintptr_t base = va & ~(sz - 1);
-		size_t chunk = MIN((size_t)(base + sz - va), size);
-		pte_t e = mmu_pte_read(&t[i]);
+	walk_start(&w, pt, va, last, POP_KEEP, NULL);
+	for (;;) {
+		pte_t *slot = walk_slot(&w);
+		pte_t e = mmu_pte_read(slot);
 
-		if (mmu_pte_is_none(e)) {
-			if (!leaf_fits(pt, level, va, pa, size, flags)) {
-				paddr_t tp;
-				int err = frame_alloc(0, FRAME_ZERO, &tp);
-				if (err)
-					return err;
-				mmu_pte_make_table(&e, tp, level);
-				mmu_pte_write(&t[i], e);
-				err = map_prepare(pt, child_table(e, level), level - 1, va, pa, chunk,
-						  flags);
-				if (err)
-					return err;
-			}
-		} else if (mmu_pte_is_table(e, level)) {
-			int err = map_prepare(pt, child_table(e, level), level - 1, va, pa, chunk, flags);
+		if (mmu_pte_is_table(e, w.level)) {
+			walk_down(&w, e);
+			continue;
+		}
+		if (!mmu_pte_is_none(e))
+			return -EEXIST;
+		if (!leaf_fits(pt, w.level, w.va, paddr_add(pa, w.va - va), last - w.va + 1, flags)) {
+			paddr_t tp;
+			int err = frame_alloc(0, FRAME_ZERO, &tp);
 			if (err)
 				return err;
-		} else {
-			return -EEXIST;
+			e = make_table(tp, w.level);
+			mmu_pte_write(slot, e);
+			walk_down(&w, e);
+			continue;
 		}
-		va += chunk;
-		pa += chunk;
-		size -= chunk;
+		if (!walk_next(&w))
+			return 0;
 	}
-	return 0;
 }
 
 /* Phase 2: store the leaves; every table they need exists and every slot is free. */
-static void map_fill(const struct pagetable *pt, pte_t *t, unsigned int level, uintptr_t va,
-		     uint64_t pa, size_t size, unsigned int prot, enum mmu_cache cache,
-		     unsigned int flags, struct tlb_batch *b)
+static void map_fill(const struct pagetable *pt, uintptr_t va, uintptr_t last, paddr_t pa,
+		     unsigned int prot, enum mmu_cache cache, struct tlb_batch *b)
 {
-	uintptr_t sz = level_size(level);
+	struct walk w;
 
-	while (size) {
-		unsigned int i = level_index(va, level);
-		uintptr_t base = va & ~(sz - 1);
-		size_t chunk = MIN((size_t)(base + sz - va), size);
-		pte_t e = mmu_pte_read(&t[i]);
+	walk_start(&w, pt, va, last, POP_KEEP, NULL);
+	do {
+		pte_t e;
+		pte_t *slot = walk_seek(&w, &e);
+		paddr_t lpa = paddr_add(pa, w.va - va);
 
-		if (mmu_pte_is_none(e)) {
-			/* map_prepare() left a slot empty only where a whole leaf fits. */
-			mmu_pte_make_leaf(&e, paddr(pa), prot, cache, pt->levels, level);
-			mmu_pte_write(&t[i], e);
-			if (MMU_MAP_NEEDS_FENCE)
-				tlb_batch_add(b, vaddr(va), sz, sz, false);
-		} else {
-			map_fill(pt, child_table(e, level), level - 1, va, pa, chunk, prot, cache,
-				 flags, b);
-		}
-		va += chunk;
-		pa += chunk;
-		size -= chunk;
-	}
+		/* Phase 1 left this slot empty because a whole leaf fits (make_leaf() checks). */
+		KASSERT(mmu_pte_is_none(e), "map: %#lx (level %u) taken after phase 1",
+			(unsigned long)w.va, w.level);
+		e = make_leaf(pt, lpa, prot, cache, w.level);
+		mmu_pte_write(slot, e);
+		tlb_batch_pte_changed(b, vaddr(w.va), mmu_level_size(w.level), false,
+				      mmu_pte_is_present(e));
+	} while (walk_next(&w));
 }
 
 int mapper_map(struct pagetable *pt, vaddr_t va, paddr_t pa, size_t size, unsigned int prot,
 	       enum mmu_cache cache, unsigned int flags, struct tlb_batch *b)
 {
-	pte_t probe = { 0 };
-
-	if (!range_ok(pt, va.raw, size) || (pa.raw & 0xfff) || pa.raw + size < pa.raw)
+	if (!range_ok(pt, va.raw, size) || !IS_ALIGNED(pa.raw, (uint64_t)PAGE_SIZE) ||
+	    pa.raw + size < pa.raw)
 		return -EINVAL;
-	/* Let the format judge prot, cache and the physical width once, up front. */
-	if (mmu_pte_make_leaf(&probe, pa, prot, cache, pt->levels, 0) ||
-	    mmu_pte_make_leaf(&probe, paddr(pa.raw + size - 0x1000), prot, cache, pt->levels, 0))
+	/* The format judges prot, cache and the physical width once, up front. */
+	if (!mmu_attrs_are_valid(prot, cache) || !mmu_pa_is_valid(paddr_add(pa, size - 1)))
 		return -EINVAL;
 
-	pte_t *root = table_ptr(pt->root);
-	int err = map_prepare(pt, root, pt->levels - 1, va.raw, pa.raw, size, flags);
+	uintptr_t last = va.raw + size - 1;
+	int err = map_prepare(pt, va.raw, last, pa, flags);
 	if (err) {
 		/* Phase 1 made only tables, and they are the only empty ones: prune them. */
-		prune_range(pt, root, pt->levels - 1, va.raw, size, b);
+		prune_range(pt, va.raw, last, b);
 		return err;
 	}
-	map_fill(pt, root, pt->levels - 1, va.raw, pa.raw, size, prot, cache, flags, b);
+	map_fill(pt, va.raw, last, pa, prot, cache, b);
 	return 0;
 }
 
@@ -337,22 +498,19 @@ int mapper_map(struct pagetable *pt, vaddr_t va, paddr_t pa, size_t size, unsign
 /* Tables needed to put a leaf boundary at @va (0 if one is there already). */
 static unsigned int splits_needed(const struct pagetable *pt, uintptr_t va)
 {
-	pte_t *t = table_ptr(pt->root);
+	struct walk w;
 
-	for (unsigned int level = pt->levels - 1;; level--) {
-		pte_t e = mmu_pte_read(&t[level_index(va, level)]);
-		if (mmu_pte_is_none(e) || level == 0)
-			return 0;
-		if (mmu_pte_is_leaf(e, level)) {
-			if (!(va & (level_size(level) - 1)))
-				return 0;
-			unsigned int a = level - 1;
-			while (a > 0 && (va & (level_size(a) - 1)))
-				a--;
-			return level - a;
-		}
-		t = child_table(e, level);
-	}
+	pte_t e;
+
+	walk_start(&w, pt, va, va, POP_KEEP, NULL);
+	walk_seek(&w, &e);
+	if (!mmu_pte_is_leaf(e, w.level) || IS_ALIGNED(va, mmu_level_size(w.level)))
+		return 0;
+	/* One table per level down to the largest leaf size @va is aligned to. */
+	unsigned int a = w.level - 1;
+	while (a > 0 && !IS_ALIGNED(va, mmu_level_size(a)))
+		a--;
+	return w.level - a;
 }
 
 struct reserve {
@@ -385,41 +543,33 @@ static void reserve_release(struct reserve *r)
 static void split_at(const struct pagetable *pt, uintptr_t va, struct reserve *r,
 		     struct tlb_batch *b)
 {
-	pte_t *t = table_ptr(pt->root);
+	struct walk w;
 
-	for (unsigned int level = pt->levels - 1; level > 0; level--) {
-		pte_t *slot = &t[level_index(va, level)];
-		pte_t e = mmu_pte_read(slot);
-		uintptr_t sz = level_size(level);
+	walk_start(&w, pt, va, va, POP_KEEP, NULL);
+	for (;;) {
+		pte_t e;
+		pte_t *slot = walk_seek(&w, &e);
+		unsigned int level = w.level;
+		uintptr_t sz = mmu_level_size(level);
 
-		if (mmu_pte_is_none(e))
+		if (!mmu_pte_is_leaf(e, level) || IS_ALIGNED(va, sz))
 			return;
-		if (mmu_pte_is_leaf(e, level)) {
-			if (!(va & (sz - 1)))
-				return;
-			/* Fill a table with the same translation in leaves one level down. */
-			paddr_t tp = r->pa[--r->n];
-			pte_t *nt = table_ptr(tp);
-			uint64_t pa = mmu_pte_phys(e, level).raw;
-			unsigned int prot = mmu_pte_prot(e, level);
-			enum mmu_cache cache = mmu_pte_cache(e, level);
-			uintptr_t csz = level_size(level - 1);
-			for (unsigned int i = 0; i < MMU_PT_ENTRIES; i++) {
-				pte_t le = { 0 };
-				mmu_pte_make_leaf(&le, paddr(pa + i * csz), prot, cache, pt->levels,
-						  level - 1);
-				nt[i] = le;
-			}
-			pte_t te = { 0 };
-			mmu_pte_make_table(&te, tp, level);
-			mmu_pte_write(slot, te);
-			/* The huge translation may be cached: it must go before the small ones are used. */
-			tlb_batch_add(b, vaddr(va & ~(sz - 1)), sz, sz, true);
-			if (MMU_TABLE_FREE_FLUSH_ALL)
-				tlb_batch_add_all(b);   /* a non-leaf entry changed (riscv 4.2.1) */
-			e = te;
-		}
-		t = child_table(e, level);
+		/* Fill a table with the same translation in leaves one level down. */
+		KASSERT(r->n > 0, "split at %#lx: reserve exhausted", (unsigned long)va);
+		paddr_t tp = r->pa[--r->n];
+		pte_t *nt = table_ptr(tp);
+		paddr_t pa = mmu_pte_phys(e, level);
+		unsigned int prot = mmu_pte_prot(e, level);
+		enum mmu_cache cache = mmu_pte_cache(e, level);
+		uintptr_t csz = mmu_level_size(level - 1);
+		/* Leaf levels are downward closed and @pa is aligned to the larger size. */
+		nt[0] = make_leaf(pt, pa, prot, cache, level - 1);
+		for (unsigned int i = 1; i < MMU_PT_ENTRIES; i++)
+			nt[i] = mmu_pte_make_leaf(paddr_add(pa, i * csz), prot, cache, level - 1);
+		e = make_table(tp, level);
+		mmu_pte_write(slot, e);
+		tlb_batch_leaf_split(b, vaddr(ALIGN_DOWN(va, sz)), sz);
+		walk_down(&w, e);
 	}
 }
 
@@ -447,97 +597,69 @@ static int split_ends(const struct pagetable *pt, uintptr_t va, size_t size, boo
 
 /* ---- unmap and protect ---- */
 
-static void unmap_range(const struct pagetable *pt, pte_t *t, unsigned int level, uintptr_t va,
-			size_t size, unsigned int flags, struct tlb_batch *b)
-{
-	uintptr_t sz = level_size(level);
-
-	while (size) {
-		unsigned int i = level_index(va, level);
-		uintptr_t base = va & ~(sz - 1);
-		size_t chunk = MIN((size_t)(base + sz - va), size);
-		pte_t e = mmu_pte_read(&t[i]);
-
-		if (mmu_pte_is_leaf(e, level)) {
-			/* After split_ends() a leaf in the range lies wholly inside it. */
-			mmu_pte_write(&t[i], mmu_pte_none());
-			if (mmu_pte_is_present(e))
-				tlb_batch_add(b, vaddr(base), sz, sz, true);
-			if (flags & MAPPER_FREE_FRAMES)
-				tlb_batch_free_frame(b, mmu_pte_phys(e, level), mmu_level_shift(level) - 12);
-		} else if (mmu_pte_is_table(e, level)) {
-			unmap_range(pt, child_table(e, level), level - 1, va, chunk, flags, b);
-			prune_slot(pt, &t[i], level, base, b);
-		}
-		va += chunk;
-		size -= chunk;
-	}
-}
-
 int mapper_unmap(struct pagetable *pt, vaddr_t va, size_t size, unsigned int flags,
 		 struct tlb_batch *b)
 {
+	struct walk w;
+
 	if (!range_ok(pt, va.raw, size))
 		return -EINVAL;
 	int err = split_ends(pt, va.raw, size, flags & MAPPER_FREE_FRAMES, b);
 	if (err)
 		return err;
-	unmap_range(pt, table_ptr(pt->root), pt->levels - 1, va.raw, size, flags, b);
+
+	walk_start(&w, pt, va.raw, va.raw + size - 1, POP_PRUNE, b);
+	do {
+		pte_t e;
+		pte_t *slot = walk_seek(&w, &e);
+		if (!mmu_pte_is_leaf(e, w.level))
+			continue;
+		/* After split_ends() a leaf in the range lies wholly inside it. */
+		uintptr_t base = walk_base(&w), sz = mmu_level_size(w.level);
+		mmu_pte_write(slot, mmu_pte_none());
+		tlb_batch_pte_changed(b, vaddr(base), sz, mmu_pte_is_present(e), false);
+		if (flags & MAPPER_FREE_FRAMES)
+			tlb_batch_free_frame(b, mmu_pte_phys(e, w.level), level_order(w.level));
+	} while (walk_next(&w));
 	return 0;
-}
-
-static void protect_range(const struct pagetable *pt, pte_t *t, unsigned int level, uintptr_t va,
-			  size_t size, unsigned int prot, struct tlb_batch *b)
-{
-	uintptr_t sz = level_size(level);
-
-	while (size) {
-		unsigned int i = level_index(va, level);
-		uintptr_t base = va & ~(sz - 1);
-		size_t chunk = MIN((size_t)(base + sz - va), size);
-		pte_t e = mmu_pte_read(&t[i]);
-
-		if (mmu_pte_is_leaf(e, level)) {
-			pte_t ne = { 0 };
-			mmu_pte_make_leaf(&ne, mmu_pte_phys(e, level), prot, mmu_pte_cache(e, level),
-					  pt->levels, level);
-			if (ne.raw != e.raw) {
-				mmu_pte_write(&t[i], ne);
-				if (mmu_pte_is_present(e))
-					tlb_batch_add(b, vaddr(base), sz, sz, true);
-				else if (MMU_MAP_NEEDS_FENCE)
-					tlb_batch_add(b, vaddr(base), sz, sz, false);
-			}
-		} else if (mmu_pte_is_table(e, level)) {
-			protect_range(pt, child_table(e, level), level - 1, va, chunk, prot, b);
-		}
-		va += chunk;
-		size -= chunk;
-	}
 }
 
 int mapper_protect(struct pagetable *pt, vaddr_t va, size_t size, unsigned int prot,
 		   struct tlb_batch *b)
 {
-	pte_t probe = { 0 };
+	struct walk w;
 
-	if (!range_ok(pt, va.raw, size) ||
-	    mmu_pte_make_leaf(&probe, paddr(0), prot, MMU_CACHE_WB, pt->levels, 0))
+	if (!range_ok(pt, va.raw, size) || !mmu_attrs_are_valid(prot, MMU_CACHE_WB))
 		return -EINVAL;
 	int err = split_ends(pt, va.raw, size, false, b);
 	if (err)
 		return err;
-	protect_range(pt, table_ptr(pt->root), pt->levels - 1, va.raw, size, prot, b);
+
+	walk_start(&w, pt, va.raw, va.raw + size - 1, POP_KEEP, NULL);
+	do {
+		pte_t e;
+		pte_t *slot = walk_seek(&w, &e);
+		if (!mmu_pte_is_leaf(e, w.level))
+			continue;
+		/* Re-encoding a decoded leaf at its own level: level and alignment hold. */
+		pte_t ne = mmu_pte_make_leaf(mmu_pte_phys(e, w.level), prot, mmu_pte_cache(e, w.level),
+					     w.level);
+		if (ne.raw == e.raw)
+			continue;
+		mmu_pte_write(slot, ne);
+		tlb_batch_pte_changed(b, vaddr(walk_base(&w)), mmu_level_size(w.level),
+				      mmu_pte_is_present(e), mmu_pte_is_present(ne));
+	} while (walk_next(&w));
 	return 0;
 }
 
 /* ---- translate and walk ---- */
 
-static void leaf_out(pte_t e, unsigned int level, uintptr_t va, struct mapper_leaf *out)
+static inline void leaf_out(pte_t e, unsigned int level, uintptr_t va, struct mapper_leaf *out)
 {
-	uintptr_t sz = level_size(level);
+	uintptr_t sz = mmu_level_size(level);
 
-	out->va = vaddr(va & ~(sz - 1));
+	out->va = vaddr(ALIGN_DOWN(va, sz));
 	out->pa = mmu_pte_phys(e, level);
 	out->size = sz;
 	out->level = level;
@@ -547,98 +669,69 @@ static void leaf_out(pte_t e, unsigned int level, uintptr_t va, struct mapper_le
 
 int mapper_translate(const struct pagetable *pt, vaddr_t va, struct mapper_leaf *out)
 {
-	if (!va_ok(pt, va.raw))
+	struct walk w;
+
+	if (!mmu_va_is_canonical(pt->levels, va) ||
+	    !root_index_owned(pt, level_index(va.raw, pt->levels - 1)))
 		return -EINVAL;
-	pte_t *t = table_ptr(pt->root);
-	for (unsigned int level = pt->levels - 1;; level--) {
-		pte_t e = mmu_pte_read(&t[level_index(va.raw, level)]);
-		if (mmu_pte_is_leaf(e, level)) {
-			leaf_out(e, level, va.raw, out);
-			return 0;
-		}
-		if (!mmu_pte_is_table(e, level))
-			return -ENOENT;
-		t = child_table(e, level);
-	}
-}
+	pte_t e;
 
-/*
- * The first leaf at or after @va below @t (at @level), not beyond @last; true if
- * found. At the root only owned entries are visited.
- */
-static bool walk_from(const struct pagetable *pt, const pte_t *t, unsigned int level,
-		      uintptr_t va, uintptr_t last, struct mapper_leaf *out)
-{
-	uintptr_t sz = level_size(level);
-
-	for (unsigned int i = level_index(va, level); i < MMU_PT_ENTRIES; i++) {
-		pte_t e = mmu_pte_read(&t[i]);
-		bool owned = level != pt->levels - 1 || (i >= pt->root_first && i < pt->root_end);
-
-		if (owned && mmu_pte_is_leaf(e, level)) {
-			leaf_out(e, level, va, out);
-			return true;
-		}
-		if (owned && mmu_pte_is_table(e, level) &&
-		    walk_from(pt, child_table(e, level), level - 1, va, last, out))
-			return true;
-		/* On to the start of the next entry's block. */
-		uintptr_t next = (va & ~(sz - 1)) + sz;
-		if (next == 0 || next > last)
-			return false;
-		va = next;
-	}
-	return false;
+	walk_start(&w, pt, va.raw, va.raw, POP_KEEP, NULL);
+	walk_seek(&w, &e);
+	if (!mmu_pte_is_leaf(e, w.level))
+		return -ENOENT;
+	leaf_out(e, w.level, va.raw, out);
+	return 0;
 }
 
 int mapper_walk_next(const struct pagetable *pt, vaddr_t *cursor, vaddr_t end,
 		     struct mapper_leaf *out)
 {
 	uintptr_t half = (uintptr_t)1 << (mmu_va_bits(pt->levels) - 1);
-	uintptr_t va = cursor->raw & ~(uintptr_t)0xfff, last = end.raw - 1;
-	const pte_t *root = table_ptr(pt->root);
-	unsigned int top = pt->levels - 1;
-	bool found = false;
+	uintptr_t va = ALIGN_DOWN(cursor->raw, PAGE_SIZE), last = end.raw - 1;
+	struct walk w;
 
 	if (end.raw != 0 && va >= end.raw)
 		return -ENOENT;
-	/* The two canonical halves, lower first; the hole between them has no entries. */
-	if (va < half)
-		found = walk_from(pt, root, top, va, MIN(last, half - 1), out);
-	if (!found) {
-		va = MAX(va, (uintptr_t)0 - half);
+	/* From inside the non-canonical hole, on at the start of the upper half. */
+	if (va >= half && va < (uintptr_t)0 - half) {
+		va = (uintptr_t)0 - half;
 		if (va > last)
 			return -ENOENT;
-		found = walk_from(pt, root, top, va, last, out);
 	}
-	if (!found)
-		return -ENOENT;
-	cursor->raw = out->va.raw + out->size;
-	return 0;
-}
+	walk_start_span(&w, pt, va, last, POP_KEEP, NULL);
+	for (;;) {
+		pte_t e = mmu_pte_read(walk_slot(&w));
+		bool owned = w.level != w.top || root_index_owned(pt, level_index(w.va, w.top));
 
-static size_t count_tables(const pte_t *t, unsigned int level)
-{
-	size_t n = 0;
-
-	for (unsigned int i = 0; i < MMU_PT_ENTRIES; i++) {
-		pte_t e = mmu_pte_read(&t[i]);
-		if (mmu_pte_is_table(e, level))
-			n += 1 + count_tables(child_table(e, level), level - 1);
+		if (owned && mmu_pte_is_table(e, w.level)) {
+			walk_down(&w, e);
+			continue;
+		}
+		if (owned && mmu_pte_is_leaf(e, w.level)) {
+			leaf_out(e, w.level, w.va, out);
+			cursor->raw = out->va.raw + out->size;
+			return 0;
+		}
+		if (!walk_next(&w))
+			return -ENOENT;
 	}
-	return n;
 }
 
 size_t mapper_count_tables(const struct pagetable *pt)
 {
-	const pte_t *root = table_ptr(pt->root);
-	unsigned int top = pt->levels - 1;
+	struct walk w;
 	size_t n = 0;
 
-	for (unsigned int i = pt->root_first; i < pt->root_end; i++) {
-		pte_t e = mmu_pte_read(&root[i]);
-		if (mmu_pte_is_table(e, top))
-			n += 1 + count_tables(child_table(e, top), top - 1);
+	walk_start_owned(&w, pt, POP_KEEP, NULL);
+	for (;;) {
+		pte_t e = mmu_pte_read(walk_slot(&w));
+		if (mmu_pte_is_table(e, w.level)) {
+			n++;
+			walk_down(&w, e);
+			continue;
+		}
+		if (!walk_next(&w))
+			return n;
 	}
-	return n;
 }

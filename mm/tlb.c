@@ -84,19 +84,39 @@ bool tlb_batch_is_empty(const struct tlb_batch *b)
 	return b->nr == 0 && !b->full && b->nr_freed == 0;
 }
 
-static void flush_local(const struct tlb_batch *b)
+void tlb_batch_table_unlinked(struct tlb_batch *b, vaddr_t va, size_t size)
 {
-	if (b->full) {
+	/* A walk may have cached the table pointer: drop it before the page is reused. */
+	if (MMU_TABLE_FREE_FLUSH_ALL)
+		tlb_batch_add_all(b);
+	else
+		tlb_batch_add(b, va, size, size, true);
+}
+
+void tlb_batch_leaf_split(struct tlb_batch *b, vaddr_t va, size_t size)
+{
+	/* The huge translation may be cached: it must go before the small ones are used. */
+	tlb_batch_add(b, va, size, size, true);
+	/* A leaf became a table pointer: a non-leaf change where the format needs it all. */
+	if (MMU_TABLE_FREE_FLUSH_ALL)
+		tlb_batch_add_all(b);
+}
+
+void tlb_flush_local_page(vaddr_t va)
+{
+	arch_tlb_flush_page(va);
+}
+
+void tlb_flush_local_ranges(const struct mmu_flush_range *ranges, unsigned int n)
+{
+	if (n == 0) {
 		arch_tlb_flush_all();
 		return;
 	}
-	for (unsigned int i = 0; i < b->nr; i++) {
-		const struct mmu_flush_range *r = &b->ranges[i];
-		if (r->end - r->start == r->stride)
-			arch_tlb_flush_page(vaddr(r->start));
-		else
-			arch_tlb_flush_range(vaddr(r->start), vaddr(r->end), r->stride);
-	}
+	/* One invalidation per leaf: a huge leaf's translation goes with one per stride. */
+	for (unsigned int i = 0; i < n; i++)
+		for (uintptr_t va = ranges[i].start; va != ranges[i].end; va += ranges[i].stride)
+			arch_tlb_flush_page(vaddr(va));
 }
 
 void tlb_batch_flush(struct tlb_batch *b)
@@ -107,7 +127,7 @@ void tlb_batch_flush(struct tlb_batch *b)
 		unsigned int self = cpu_current();
 
 		if (cpuset_has(b->cpus, self))
-			flush_local(b);
+			tlb_flush_local_ranges(b->ranges, b->full ? 0 : b->nr);
 		if (b->remote && cpuset_has_other(b->cpus, self))
 			arch_tlb_shootdown(b->cpus, b->ranges, b->full ? 0 : b->nr);
 		cpu_irq_restore(flags);

@@ -26,27 +26,14 @@ bool mmu_va_is_canonical(unsigned int levels, vaddr_t va)
 {
 	if (!mmu_levels_supported(levels))
 		return false;
-	unsigned int bits = mmu_va_bits(levels);
-	/* Sign-extend from bit (bits - 1) and compare. */
-	int64_t ext = (int64_t)((uint64_t)va.raw << (64 - bits)) >> (64 - bits);
-	return (uint64_t)ext == (uint64_t)va.raw;
+	return mmu_common_va_is_canonical(mmu_va_bits(levels), va);
 }
 
 int mmu_layout_get(unsigned int levels, struct mmu_layout *out)
 {
 	if (!mmu_levels_supported(levels))
 		return -EINVAL;
-	uintptr_t half = (uintptr_t)1 << (mmu_va_bits(levels) - 1);
-	uintptr_t ks = (uintptr_t)0 - half;
-
-	out->user_start = 0x10000;
-	out->user_end = half;
-	out->kernel_start = ks;
-	out->direct_map_base = ks;
-	out->direct_map_end = ks + half / 2;
-	out->mmio_start = ks + half / 2;
-	out->mmio_end = ks + half / 2 + half / 4;
-	out->image_base = KERNEL_VMA_OFFSET;
+	mmu_common_layout(mmu_va_bits(levels), 0, KERNEL_VMA_OFFSET, out);
 	return 0;
 }
 

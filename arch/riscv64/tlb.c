@@ -20,12 +20,6 @@ void arch_tlb_flush_page(vaddr_t va)
 	sfence_vma_page(va.raw);
 }
 
-void arch_tlb_flush_range(vaddr_t start, vaddr_t end, size_t stride)
-{
-	for (uintptr_t va = start.raw; va < end.raw; va += stride)
-		sfence_vma_page(va);
-}
-
 void arch_tlb_flush_all(void)
 {
 	__asm__ __volatile__("sfence.vma" : : : "memory");

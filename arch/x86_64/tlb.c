@@ -22,12 +22,6 @@ void arch_tlb_flush_page(vaddr_t va)
 	invlpg(va.raw);
 }
 
-void arch_tlb_flush_range(vaddr_t start, vaddr_t end, size_t stride)
-{
-	for (uintptr_t va = start.raw; va < end.raw; va += stride)
-		invlpg(va);
-}
-
 void arch_tlb_flush_all(void)
 {
 	uint64_t cr4;

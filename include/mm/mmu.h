@@ -77,73 +77,9 @@ enum mmu_cache {
 };
 
 /*
- * ---- Part 1: the page-table format, from <arch/mmu.h> ----
- *
- * <arch/mmu.h> defines, all static inline unless noted:
- *
- *   typedef struct { uint64_t raw; } pte_t;          one entry (single-member struct)
- *   #define MMU_PT_ENTRIES 512                       entries per table (table = 1 page)
- *   #define MMU_LEVELS_MIN / MMU_LEVELS_MAX          the paging modes the arch has
- *   #define MMU_MAP_NEEDS_FENCE       1 if a none-to-leaf change must be followed by a
- *                                     local invalidation before this CPU relies on it
- *                                     (riscv64), 0 if not (x86_64)
- *   #define MMU_TABLE_FREE_FLUSH_ALL  1 if unlinking a table needs a full flush
- *                                     (riscv64), 0 if flushing by address inside the
- *                                     table's region suffices (x86_64)
- *
- *   pte_t mmu_pte_none(void);                        the empty entry (all bits zero)
- *   bool  mmu_pte_is_none(pte_t e);
- *   int   mmu_pte_make_leaf(pte_t *out, paddr_t pa, unsigned int prot,
- *                           enum mmu_cache cache, unsigned int levels,
- *                           unsigned int level);
- *         A leaf at @level mapping @pa. Returns 0, or -EINVAL (and *@out
- *         untouched) if @level cannot hold a leaf in this mode
- *         (!mmu_level_has_leaf()), @pa is not aligned to mmu_level_size(@level) or
- *         beyond the format's physical address width, @prot has bits outside
- *         MMU_PROT_ALL, or prot & MMU_RWX is neither 0 nor contains MMU_READ, or
- *         @cache >= MMU_CACHE_COUNT.
- *   int   mmu_pte_make_table(pte_t *out, paddr_t table, unsigned int level);
- *         An entry at @level (>= 1) pointing to the table page @table. Permissive:
- *         the leaves below decide access (user access needs MMU_USER on the leaf).
- *         Returns 0, or -EINVAL for @level 0 or an unaligned/too-wide @table.
- *   bool  mmu_pte_is_leaf(pte_t e, unsigned int level);   leaf (incl. inaccessible)
- *   bool  mmu_pte_is_table(pte_t e, unsigned int level);  table pointer
- *   bool  mmu_pte_is_present(pte_t e);   hardware-valid (a table or accessible leaf)
- *   paddr_t mmu_pte_phys(pte_t e, unsigned int level);    of a leaf or table
- *   unsigned int mmu_pte_prot(pte_t e, unsigned int level);     of a leaf
- *   enum mmu_cache mmu_pte_cache(pte_t e, unsigned int level);  of a leaf
- *   pte_t mmu_pte_read(const pte_t *slot); void mmu_pte_write(pte_t *slot, pte_t e);
- *         single-copy-atomic access to a live entry.
- *
- *   unsigned int mmu_level_shift(unsigned int level);  log2 of the bytes one entry
- *         at @level covers (x86_64 and riscv64: 12 + 9 * level)
- *   bool  mmu_level_has_leaf(unsigned int levels, unsigned int level);
- *         can @level hold a leaf in mode @levels? (x86_64: 0, 1, and 2 when the CPU
- *         has 1 GiB pages; riscv64: every level of the mode). Must hold for level 0
- *         and be downward closed (a leaf level's lower levels hold leaves too), so a
- *         huge leaf can always be split into leaves one level down.
- *   bool  mmu_levels_supported(unsigned int levels);   a valid mode for this arch
- *   unsigned int mmu_va_bits(unsigned int levels);     virtual address width
- *   enum mmu_cache mmu_cache_effective(enum mmu_cache c);  what a leaf built with
- *         @c decodes to (x86_64: identity; riscv64 without Svpbmt: always WB, with
- *         Svpbmt WT becomes UC)
- *
- * And arch/<arch>/mmu_format.c (pure C, in the kernel and in host tests):
- */
-#include <arch/mmu.h>
-
-/* A short name for the mode ("4-level", "Sv39"); "?" for an unsupported one. */
-const char *mmu_mode_name(unsigned int levels);
-
-/*
- * Is @va canonical in mode @levels (bits above mmu_va_bits() - 1 copy that bit)?
- * Only canonical addresses may be mapped or looked up.
- */
-bool mmu_va_is_canonical(unsigned int levels, vaddr_t va);
-
-/*
- * The virtual layout of mode @levels. Every range is [start, end), page aligned and
- * canonical; the user range lies in the lower half, the others in the kernel half.
+ * The virtual layout of one paging mode (mmu_layout_get()). Every range is
+ * [start, end), page aligned and canonical; the user range lies in the lower half,
+ * the others in the kernel half.
  */
 struct mmu_layout {
 	uintptr_t user_start;        /* lowest user address (the first page stays unmapped) */
@@ -156,7 +92,104 @@ struct mmu_layout {
 	uintptr_t image_base;        /* the kernel image's top-2 GiB window */
 };
 
-/* Fill @out for mode @levels. Returns 0, or -EINVAL for an unsupported mode. */
+/*
+ * ---- Part 1: the page-table format, from <arch/mmu.h> ----
+ *
+ * <arch/mmu.h> defines, all static inline unless noted:
+ *
+ *   typedef struct { uint64_t raw; } pte_t;          one entry (single-member struct)
+ *   #define MMU_PT_ENTRIES 512                       entries per table (table = 1 page)
+ *   #define MMU_LEVELS_MIN / MMU_LEVELS_MAX          the paging modes the arch has
+ *   #define MMU_MAP_NEEDS_FENCE       1 if a none-to-leaf change must be followed by a
+ *                                     local invalidation before this CPU relies on it
+ *                                     (riscv64), 0 if not (x86_64)
+ *   #define MMU_TABLE_FREE_FLUSH_ALL  1 if unlinking a table (or replacing a leaf
+ *                                     by one) needs a full flush (riscv64), 0 if
+ *                                     flushing by address inside the table's region
+ *                                     suffices (x86_64)
+ *         Both are facts about the hardware; what they mean for a batch is decided
+ *         in one place, the flusher (mm/tlb.c, tlb_batch_pte_changed() and friends).
+ *
+ *   pte_t mmu_pte_none(void);                        the empty entry (all bits zero)
+ *   bool  mmu_pte_is_none(pte_t e);
+ *   bool  mmu_attrs_are_valid(unsigned int prot, enum mmu_cache cache);
+ *         Can a leaf carry @prot and @cache? False if @prot has bits outside
+ *         MMU_PROT_ALL, prot & MMU_RWX is neither 0 nor contains MMU_READ, or
+ *         @cache >= MMU_CACHE_COUNT (mmu_common_attrs_are_valid() is that rule;
+ *         a format may refuse more).
+ *   bool  mmu_pa_is_valid(paddr_t pa);
+ *         Is @pa within the format's physical address width?
+ *   pte_t mmu_pte_make_leaf(paddr_t pa, unsigned int prot, enum mmu_cache cache,
+ *                           unsigned int level);
+ *         A leaf at @level mapping @pa. Cannot fail; the caller guarantees
+ *         mmu_level_has_leaf(levels, @level), @pa aligned to mmu_level_size(@level),
+ *         mmu_pa_is_valid(@pa) and mmu_attrs_are_valid(@prot, @cache). The mapper
+ *         checks the last two once at the entry of each operation, ensures the
+ *         first two by construction and asserts them before each encode.
+ *   pte_t mmu_pte_make_table(paddr_t table, unsigned int level);
+ *         An entry at @level (>= 1) pointing to the table page @table (page
+ *         aligned, mmu_pa_is_valid()). Cannot fail, under the same rule. Permissive:
+ *         the leaves below decide access (user access needs MMU_USER on the leaf).
+ *   bool  mmu_pte_is_leaf(pte_t e, unsigned int level);   leaf (incl. inaccessible)
+ *   bool  mmu_pte_is_table(pte_t e, unsigned int level);  table pointer
+ *   bool  mmu_pte_is_present(pte_t e);   hardware-valid (a table or accessible leaf)
+ *   paddr_t mmu_pte_phys(pte_t e, unsigned int level);    of a leaf or table
+ *   unsigned int mmu_pte_prot(pte_t e, unsigned int level);     of a leaf
+ *   enum mmu_cache mmu_pte_cache(pte_t e, unsigned int level);  of a leaf
+ *   pte_t mmu_pte_read(const pte_t *slot); void mmu_pte_write(pte_t *slot, pte_t e);
+ *         single-copy-atomic access to a live entry.
+ *
+ *   unsigned int mmu_level_shift(unsigned int level);  log2 of the bytes one entry
+ *         at @level covers (x86_64 and riscv64: 12 + 9 * level); level 0 is
+ *         PAGE_SHIFT (<mm/types.h>) in every format
+ *   bool  mmu_level_has_leaf(unsigned int levels, unsigned int level);
+ *         can @level hold a leaf in mode @levels? (x86_64: 0, 1, and 2 when the CPU
+ *         has 1 GiB pages; riscv64: every level of the mode). Must hold for level 0
+ *         and be downward closed (a leaf level's lower levels hold leaves too), so a
+ *         huge leaf can always be split into leaves one level down.
+ *   bool  mmu_levels_supported(unsigned int levels);   a valid mode for this arch
+ *   unsigned int mmu_va_bits(unsigned int levels);     virtual address width
+ *   enum mmu_cache mmu_cache_effective(enum mmu_cache c);  what a leaf built with
+ *         @c decodes to (x86_64: identity; riscv64 without Svpbmt: always WB, with
+ *         Svpbmt WT becomes UC)
+ *
+ * And arch/<arch>/mmu_format.c (pure C, in the kernel and in host tests), below.
+ * The rules most formats share (the portable protection subset, the canonical
+ * check, the split layout) are helpers in <mm/mmu_common.h> that an arch's hook
+ * calls, or replaces with its own rule.
+ */
+#include <mm/mmu_common.h>
+#include <arch/mmu.h>
+
+_Static_assert(PAGE_SIZE == 4096, "the generic core assumes 4 KiB base pages");
+
+/* The bytes one entry at @level covers. */
+static inline uintptr_t mmu_level_size(unsigned int level)
+{
+	return (uintptr_t)1 << mmu_level_shift(level);
+}
+
+/* The highest level that can hold a leaf in mode @levels (the largest leaf size). */
+static inline unsigned int mmu_leaf_level_max(unsigned int levels)
+{
+	unsigned int level = 0;
+
+	while (level + 1 < levels && mmu_level_has_leaf(levels, level + 1))
+		level++;
+	return level;
+}
+
+/* A short name for the mode ("4-level", "Sv39"); "?" for an unsupported one. */
+const char *mmu_mode_name(unsigned int levels);
+
+/*
+ * Is @va canonical in mode @levels (x86_64, riscv64: bits above mmu_va_bits() - 1
+ * copy that bit; mmu_common_va_is_canonical())? Only canonical addresses may be
+ * mapped or looked up.
+ */
+bool mmu_va_is_canonical(unsigned int levels, vaddr_t va);
+
+/* The layout of mode @levels into @out. Returns 0, or -EINVAL for an unsupported mode. */
 int mmu_layout_get(unsigned int levels, struct mmu_layout *out);
 
 /*
@@ -171,27 +204,25 @@ unsigned int mmu_root_kernel_first(unsigned int levels);
  * Every flush covers global entries too. "Local" means the calling CPU only. Each
  * returns once the calling CPU will no longer use a stale translation for the
  * range (x86_64: invlpg / CR3 or CR4.PGE reload; riscv64: sfence.vma).
- * Callers: only the generic flusher (mm/tlb.c) and early boot.
+ * Callers: only the generic flusher (mm/tlb.c) and the arch's own boot code.
+ * Ranges are the flusher's business: it calls arch_tlb_flush_page() once per leaf.
  */
 struct cpuset;
 
-/* Drop any translation for the page containing @va on this CPU. */
-void arch_tlb_flush_page(vaddr_t va);
-
 /*
- * Drop translations for [@start, @end) on this CPU; @stride is the size of the
- * leaves that mapped the range (4 KiB or a huge-leaf size: one invalidation per
- * stride suffices). @start and @end are @stride aligned.
+ * Drop any translation for the page or huge leaf containing @va on this CPU (one
+ * invalidation at any address inside a leaf drops that leaf, on both x86_64 and
+ * riscv64; a format where that is not so must say it here).
  */
-void arch_tlb_flush_range(vaddr_t start, vaddr_t end, size_t stride);
+void arch_tlb_flush_page(vaddr_t va);
 
 /* Drop every translation on this CPU, global ones included. */
 void arch_tlb_flush_all(void);
 
 /*
  * Make every CPU in @cpus other than the caller drop its translations for the
- * @n ranges (each [start, end) with a stride, as arch_tlb_flush_range()); @n == 0
- * means everything. Returns only when all of them have done so (acknowledged). The
+ * @n ranges (each [start, end) with a stride: one invalidation per stride, as
+ * tlb_flush_local_ranges() does); @n == 0 means everything. Returns only when all of them have done so (acknowledged). The
  * caller flushes its own TLB itself: @cpus never needs to include the caller.
  * Called with interrupts masked (so the caller stays the caller); an
  * implementation that waits for acknowledgements must keep answering other CPUs'

@@ -3,7 +3,7 @@
  * The generic TLB flusher: page-table edits queue what they invalidate in a
  * struct tlb_batch, and one tlb_batch_flush() after the edit does the work:
  *
- *   - per range (one invalidation per leaf: arch_tlb_flush_page/_range) while the
+ *   - per leaf (one arch_tlb_flush_page() per page or huge leaf) while the
  *     queued invalidations stay at or below tlb_flush_all_threshold and fit in
  *     TLB_BATCH_RANGES ranges; one arch_tlb_flush_all() above that;
  *   - locally if the calling CPU is in the batch's CPU set, and through
@@ -19,6 +19,11 @@
  * freed data frame through a stale translation. When the array is full, the batch
  * flushes everything at once and frees what it holds, then goes on (as Linux's
  * mmu_gather does); so queuing never allocates.
+ *
+ * What an edit means for the TLB is decided here, not by the editor: the mapper
+ * reports each change (tlb_batch_pte_changed(), _table_unlinked(), _leaf_split())
+ * and the format's facts (MMU_MAP_NEEDS_FENCE, MMU_TABLE_FREE_FLUSH_ALL) turn it
+ * into an invalidation, local or remote, or none.
  *
  * Locking: a batch belongs to one thread (on its stack), used under the lock of
  * the page table it edits; tlb_batch_flush() may be called with that lock held.
@@ -68,6 +73,42 @@ void tlb_batch_add(struct tlb_batch *b, vaddr_t va, size_t size, size_t stride, 
 
 /* Queue a full flush (e.g. a table was unlinked on a MMU_TABLE_FREE_FLUSH_ALL format). */
 void tlb_batch_add_all(struct tlb_batch *b);
+
+/*
+ * A leaf entry for [@va, @va + @size) (one leaf of that size) was written or
+ * cleared; @was_present / @is_present: whether the old / new entry is hardware-valid
+ * (mmu_pte_is_present()). Removing or changing a valid translation must reach every
+ * CPU of the set; a new one needs at most a local fence (MMU_MAP_NEEDS_FENCE: other
+ * CPUs take at most a spurious fault, which the fault path resolves); replacing
+ * one invalid entry by another needs nothing.
+ */
+static inline void tlb_batch_pte_changed(struct tlb_batch *b, vaddr_t va, size_t size,
+					 bool was_present, bool is_present)
+{
+	if (was_present)
+		tlb_batch_add(b, va, size, size, true);
+	else if (is_present && MMU_MAP_NEEDS_FENCE)
+		tlb_batch_add(b, va, size, size, false);
+}
+
+/* The table under an entry covering [@va, @va + @size) was unlinked (to be freed). */
+void tlb_batch_table_unlinked(struct tlb_batch *b, vaddr_t va, size_t size);
+
+/* The huge leaf covering [@va, @va + @size) was replaced by a table of smaller leaves. */
+void tlb_batch_leaf_split(struct tlb_batch *b, vaddr_t va, size_t size);
+
+/*
+ * This CPU only, now: drop the translation of the page at @va (the fault path,
+ * after a spurious fault on a translation that is already there).
+ */
+void tlb_flush_local_page(vaddr_t va);
+
+/*
+ * This CPU only, now: drop the translations of @n ranges (one arch_tlb_flush_page()
+ * per stride of each), or everything when @n is 0. What tlb_batch_flush() does
+ * locally, and what a shootdown's target does for the ranges it receives.
+ */
+void tlb_flush_local_ranges(const struct mmu_flush_range *ranges, unsigned int n);
 
 /* Queue the block of 2^@order frames at @pa to be freed after the flush. */
 void tlb_batch_free_frame(struct tlb_batch *b, paddr_t pa, unsigned int order);

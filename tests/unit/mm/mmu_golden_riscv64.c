@@ -12,44 +12,43 @@ void golden_checks(void)
 	pte_t e;
 
 	/* 4 KiB, read/write, user: PPN 1 << 10 | V|R|W|U|A|D. */
-	CHECK_EQ(mmu_pte_make_leaf(&e, paddr(0x1000), MMU_READ | MMU_WRITE | MMU_USER,
-				   MMU_CACHE_WB, 3, 0), 0);
+	e = mmu_pte_make_leaf(paddr(0x1000), MMU_READ | MMU_WRITE | MMU_USER, MMU_CACHE_WB, 0);
 	CHECK_EQ(e.raw, 0x4d7ull);
 	/* Kernel text megapage: V|R|X|G|A|D. */
-	mmu_pte_make_leaf(&e, paddr(0x80200000), MMU_READ | MMU_EXEC | MMU_GLOBAL, MMU_CACHE_WB, 3, 1);
+	e = mmu_pte_make_leaf(paddr(0x80200000), MMU_READ | MMU_EXEC | MMU_GLOBAL, MMU_CACHE_WB, 1);
 	CHECK_EQ(e.raw, (0x80200ull << 10) | 0xeb);
 	/* Leaves at every level, the root included (Sv39 gigapage, Sv48 terapage, Sv57 petapage). */
 	for (unsigned int levels = 3; levels <= 5; levels++)
 		for (unsigned int level = 0; level < levels; level++)
 			CHECK(mmu_level_has_leaf(levels, level), "Sv%u level %u", 12 + 9 * levels, level);
 	/* Table pointer: V only, no U/A/D (reserved on non-leaf entries). */
-	mmu_pte_make_table(&e, paddr(0x81234000), 2);
+	e = mmu_pte_make_table(paddr(0x81234000), 2);
 	CHECK_EQ(e.raw, (0x81234ull << 10) | 1);
 	CHECK(mmu_pte_is_table(e, 2) && !mmu_pte_is_leaf(e, 2), "table");
 	/* A valid entry with only X is a leaf; with W only it is reserved and refused. */
 	CHECK(mmu_pte_is_leaf((pte_t){ 0x9 }, 1), "X-only leaf");
 	/* Inaccessible leaf: V clear, RSW bit 8, frame kept. */
-	mmu_pte_make_leaf(&e, paddr(0x3000), MMU_USER, MMU_CACHE_WB, 3, 0);
+	e = mmu_pte_make_leaf(paddr(0x3000), MMU_USER, MMU_CACHE_WB, 0);
 	CHECK_EQ(e.raw, (3ull << 10) | 0x1d0);
 	/* Svpbmt off: no PBMT bits, every cache reads back WB. */
-	mmu_pte_make_leaf(&e, paddr(0x10000000), MMU_READ | MMU_WRITE, MMU_CACHE_UC, 3, 0);
+	e = mmu_pte_make_leaf(paddr(0x10000000), MMU_READ | MMU_WRITE, MMU_CACHE_UC, 0);
 	CHECK_EQ(e.raw >> 61, 0);
 	CHECK_EQ(mmu_pte_cache(e, 0), MMU_CACHE_WB);
 	/* Svpbmt on: UC = IO (2), WC = NC (1), WT -> IO, WB = PMA (0). */
 	riscv_mmu_svpbmt = true;
-	mmu_pte_make_leaf(&e, paddr(0x10000000), MMU_READ | MMU_WRITE, MMU_CACHE_UC, 3, 0);
+	e = mmu_pte_make_leaf(paddr(0x10000000), MMU_READ | MMU_WRITE, MMU_CACHE_UC, 0);
 	CHECK_EQ(e.raw >> 61, 2);
 	CHECK_EQ(mmu_pte_cache(e, 0), MMU_CACHE_UC);
-	mmu_pte_make_leaf(&e, paddr(0x10000000), MMU_READ | MMU_WRITE, MMU_CACHE_WC, 3, 0);
+	e = mmu_pte_make_leaf(paddr(0x10000000), MMU_READ | MMU_WRITE, MMU_CACHE_WC, 0);
 	CHECK_EQ(e.raw >> 61, 1);
-	mmu_pte_make_leaf(&e, paddr(0x10000000), MMU_READ | MMU_WRITE, MMU_CACHE_WT, 3, 0);
+	e = mmu_pte_make_leaf(paddr(0x10000000), MMU_READ | MMU_WRITE, MMU_CACHE_WT, 0);
 	CHECK_EQ(mmu_pte_cache(e, 0), MMU_CACHE_UC);
 	CHECK_EQ(mmu_cache_effective(MMU_CACHE_WT), MMU_CACHE_UC);
-	mmu_pte_make_table(&e, paddr(0x5000), 1);
+	e = mmu_pte_make_table(paddr(0x5000), 1);
 	CHECK_EQ(e.raw >> 61, 0);
 	/* Round trips of every cache with Svpbmt on. */
 	for (unsigned int c = 0; c < MMU_CACHE_COUNT; c++) {
-		mmu_pte_make_leaf(&e, paddr(0x200000), MMU_READ, c, 4, 1);
+		e = mmu_pte_make_leaf(paddr(0x200000), MMU_READ, c, 1);
 		CHECK_EQ(mmu_pte_cache(e, 1), mmu_cache_effective(c));
 	}
 	riscv_mmu_svpbmt = false;

@@ -12,39 +12,38 @@ void golden_checks(void)
 	pte_t e;
 
 	/* 4 KiB, read/write, user, WB: P|RW|US|A|D, NX. */
-	CHECK_EQ(mmu_pte_make_leaf(&e, paddr(0x1000), MMU_READ | MMU_WRITE | MMU_USER,
-				   MMU_CACHE_WB, 4, 0), 0);
+	e = mmu_pte_make_leaf(paddr(0x1000), MMU_READ | MMU_WRITE | MMU_USER, MMU_CACHE_WB, 0);
 	CHECK_EQ(e.raw, 0x8000000000001067ull);
 	/* 4 KiB kernel text: P|A|D|G, executable. */
-	mmu_pte_make_leaf(&e, paddr(0x200000), MMU_READ | MMU_EXEC | MMU_GLOBAL, MMU_CACHE_WB, 4, 0);
+	e = mmu_pte_make_leaf(paddr(0x200000), MMU_READ | MMU_EXEC | MMU_GLOBAL, MMU_CACHE_WB, 0);
 	CHECK_EQ(e.raw, 0x0000000000200161ull);
 	/* 2 MiB: PS; WT is PAT index 7, the PAT bit at 12 for PS leaves, 7 for 4 KiB. */
-	mmu_pte_make_leaf(&e, paddr(0x40000000), MMU_READ, MMU_CACHE_WT, 4, 1);
+	e = mmu_pte_make_leaf(paddr(0x40000000), MMU_READ, MMU_CACHE_WT, 1);
 	CHECK_EQ(e.raw, 0x80000000400010f9ull);
-	mmu_pte_make_leaf(&e, paddr(0x40000000), MMU_READ, MMU_CACHE_WT, 4, 0);
+	e = mmu_pte_make_leaf(paddr(0x40000000), MMU_READ, MMU_CACHE_WT, 0);
 	CHECK_EQ(e.raw, 0x80000000400000f9ull);
 	/* UC = PCD|PWT (index 3), WC = PWT (index 1). */
-	mmu_pte_make_leaf(&e, paddr(0xfee00000), MMU_READ | MMU_WRITE, MMU_CACHE_UC, 4, 0);
+	e = mmu_pte_make_leaf(paddr(0xfee00000), MMU_READ | MMU_WRITE, MMU_CACHE_UC, 0);
 	CHECK_EQ(e.raw, 0x80000000fee0007bull);
-	mmu_pte_make_leaf(&e, paddr(0xfd000000), MMU_READ | MMU_WRITE, MMU_CACHE_WC, 4, 0);
+	e = mmu_pte_make_leaf(paddr(0xfd000000), MMU_READ | MMU_WRITE, MMU_CACHE_WC, 0);
 	CHECK_EQ(e.raw, 0x80000000fd00006bull);
 	/* 1 GiB leaf. */
-	CHECK_EQ(mmu_pte_make_leaf(&e, paddr(0x80000000), MMU_READ | MMU_WRITE, MMU_CACHE_WB, 5, 2), 0);
+	e = mmu_pte_make_leaf(paddr(0x80000000), MMU_READ | MMU_WRITE, MMU_CACHE_WB, 2);
 	CHECK_EQ(e.raw, 0x80000000800000e3ull);
 	CHECK(mmu_pte_is_leaf(e, 2) && !mmu_pte_is_table(e, 2), "1 GiB PS leaf");
 	/* The same bits at level 0 are a leaf too (bit 7 is PAT there, not PS). */
 	CHECK(mmu_pte_is_leaf(e, 0), "level-0 entry with bit 7");
 	/* No 512 GiB leaves; none at all at level 2 without Page1GB. */
-	CHECK_EQ(mmu_pte_make_leaf(&e, paddr(0), MMU_READ, MMU_CACHE_WB, 5, 3), -EINVAL);
+	CHECK(!mmu_level_has_leaf(5, 3), "512 GiB leaf");
 	x86_mmu_gbpages = false;
 	CHECK(!mmu_level_has_leaf(4, 2), "1 GiB without Page1GB");
-	CHECK_EQ(mmu_pte_make_leaf(&e, paddr(0), MMU_READ, MMU_CACHE_WB, 4, 2), -EINVAL);
 	x86_mmu_gbpages = true;
+	CHECK(mmu_level_has_leaf(4, 2), "1 GiB with Page1GB");
 	/* Table pointer: P|RW|US|A. */
-	mmu_pte_make_table(&e, paddr(0x5000), 3);
+	e = mmu_pte_make_table(paddr(0x5000), 3);
 	CHECK_EQ(e.raw, 0x0000000000005027ull);
 	/* Inaccessible leaf: P clear, software bit 9, frame kept. */
-	mmu_pte_make_leaf(&e, paddr(0x3000), MMU_USER, MMU_CACHE_WB, 4, 0);
+	e = mmu_pte_make_leaf(paddr(0x3000), MMU_USER, MMU_CACHE_WB, 0);
 	CHECK(!(e.raw & 1) && (e.raw & (1u << 9)) && (e.raw & 0xfffff000) == 0x3000, "%#" PRIx64, e.raw);
 	/* Layout: Linux's direct-map bases and the SYSRET guard page. */
 	struct mmu_layout l;

@@ -148,15 +148,6 @@ void arch_tlb_flush_page(vaddr_t va)
 	fake_tlb_pages++;
 }
 
-void arch_tlb_flush_range(vaddr_t start, vaddr_t end, size_t stride)
-{
-	struct fake_tlb_event *e = record(TLB_EV_RANGE);
-	e->start = start.raw;
-	e->end = end.raw;
-	e->stride = stride;
-	fake_tlb_pages += (end.raw - start.raw) / stride;
-}
-
 void arch_tlb_flush_all(void)
 {
 	record(TLB_EV_ALL);

@@ -57,7 +57,7 @@ void fake_kmalloc_fail_nth(unsigned long n);
 
 /* ---- the recording TLB fake ---- */
 
-enum fake_tlb_kind { TLB_EV_PAGE, TLB_EV_RANGE, TLB_EV_ALL, TLB_EV_SHOOTDOWN, TLB_EV_ACTIVATE };
+enum fake_tlb_kind { TLB_EV_PAGE, TLB_EV_ALL, TLB_EV_SHOOTDOWN, TLB_EV_ACTIVATE };
 
 struct fake_tlb_event {
 	enum fake_tlb_kind kind;
@@ -71,7 +71,7 @@ struct fake_tlb_event {
 #define FAKE_TLB_MAX_EVENTS 4096
 extern struct fake_tlb_event fake_tlb_events[FAKE_TLB_MAX_EVENTS];
 extern unsigned int fake_tlb_nr;          /* recorded (saturates at the maximum) */
-extern unsigned long fake_tlb_pages;      /* invalidations asked for in total (pages/strides) */
+extern unsigned long fake_tlb_pages;      /* arch_tlb_flush_page() calls in total */
 
 void fake_tlb_reset(void);
 

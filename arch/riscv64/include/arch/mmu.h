@@ -101,16 +101,23 @@ static inline enum mmu_cache mmu_cache_effective(enum mmu_cache c)
 	return c == MMU_CACHE_WT ? MMU_CACHE_UC : c;   /* Svpbmt has no write-through */
 }
 
-static inline int mmu_pte_make_leaf(pte_t *out, paddr_t pa, unsigned int prot,
-				    enum mmu_cache cache, unsigned int levels, unsigned int level)
+static inline bool mmu_attrs_are_valid(unsigned int prot, enum mmu_cache cache)
 {
-	uint64_t size = 1ull << mmu_level_shift(level);
+	return mmu_common_attrs_are_valid(prot, cache);
+}
+
+static inline bool mmu_pa_is_valid(paddr_t pa)
+{
+	return !(pa.raw >> RISCV_PA_BITS);
+}
+
+/* Preconditions (<mm/mmu.h>): checked by the caller, not here. */
+static inline pte_t mmu_pte_make_leaf(paddr_t pa, unsigned int prot, enum mmu_cache cache,
+				      unsigned int level)
+{
 	unsigned int rwx = prot & MMU_RWX;
 
-	if (!mmu_level_has_leaf(levels, level) || (pa.raw & (size - 1)) ||
-	    pa.raw >> RISCV_PA_BITS || (prot & ~MMU_PROT_ALL) ||
-	    (rwx && !(rwx & MMU_READ)) || (unsigned int)cache >= MMU_CACHE_COUNT)
-		return -EINVAL;
+	(void)level;   /* 4.3.1: a leaf is encoded the same at every level */
 
 	/* 4.3.2: A and D set at creation, so hardware without Svadu never faults for them. */
 	uint64_t e = ((pa.raw >> 12) << RISCV_PTE_PPN_SHIFT) | RISCV_PTE_A | RISCV_PTE_D;
@@ -132,16 +139,13 @@ static inline int mmu_pte_make_leaf(pte_t *out, paddr_t pa, unsigned int prot,
 			     cache == MMU_CACHE_WC ? RISCV_PBMT_NC : RISCV_PBMT_IO;
 		e |= t << RISCV_PTE_PBMT_SHIFT;
 	}
-	*out = (pte_t){ e };
-	return 0;
+	return (pte_t){ e };
 }
 
-static inline int mmu_pte_make_table(pte_t *out, paddr_t table, unsigned int level)
+static inline pte_t mmu_pte_make_table(paddr_t table, unsigned int level)
 {
-	if (level == 0 || (table.raw & 0xfff) || table.raw >> RISCV_PA_BITS)
-		return -EINVAL;
-	*out = (pte_t){ ((table.raw >> 12) << RISCV_PTE_PPN_SHIFT) | RISCV_PTE_V };
-	return 0;
+	(void)level;
+	return (pte_t){ ((table.raw >> 12) << RISCV_PTE_PPN_SHIFT) | RISCV_PTE_V };
 }
 
 static inline bool mmu_pte_is_present(pte_t e)

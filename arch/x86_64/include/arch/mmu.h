@@ -105,16 +105,21 @@ static inline uint64_t x86_pat_bit(unsigned int level)
 	return level == 0 ? X86_PTE_PAT4K : X86_PTE_PATPS;
 }
 
-static inline int mmu_pte_make_leaf(pte_t *out, paddr_t pa, unsigned int prot,
-				    enum mmu_cache cache, unsigned int levels, unsigned int level)
+static inline bool mmu_attrs_are_valid(unsigned int prot, enum mmu_cache cache)
 {
-	uint64_t size = 1ull << mmu_level_shift(level);
-	unsigned int rwx = prot & MMU_RWX;
+	return mmu_common_attrs_are_valid(prot, cache);
+}
 
-	if (!mmu_level_has_leaf(levels, level) || (pa.raw & (size - 1)) ||
-	    pa.raw >> X86_PA_BITS || (prot & ~MMU_PROT_ALL) ||
-	    (rwx && !(rwx & MMU_READ)) || (unsigned int)cache >= MMU_CACHE_COUNT)
-		return -EINVAL;
+static inline bool mmu_pa_is_valid(paddr_t pa)
+{
+	return !(pa.raw >> X86_PA_BITS);
+}
+
+/* Preconditions (<mm/mmu.h>): checked by the caller, not here. */
+static inline pte_t mmu_pte_make_leaf(paddr_t pa, unsigned int prot, enum mmu_cache cache,
+				      unsigned int level)
+{
+	unsigned int rwx = prot & MMU_RWX;
 
 	uint64_t e = pa.raw | X86_PTE_A | X86_PTE_D;
 	e |= rwx ? X86_PTE_P : X86_PTE_KEPT;
@@ -135,17 +140,14 @@ static inline int mmu_pte_make_leaf(pte_t *out, paddr_t pa, unsigned int prot,
 	case MMU_CACHE_WT: e |= x86_pat_bit(level) | X86_PTE_PCD | X86_PTE_PWT; break; /* PAT 7 */
 	default: break;
 	}
-	*out = (pte_t){ e };
-	return 0;
+	return (pte_t){ e };
 }
 
-static inline int mmu_pte_make_table(pte_t *out, paddr_t table, unsigned int level)
+static inline pte_t mmu_pte_make_table(paddr_t table, unsigned int level)
 {
-	if (level == 0 || (table.raw & 0xfff) || table.raw >> X86_PA_BITS)
-		return -EINVAL;
+	(void)level;
 	/* Permissive: the leaf decides (SDM 4.6: access rights combine over all levels). */
-	*out = (pte_t){ table.raw | X86_PTE_P | X86_PTE_RW | X86_PTE_US | X86_PTE_A };
-	return 0;
+	return (pte_t){ table.raw | X86_PTE_P | X86_PTE_RW | X86_PTE_US | X86_PTE_A };
 }
 
 static inline bool mmu_pte_is_present(pte_t e)
