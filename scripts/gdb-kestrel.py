@@ -9,10 +9,19 @@
 #   kestrel-mem     the buddy allocator's zones and free blocks per order, read from its
 #                   data structures (mm/buddy.c) by symbol
 #
-# Both only read: no guest state is changed, except QEMU's gdb-stub memory mode for
-# the duration of a page-table read (see PhysReader).
+#   set kestrel-arch ARCH
+#                   which arch/<ARCH>/gdb.py decodes the page tables (scripts/gdb sets
+#                   it); empty (the default): the one whose GDB_ARCHITECTURE matches
+#                   gdb's architecture
+#
+# The commands only read: no guest state is changed, except QEMU's gdb-stub memory mode for
+# the duration of a page-table read (see PhysReader). This file holds what every arch
+# shares; each arch's page-table decoder is arch/<arch>/gdb.py, loaded on first use.
+import glob
+import importlib.util
 import os
 import re
+import types
 
 import gdb
 
@@ -41,15 +50,6 @@ def require_target(command):
     if gdb.selected_thread() is None:
         raise gdb.GdbError("%s: no target: attach to QEMU first (scripts/gdb does, or "
                            "`target remote HOST:PORT`)" % command)
-
-
-def arch_name():
-    name = gdb.selected_inferior().architecture().name()
-    if "x86-64" in name:
-        return "x86_64"
-    if name.startswith("riscv"):
-        return "riscv64"
-    raise KestrelError("unsupported gdb architecture '%s' (kestrel: x86_64, riscv64)" % name)
 
 
 def size_name(shift):
@@ -120,230 +120,74 @@ class PhysReader:
         return int.from_bytes(bytes(mem), "little")
 
 
-# ---- x86_64 (Intel SDM vol. 3A, chapter 4; AMD APM vol. 2, 5.3) ----
+# ---- the per-arch decoders: arch/<arch>/gdb.py (the interface: arch/x86_64/gdb.py) ----
 
-X86_LEVEL_NAMES = {4: "PML5", 3: "PML4", 2: "PDPT", 1: "PD", 0: "PT"}
-# IA32_PAT memory-type encodings (SDM vol. 3A, table 11-10).
-X86_MEMTYPES = {0: "UC", 1: "WC", 4: "WT", 5: "WP", 6: "WB", 7: "UC-"}
+# What an arch module gets to work with (its walk()'s third argument).
+HELPERS = types.SimpleNamespace(reg=reg, PhysReader=PhysReader, size_name=size_name,
+                                KestrelError=KestrelError)
+arch_modules = {}
 
 
-def x86_pat_layout():
-    """
-    The eight PAT entries the kernel programs, taken from X86_PAT_VALUE in
-    arch/x86_64/mmu.c (the one definition): the stub cannot read IA32_PAT. Before
-    arch_mmu_cpu_init() the CPU still has its power-on PAT; the kernel only uses
-    index 0 (WB in both) until then. None if the source is not there.
-    """
+def arch_module(arch):
+    """arch/ARCH/gdb.py, loaded once from the source tree (it is not a package)."""
+    if arch in arch_modules:
+        return arch_modules[arch]
+    path = os.path.join(ROOT, "arch", arch, "gdb.py")
+    if not os.path.isfile(path):
+        raise KestrelError("arch/%s/gdb.py is missing: it decodes %s's page tables for "
+                           "kestrel-pt (see docs/porting.md and arch/x86_64/gdb.py)" % (arch, arch))
     try:
-        with open(os.path.join(ROOT, "arch", "x86_64", "mmu.c")) as f:
-            m = re.search(r"#define\s+X86_PAT_VALUE\s+(0x[0-9a-fA-F]+)", f.read())
-    except OSError:
-        return None
-    if not m:
-        return None
-    v = int(m.group(1), 16)
-    return [X86_MEMTYPES.get((v >> (8 * i)) & 0xff, "reserved") for i in range(8)]
+        spec = importlib.util.spec_from_file_location("kestrel_arch_" + arch, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    except Exception as e:
+        raise KestrelError("arch/%s/gdb.py did not load: %s: %s" % (arch, type(e).__name__, e))
+    for name in ("GDB_ARCHITECTURE", "walk"):
+        if not hasattr(module, name):
+            raise KestrelError("arch/%s/gdb.py defines no %s (see arch/x86_64/gdb.py)" % (arch, name))
+    arch_modules[arch] = module
+    return module
 
 
-def x86_walk(va, out):
-    cr0, cr3, cr4, efer = reg("cr0"), reg("cr3"), reg("cr4"), reg("efer")
-    if None in (cr0, cr3, cr4, efer):
-        raise KestrelError("the gdb stub does not expose cr0/cr3/cr4/efer")
-    if not cr0 & (1 << 31):
-        out("paging is off (CR0.PG = 0): VA = PA")
-        return None
-    if not efer & (1 << 10):
-        raise KestrelError("the CPU is not in long mode (EFER.LMA = 0): 32-bit paging is not decoded")
-    la57 = bool(cr4 & (1 << 12))
-    levels = 5 if la57 else 4
-    va_bits = 12 + 9 * levels
-    nxe = bool(efer & (1 << 11))
-    wp = bool(cr0 & (1 << 16))
-    pge = bool(cr4 & (1 << 7))
-    cd = bool(cr0 & (1 << 30))
-    top = va >> (va_bits - 1)
-    out("VA %#x, %d-level paging (CR4.LA57 = %d), CR3 %#x" % (va, levels, int(la57), cr3))
-    if top not in (0, (1 << (65 - va_bits)) - 1):
-        out("result: VA %#x is not canonical for %d-bit addresses: #GP, no walk" % (va, va_bits))
-        return None
-    pat = x86_pat_layout()
-    addr_mask = ((1 << 52) - 1) & ~0xfff    # bits 12..MAXPHYADDR-1, at most 51
-    table = cr3 & addr_mask
-    writable = user = True
-    nx = False
-    with PhysReader() as mem:
-        for level in range(levels - 1, -1, -1):
-            idx = (va >> (12 + 9 * level)) & 511
-            slot = table + 8 * idx
-            e = mem.read64(slot)
-            name = "%s[%d]" % (X86_LEVEL_NAMES[level], idx)
-            where = "%-9s at PA %#014x = %#018x" % (name, slot, e)
-            if not e & 1:
-                soft = ", kestrel keeps an inaccessible leaf here (bit 9)" if e & (1 << 9) else ""
-                out("  %s  not present%s" % (where, soft))
-                out("result: VA %#x not mapped (not present at %s): #PF" % (va, X86_LEVEL_NAMES[level]))
-                return None
-            rw, us = bool(e & 2), bool(e & 4)
-            pwt, pcd, ps = bool(e & 8), bool(e & 16), bool(e & 128)
-            e_nx = bool(e >> 63)
-            flags = ["P", "RW" if rw else "RO", "U" if us else "S"]
-            flags += [n for n, b in (("PWT", 3), ("PCD", 4), ("A", 5)) if e & (1 << b)]
-            if e_nx:
-                flags.append("NX")
-            if e_nx and not nxe:
-                out("  %s  NX set while EFER.NXE = 0: reserved bit, #PF" % where)
-                return None
-            writable &= rw
-            user &= us
-            nx |= e_nx
-            is_leaf = level == 0 or ps
-            if ps and level >= 3:
-                out("  %s  PS set in a %s entry: reserved bit, #PF" % (where, X86_LEVEL_NAMES[level]))
-                return None
-            if not is_leaf:
-                table = e & addr_mask
-                out("  %s  table -> PA %#x  [%s]" % (where, table, " ".join(flags)))
-                continue
-            shift = 12 + 9 * level
-            pat_bit = bool(e & (1 << 7)) if level == 0 else bool(e & (1 << 12))
-            flags += [n for n, b in (("D", 6), ("G", 8)) if e & (1 << b)]
-            if level > 0:
-                flags.insert(3, "PS")
-            if pat_bit:
-                flags.append("PAT")
-            frame = e & addr_mask & ~((1 << shift) - 1)
-            if level > 0 and e & addr_mask & ((1 << shift) - 1) & ~(1 << 12):
-                out("  %s  %s leaf with address bits below its size: reserved, #PF" % (where, size_name(shift)))
-                return None
-            pa = frame | (va & ((1 << shift) - 1))
-            index = (pat_bit << 2) | (pcd << 1) | pwt
-            if cd:
-                cache = "UC (CR0.CD set)"
-            elif pat is None:
-                cache = "PAT%d (layout unknown)" % index
-            else:
-                cache = pat[index]
-            prot = "r" + ("w" if writable else "-") + ("-" if nx else "x")
-            glob = bool(e & (1 << 8)) and pge
-            out("  %s  leaf %s -> PA %#x  [%s] PAT index %d" % (where, size_name(shift), frame,
-                                                             " ".join(flags), index))
-            notes = []
-            if writable is False and not wp:
-                notes.append("CR0.WP = 0: supervisor writes allowed anyway")
-            out("result: VA %#x -> PA %#x, %s leaf at %s, prot=%s %s %s cache=%s%s" % (
-                va, pa, size_name(shift), X86_LEVEL_NAMES[level], prot,
-                "user" if user else "kernel", "global" if glob else "nonglobal", cache,
-                ("; " + "; ".join(notes)) if notes else ""))
-            return pa
-    return None
+def current_arch_module():
+    """The decoder for the arch kestrel-arch names, else the one matching gdb's architecture."""
+    gdb_arch = gdb.selected_inferior().architecture().name()
+    arch = KestrelArch.value
+    if arch:
+        module = arch_module(arch)
+        if not gdb_arch.startswith(module.GDB_ARCHITECTURE):
+            raise KestrelError("gdb's architecture is %s, not %s's %s (kestrel-arch is %s: "
+                               "is this a %s kernel?)" % (gdb_arch, arch, module.GDB_ARCHITECTURE,
+                                                         arch, arch))
+        return module
+    known = []
+    for path in sorted(glob.glob(os.path.join(ROOT, "arch", "*", "gdb.py"))):
+        module = arch_module(os.path.basename(os.path.dirname(path)))
+        if gdb_arch.startswith(module.GDB_ARCHITECTURE):
+            return module
+        known.append("%s (%s)" % (os.path.relpath(path, ROOT), module.GDB_ARCHITECTURE))
+    raise KestrelError("no arch/<arch>/gdb.py decodes gdb's architecture %s (there are: %s); "
+                       "`set kestrel-arch ARCH` names one" % (gdb_arch, ", ".join(known) or "none"))
 
 
-# ---- riscv64 (privileged spec 1.12, 4.3-4.6; Svpbmt, Svnapot) ----
+class KestrelArchParameter(gdb.Parameter):
+    """Which arch/<arch>/gdb.py kestrel-pt decodes the page tables with (scripts/gdb sets
+it). Empty: the one whose GDB_ARCHITECTURE matches gdb's architecture."""
 
-RISCV_MODES = {8: ("Sv39", 3), 9: ("Sv48", 4), 10: ("Sv57", 5)}
-RISCV_PBMT = {0: "PMA", 1: "NC", 2: "IO"}
+    set_doc = "Set the kestrel arch whose page-table decoder kestrel-pt uses."
+    show_doc = "Show the kestrel arch whose page-table decoder kestrel-pt uses."
 
+    def __init__(self):
+        super().__init__("kestrel-arch", gdb.COMMAND_DATA, gdb.PARAM_STRING)
+        self.value = ""
 
-def riscv_walk(va, out):
-    satp = reg("satp")
-    if satp is None:
-        raise KestrelError("the gdb stub does not expose the satp CSR")
-    mode, asid, ppn = satp >> 60, (satp >> 44) & 0xffff, satp & ((1 << 44) - 1)
-    priv = reg("priv")
-    if priv == 3:
-        out("note: the hart is in M-mode (the firmware, or a hart not started yet), "
-            "where satp does not translate its own accesses")
-    if mode == 0:
-        out("satp.MODE = Bare (%#x): no translation, VA = PA" % satp)
-        return None
-    if mode not in RISCV_MODES:
-        raise KestrelError("satp.MODE = %d is not a paging mode this decoder knows" % mode)
-    name, levels = RISCV_MODES[mode]
-    va_bits = 12 + 9 * levels
-    # Without Svpbmt enabled for S-mode (menvcfg.PBMTE, bit 62), bits 62:61 are reserved.
-    menvcfg = reg("menvcfg")
-    pbmte = None if menvcfg is None else bool(menvcfg >> 62 & 1)
-    out("VA %#x, %s (satp %#x: ASID %d, root PPN %#x)" % (va, name, satp, asid, ppn))
-    top = va >> (va_bits - 1)
-    if top not in (0, (1 << (65 - va_bits)) - 1):
-        out("result: VA %#x is not a valid %s address (bits 63..%d differ): page fault" % (va, name, va_bits - 1))
-        return None
-    table = ppn << 12
-    glob = False
-    with PhysReader() as mem:
-        for level in range(levels - 1, -1, -1):
-            idx = (va >> (12 + 9 * level)) & 511
-            slot = table + 8 * idx
-            e = mem.read64(slot)
-            lname = "L%d[%d]" % (level, idx)
-            where = "%-8s at PA %#014x = %#018x" % (lname, slot, e)
-            v, r, w, x = e & 1, e >> 1 & 1, e >> 2 & 1, e >> 3 & 1
-            u, g, a, d = e >> 4 & 1, e >> 5 & 1, e >> 6 & 1, e >> 7 & 1
-            pbmt, n = e >> 61 & 3, e >> 63
-            e_ppn = (e >> 10) & ((1 << 44) - 1)
-            flags = [f for f, b in (("V", v), ("R", r), ("W", w), ("X", x), ("U", u),
-                                    ("G", g), ("A", a), ("D", d)) if b]
-            if n:
-                flags.append("N")
-            if pbmt:
-                flags.append("PBMT=%s" % RISCV_PBMT.get(pbmt, "3"))
-            fl = " ".join(flags)
-            # 4.3.2 step 3: V clear, or W without R, ends the walk with a page fault.
-            if not v:
-                soft = ", kestrel keeps an inaccessible leaf here (RSW bit 8)" if e & (1 << 8) else ""
-                out("  %s  invalid (V = 0)%s" % (where, soft))
-                out("result: VA %#x not mapped (invalid at L%d): page fault" % (va, level))
-                return None
-            if w and not r:
-                out("  %s  W without R: reserved, page fault  [%s]" % (where, fl))
-                return None
-            if e >> 54 & 0x7f:
-                out("  %s  reserved bits 60:54 set: page fault  [%s]" % (where, fl))
-                return None
-            glob |= bool(g)   # 4.3.1: G on a non-leaf makes everything below it global
-            if not (r or x):
-                if level == 0:
-                    out("  %s  pointer at the last level: page fault  [%s]" % (where, fl))
-                    return None
-                if pbmt or n:
-                    out("  %s  PBMT/N set in a non-leaf entry: reserved, page fault  [%s]" % (where, fl))
-                    return None
-                table = e_ppn << 12
-                note = "  (U/A/D set: reserved in a non-leaf)" if (u or a or d) else ""
-                out("  %s  table -> PA %#x  [%s]%s" % (where, table, fl, note))
-                continue
-            shift = 12 + 9 * level
-            if e_ppn & ((1 << (9 * level)) - 1):
-                out("  %s  misaligned %s superpage (low PPN bits set): page fault  [%s]"
-                    % (where, size_name(shift), fl))
-                return None
-            if pbmt and (pbmte is False or pbmt == 3):
-                out("  %s  PBMT %d with %s: reserved, page fault  [%s]" % (
-                    where, pbmt, "menvcfg.PBMTE = 0" if pbmte is False else "value 3", fl))
-                return None
-            if n and not (level == 0 and e_ppn & 0xf == 0b1000):
-                out("  %s  N set without a 64 KiB NAPOT PPN: reserved, page fault  [%s]" % (where, fl))
-                return None
-            frame = e_ppn << 12
-            pa = frame | (va & ((1 << shift) - 1))
-            # Svnapot: the low 16 address bits come from the VA.
-            if n:
-                frame &= ~0xffff
-                pa = frame | (va & 0xffff)
-            size = "64K NAPOT" if n else size_name(shift)
-            out("  %s  leaf %s -> PA %#x  [%s]" % (where, size, frame, fl))
-            # PBMT 0: the physical region's PMAs decide (RAM on QEMU virt: cacheable).
-            cache = RISCV_PBMT[pbmt]
-            notes = []
-            if not a or (w and not d):
-                notes.append("A/D clear: an access may fault or set them")
-            prot = ("r" if r else "-") + ("w" if w else "-") + ("x" if x else "-")
-            out("result: VA %#x -> PA %#x, %s leaf at L%d, prot=%s %s %s cache=%s%s" % (
-                va, pa, size, level, prot, "user" if u else "kernel",
-                "global" if glob else "nonglobal", cache,
-                ("; " + "; ".join(notes)) if notes else ""))
-            return pa
-    return None
+    def get_set_string(self):
+        # Not checked here: kestrel-pt names a missing or broken arch/<arch>/gdb.py
+        # each time it runs, which is where the message is seen.
+        return ""
+
+    def get_show_string(self, svalue):
+        return svalue or "(from gdb's architecture)"
 
 
 class KestrelPt(gdb.Command):
@@ -352,7 +196,8 @@ class KestrelPt(gdb.Command):
 Usage: kestrel-pt VA     (VA: any gdb expression, e.g. kernel_main, &boot_info, 0xffff800000000000)
 
 Reads the paging mode and root from the selected CPU (x86_64: CR0, CR3, CR4.LA57,
-EFER; riscv64: satp), reads each level's entry by physical address, and prints one
+EFER; riscv64: satp; each arch's decoder is arch/<arch>/gdb.py, chosen by
+kestrel-arch), reads each level's entry by physical address, and prints one
 line per level (table or leaf, physical address, flags), then a "result:" line with
 the translation: physical address, leaf size, effective protection (x86_64: R/W and
 U/S of every level, NX of any), user or kernel, global, and caching (x86_64: the PAT
@@ -372,8 +217,7 @@ Svpbmt type, PMA when the platform's attributes decide)."""
                 value = value.address
             va = u64(value)
             lines = []
-            walk = x86_walk if arch_name() == "x86_64" else riscv_walk
-            walk(va, lines.append)
+            current_arch_module().walk(va, lines.append, HELPERS)
         except KestrelError as e:
             raise gdb.GdbError("kestrel-pt: %s" % e)
         for line in lines:
@@ -453,5 +297,6 @@ not up yet (before buddy_init() in mm_init())."""
             total_free, total_managed, total_free * kib))
 
 
+KestrelArch = KestrelArchParameter()
 KestrelPt()
 KestrelMem()

@@ -126,10 +126,11 @@ void arch_halt(void)
 }
 
 /*
- * QEMU's isa-debug-exit device (scripts/run adds it at port 0xf4) ends QEMU with
- * status (value << 1) | 1. QEMU itself exits 1 on its own errors and 0 on a normal
- * power-off or a triple fault under -no-reboot, so success must be neither:
- * 0x10 -> 33 is success, 0x11 -> 35 is failure (scripts/run knows both).
+ * QEMU's isa-debug-exit device (arch/x86_64/run.sh adds it at port 0xf4) ends QEMU
+ * with status (value << 1) | 1. QEMU itself exits 1 on its own errors and 0 on a
+ * normal power-off or a triple fault under -no-reboot, so success must be neither:
+ * 0x10 -> 33 is success, 0x11 -> 35 is failure (arch/x86_64/run.sh gives both to
+ * scripts/run as arch_ok_status and arch_fail_status).
  */
 #define DEBUG_EXIT_PORT    0xf4
 #define DEBUG_EXIT_SUCCESS 0x10

@@ -29,7 +29,7 @@ arch_qemu_command() {
     iso=$build_dir/run/cmdline-$key.iso
     mkdir -p "$build_dir/run" || return 1
     if [ ! -f "$iso" ] || [ "$elf" -nt "$iso" ]; then
-        "$root/scripts/mkiso" "$elf" "$iso" "$cmdline" || return 1
+        "$root/arch/x86_64/mkiso" "$elf" "$iso" "$cmdline" || return 1
     fi
     qemu=(qemu-system-x86_64 -m "$mem" -smp "$smp" -cdrom "$iso" -boot d
           -device isa-debug-exit,iobase=0xf4,iosize=0x04 -net none)
