@@ -156,9 +156,9 @@ def current_arch_module():
     if arch:
         module = arch_module(arch)
         if not gdb_arch.startswith(module.GDB_ARCHITECTURE):
-            raise KestrelError("gdb's architecture is %s, not %s's %s (kestrel-arch is %s: "
-                               "is this a %s kernel?)" % (gdb_arch, arch, module.GDB_ARCHITECTURE,
-                                                         arch, arch))
+            raise KestrelError("gdb's architecture is %s, but kestrel-arch %s expects %s "
+                               "(arch/%s/gdb.py): `set kestrel-arch` to the kernel's arch"
+                               % (gdb_arch, arch, module.GDB_ARCHITECTURE, arch))
         return module
     known = []
     for path in sorted(glob.glob(os.path.join(ROOT, "arch", "*", "gdb.py"))):
