@@ -149,7 +149,8 @@ __attribute__((noinline)) void bench_measured(const struct bench_case *c, unsign
 		break;
 	case 2:
 		for (unsigned long i = 0; i < ops; i++)
-			as_fault(&as, region + i * PAGE_SIZE, AS_FAULT_WRITE | AS_FAULT_USER);
+			as_fault(&as, &(struct fault_info){ .addr = region + i * PAGE_SIZE,
+							    .access = FAULT_WRITE, .user = true });
 		break;
 	case 3:
 		for (unsigned long i = 0; i < ops; i++)

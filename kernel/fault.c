@@ -3,10 +3,13 @@
  * Kernel page faults (see <kern/fault.h>): fault catchers, the exception table and
  * the report of a fatal fault.
  *
- * Catchers form a stack per CPU, touched only by their own CPU with interrupts
- * masked, so no lock is needed.
+ * Catchers form a stack per CPU (an array of NCPUS indexed by cpu_current(), as
+ * <kern/cpu.h> prescribes), touched only by their own CPU with interrupts masked,
+ * so no lock is needed. fault_kernel() runs from a trap, where the arch has masked
+ * interrupts already.
  */
 #include <kern/arch.h>
+#include <kern/cpu.h>
 #include <kern/errno.h>
 #include <kern/fault.h>
 #include <kern/printk.h>
@@ -19,7 +22,7 @@ struct fault_catch {
 	struct fault_catch *prev;
 };
 
-static struct fault_catch *catchers[CONFIG_MAX_CPUS];
+static struct fault_catch *catchers[NCPUS];
 
 const char *fault_access_name(enum fault_access access)
 {
@@ -42,7 +45,7 @@ uintptr_t extable_lookup(uintptr_t pc)
 
 uintptr_t fault_kernel(const struct fault_info *fi)
 {
-	struct fault_catch *c = catchers[arch_cpu_index()];
+	struct fault_catch *c = catchers[cpu_current()];
 
 	if (c) {
 		c->info = *fi;
@@ -51,8 +54,11 @@ uintptr_t fault_kernel(const struct fault_info *fi)
 	uintptr_t fixup = extable_lookup(fi->pc);
 	if (fixup)
 		return fixup;
-	pr_emerg("kernel page fault: %s of address %#lx by the instruction at %#lx\n",
-		 fault_access_name(fi->access), (unsigned long)fi->addr, (unsigned long)fi->pc);
+	const char *cause = fi->cause == FAULT_NOT_PRESENT ? " (page not present)" :
+			    fi->cause == FAULT_PROTECTION ? " (protection violation)" : "";
+	pr_emerg("kernel page fault: %s of address %#lx by the instruction at %#lx%s\n",
+		 fault_access_name(fi->access), (unsigned long)fi->addr, (unsigned long)fi->pc,
+		 cause);
 	return 0;
 }
 
@@ -63,8 +69,8 @@ int fault_catch_call(void (*fn)(void *arg), void *arg, struct fault_info *fi)
 	 * arch_longjmp(): the fault is written to c.info through memory.
 	 */
 	struct fault_catch c;
-	unsigned long flags = arch_irq_save();
-	unsigned int cpu = arch_cpu_index();
+	unsigned long flags = cpu_irq_save();
+	unsigned int cpu = cpu_current();
 	int ret = 0;
 
 	c.prev = catchers[cpu];
@@ -77,6 +83,6 @@ int fault_catch_call(void (*fn)(void *arg), void *arg, struct fault_info *fi)
 			*fi = c.info;
 	}
 	catchers[cpu] = c.prev;
-	arch_irq_restore(flags);
+	cpu_irq_restore(flags);
 	return ret;
 }

@@ -251,7 +251,8 @@ static int place(struct as *as, uintptr_t hint, size_t len, uintptr_t *out)
 
 /* ---- faults ---- */
 
-static int fault_locked(struct as *as, uintptr_t addr, unsigned int access)
+/* as_fault() with as->lock held; MAP_POPULATE prefaults through it too. */
+static int fault_locked(struct as *as, uintptr_t addr, enum fault_access access)
 {
 	struct vma *v = addr < as->task_size ? vma_find(&as->vmas, addr) : NULL;
 	struct mapper_leaf l;
@@ -259,8 +260,8 @@ static int fault_locked(struct as *as, uintptr_t addr, unsigned int access)
 
 	if (!v)
 		return -EFAULT;
-	unsigned int need = (access & AS_FAULT_WRITE) ? MMU_WRITE :
-			    (access & AS_FAULT_EXEC) ? MMU_EXEC : MMU_READ;
+	unsigned int need = access == FAULT_WRITE ? MMU_WRITE :
+			    access == FAULT_EXEC ? MMU_EXEC : MMU_READ;
 	unsigned int mprot = mmu_prot_of(v->prot);
 	if (!(mprot & need))
 		return -EACCES;
@@ -285,10 +286,10 @@ static int fault_locked(struct as *as, uintptr_t addr, unsigned int access)
 	return 0;
 }
 
-int as_fault(struct as *as, uintptr_t addr, unsigned int access)
+int as_fault(struct as *as, const struct fault_info *fi)
 {
 	spin_lock(&as->lock);
-	int err = fault_locked(as, addr, access);
+	int err = fault_locked(as, fi->addr, fi->access);
 	spin_unlock(&as->lock);
 	return err;
 }
@@ -374,7 +375,7 @@ int as_mmap(struct as *as, uintptr_t addr, size_t len, unsigned int prot, unsign
 	if (flags & (MAP_POPULATE | MAP_LOCKED)) {
 		/* Best effort, as on Linux: a page that cannot be populated faults later. */
 		for (uintptr_t p = addr; p < addr + len; p += PAGE_SIZE)
-			if (prot && fault_locked(as, p, AS_FAULT_READ) == -ENOMEM)
+			if (prot && fault_locked(as, p, FAULT_READ) == -ENOMEM)
 				break;
 	}
 	*out = addr;

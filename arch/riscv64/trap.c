@@ -123,6 +123,8 @@ static bool page_fault(struct trap_frame *tf, uint64_t code)
 		.pc = tf->sepc,
 		.access = code == EXC_INST_PAGE_FAULT ? FAULT_EXEC :
 			  code == EXC_STORE_PAGE_FAULT ? FAULT_WRITE : FAULT_READ,
+		/* One cause for an invalid PTE and a refused access (spec 4.3.2). */
+		.cause = FAULT_CAUSE_UNKNOWN,
 		.user = !(tf->sstatus & SSTATUS_SPP),
 	};
 

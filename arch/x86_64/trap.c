@@ -80,6 +80,8 @@ static bool page_fault(struct trap_frame *tf)
 		.pc = tf->rip,
 		.access = tf->error & PF_INSN ? FAULT_EXEC :
 			  tf->error & PF_WRITE ? FAULT_WRITE : FAULT_READ,
+		/* A reserved-bit fault has P set too: a translation was there, and refused. */
+		.cause = tf->error & PF_PRESENT ? FAULT_PROTECTION : FAULT_NOT_PRESENT,
 		.user = tf->error & PF_USER,
 	};
 

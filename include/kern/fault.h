@@ -3,8 +3,17 @@
  * Kernel page faults: the generic half of fault handling, and the two ways kernel
  * code survives a fault it expects.
  *
- * Arch trap handlers decode a page fault into a struct fault_info and pass faults
- * taken in kernel mode to fault_kernel(). It resumes, in this order:
+ * A page fault is described by one struct fault_info from the trap to whoever
+ * resolves it. Each arch's trap handler (arch/<arch>/trap.c) builds it from what the
+ * hardware reports and passes it on unchanged:
+ *   - to fault_kernel() for a fault taken in kernel mode;
+ *   - to as_fault() (<mm/as.h>) for a fault taken in user mode, to be resolved in
+ *     the current address space (no trap handler does this yet: there is no user
+ *     mode; the host tests and the benchmark build the struct themselves);
+ * and fault_catch_call() hands a copy back to its caller. No consumer decodes
+ * error codes or cause registers: everything arch-specific stops at the builder.
+ *
+ * fault_kernel() resumes, in this order:
  *   1. an armed fault catcher on this CPU (fault_catch_call(): tests that expect a
  *      fault, including ones no fixup can describe, such as executing from data);
  *   2. the exception table: an instruction listed there with a fixup address
@@ -18,12 +27,27 @@
 
 #include <kern/types.h>
 
+/* The access that faulted; an instruction fetch is FAULT_EXEC, never FAULT_READ. */
 enum fault_access { FAULT_READ, FAULT_WRITE, FAULT_EXEC };
+
+/*
+ * Whether the hardware found a translation. x86_64 says so (error code bit P, SDM
+ * vol. 3A 4.7); riscv64 raises the same page-fault cause for both (privileged spec
+ * 4.3.2), so it reports FAULT_CAUSE_UNKNOWN. A hint for reports and fast paths,
+ * never a substitute for looking at the page table: with a stale TLB entry the
+ * hardware's view may already be out of date.
+ */
+enum fault_cause {
+	FAULT_CAUSE_UNKNOWN,       /* the arch does not tell */
+	FAULT_NOT_PRESENT,         /* no valid translation for the address */
+	FAULT_PROTECTION,          /* a translation was there and refused the access */
+};
 
 struct fault_info {
 	uintptr_t addr;            /* the faulting virtual address */
-	uintptr_t pc;              /* the instruction that faulted */
+	uintptr_t pc;              /* the instruction that faulted (0 if none, e.g. in tests) */
 	enum fault_access access;
+	enum fault_cause cause;
 	bool user;                 /* taken in user mode */
 };
 
@@ -48,7 +72,7 @@ int fault_catch_call(void (*fn)(void *arg), void *arg, struct fault_info *fi);
 /*
  * Copy @n bytes from @src to @dst, surviving page faults on either side.
  * Returns 0, or -EFAULT if a fault stopped it (part of @dst may be written).
- * Implemented by each arch (arch/<arch>/copy.S) with exception-table entries.
+ * Implemented by each arch (arch/<arch>/lib.S) with exception-table entries.
  */
 int copy_nofault(void *dst, const void *src, size_t n);
 

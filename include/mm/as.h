@@ -24,6 +24,7 @@
 #define MM_AS_H
 
 #include <kern/cpuset.h>
+#include <kern/fault.h>
 #include <kern/spinlock.h>
 #include <kern/types.h>
 #include <mm/mapper.h>
@@ -85,20 +86,17 @@ int as_mremap(struct as *as, uintptr_t old, size_t old_len, size_t new_len, unsi
 /* brk(2): the new break, or the unchanged one if @addr is refused (never an errno). */
 uintptr_t as_brk(struct as *as, uintptr_t addr);
 
-/* as_fault() access bits */
-#define AS_FAULT_READ   (1u << 0)
-#define AS_FAULT_WRITE  (1u << 1)
-#define AS_FAULT_EXEC   (1u << 2)
-#define AS_FAULT_USER   (1u << 3)   /* from user mode */
-
 /*
- * Resolve a page fault at @addr for @access. Returns 0 when the access can be
- * retried (a zeroed frame was mapped, or the translation was already there and only
- * this CPU's TLB was stale), -EFAULT if no VMA covers @addr (SEGV_MAPERR), -EACCES
- * if the VMA forbids the access (SEGV_ACCERR), -ENOMEM if no frame or table was
- * available. The arch's trap handler turns an error into a signal for the process.
+ * Resolve the page fault @fi (built by the arch's trap handler, <kern/fault.h>) in
+ * @as: fi->addr and fi->access decide; fi->cause is not trusted, since the page
+ * table, not a possibly stale TLB, says what is mapped. Returns 0 when the access
+ * can be retried (a zeroed frame was mapped, or the translation was already there
+ * and only this CPU's TLB was stale), -EFAULT if no VMA covers the address
+ * (SEGV_MAPERR), -EACCES if the VMA forbids the access (SEGV_ACCERR), -ENOMEM if
+ * no frame or table was available. The arch's trap handler turns an error into a
+ * signal for the process.
  */
-int as_fault(struct as *as, uintptr_t addr, unsigned int access);
+int as_fault(struct as *as, const struct fault_info *fi);
 
 /* Statistics and test hooks. */
 size_t as_vma_count(const struct as *as);
