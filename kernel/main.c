@@ -16,7 +16,6 @@
 #include <kern/time.h>
 #include <mm/init.h>
 #include <mm/memmap.h>
-#include <arch/page.h>
 
 static void apply_loglevel(void)
 {

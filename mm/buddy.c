@@ -326,8 +326,9 @@ static int early_alloc(unsigned int order, unsigned int flags, uint64_t limit, p
 	return 0;
 }
 
-int buddy_alloc(unsigned int order, unsigned int flags, uint64_t limit, paddr_t *out)
+int buddy_alloc(unsigned int order, unsigned int flags, paddr_t limit_pa, paddr_t *out)
 {
+	uint64_t limit = limit_pa.raw;
 	enum frame_zone zl[ZONE_COUNT];
 	int nz = zone_list(flags, zl);
 	struct frame *f = NULL;
@@ -530,7 +531,7 @@ static unsigned int order_for_count(size_t count)
 	return order;
 }
 
-int buddy_alloc_count(size_t count, unsigned int flags, uint64_t limit, paddr_t *out)
+int buddy_alloc_count(size_t count, unsigned int flags, paddr_t limit, paddr_t *out)
 {
 	if (count == 0 || count > (1ull << FRAME_MAX_ORDER))
 		return -EINVAL;
@@ -711,12 +712,12 @@ int frame_alloc(unsigned int order, unsigned int flags, paddr_t *out)
 		}
 		cpu_irq_restore(irq);
 	}
-	return buddy_alloc(order, flags, NO_LIMIT, out);
+	return buddy_alloc(order, flags, paddr(NO_LIMIT), out);
 }
 
 int frame_alloc_below(unsigned int order, unsigned int flags, paddr_t limit, paddr_t *out)
 {
-	return buddy_alloc(order, flags, limit.raw, out);
+	return buddy_alloc(order, flags, limit, out);
 }
 
 void frame_free(paddr_t pa, unsigned int order)
@@ -731,7 +732,7 @@ void frame_free(paddr_t pa, unsigned int order)
 
 int frame_alloc_count(size_t count, unsigned int flags, paddr_t *out)
 {
-	return buddy_alloc_count(count, flags, NO_LIMIT, out);
+	return buddy_alloc_count(count, flags, paddr(NO_LIMIT), out);
 }
 
 void frame_free_count(paddr_t pa, size_t count)

@@ -21,7 +21,6 @@
 #include <mm/mmu.h>
 #include <mm/slab.h>
 #include <mm/tlb.h>
-#include <arch/page.h>   /* kernel_virt_to_phys(), BOOT_DIRECT_MAP_SIZE */
 
 struct pagetable mm_kernel_pt;
 struct mm_boot_stats mm_boot_stats;
@@ -59,7 +58,7 @@ static void map_direct_range(const struct mmu_layout *l, uint64_t base, uint64_t
 			     unsigned int prot)
 {
 	if (end > base)
-		map_or_panic(vaddr(l->direct_map_base + base), paddr(base), end - base, prot,
+		map_or_panic(vaddr(l->direct_map_base.raw + base), paddr(base), end - base, prot,
 			     "the direct map");
 }
 
@@ -72,8 +71,8 @@ static void map_direct_range(const struct mmu_layout *l, uint64_t base, uint64_t
  */
 static void map_direct(const struct memmap *map, const struct mmu_layout *l)
 {
-	uint64_t ro_base = kernel_virt_to_phys(__text_start);
-	uint64_t ro_end = kernel_virt_to_phys(__rodata_end);
+	uint64_t ro_base = image_virt_to_phys(__text_start);
+	uint64_t ro_end = image_virt_to_phys(__rodata_end);
 
 	for (size_t i = 0; i < map->count;) {
 		const struct mem_region *r = &map->regions[i++];
@@ -83,7 +82,7 @@ static void map_direct(const struct memmap *map, const struct mmu_layout *l)
 		while (i < map->count && mm_type_is_direct_mapped(map->regions[i].type) &&
 		       map->regions[i].base == end)
 			end += map->regions[i++].size;
-		if (end > l->direct_map_end - l->direct_map_base)
+		if (end > l->direct_map_end.raw - l->direct_map_base.raw)
 			panic("mm: RAM at %#llx..%#llx lies beyond the direct map",
 			      (unsigned long long)base, (unsigned long long)end);
 		uint64_t lo = MIN(MAX(ro_base, base), end), hi = MIN(MAX(ro_end, base), end);
@@ -99,7 +98,7 @@ static void map_image_section(const char *start, const char *end, unsigned int p
 			      const char *what)
 {
 	if (end > start)
-		map_or_panic(ptr_vaddr(start), paddr(kernel_virt_to_phys(start)),
+		map_or_panic(ptr_vaddr(start), paddr(image_virt_to_phys(start)),
 			     (size_t)(end - start), prot, what);
 }
 
@@ -121,15 +120,15 @@ void mm_init(const struct boot_info *bi)
 
 	if (mmu_layout_get(bi->paging_levels, &layout) != 0)
 		panic("mm: no layout for paging mode %u", bi->paging_levels);
-	KASSERT(mm_direct_map_base == layout.direct_map_base,
+	KASSERT(mm_direct_map_base == layout.direct_map_base.raw,
 		"boot direct map at %#lx, the mode's at %#lx",
-		(unsigned long)mm_direct_map_base, (unsigned long)layout.direct_map_base);
+		(unsigned long)mm_direct_map_base, (unsigned long)layout.direct_map_base.raw);
 
 	mm_boot_stats.ns_start = time_ns();
 	if ((err = bootmem_init(map)) != 0)
 		panic("mm: bootmem_init: error %d", err);
 	/* The kernel table's frames are written through the boot tables' direct map. */
-	bootmem_set_limit(BOOT_DIRECT_MAP_SIZE);
+	bootmem_set_limit(bi->boot_direct_map_size);
 
 	if ((err = mapper_init_kernel(&mm_kernel_pt, bi->paging_levels)) != 0)
 		panic("mm: cannot create the kernel page table: error %d", err);
@@ -138,7 +137,7 @@ void mm_init(const struct boot_info *bi)
 	mm_boot_stats.pagetable_bytes = mapper_count_tables(&mm_kernel_pt) * PAGE_SIZE;
 
 	kmap_init(&mm_kernel_pt);
-	if ((err = mmio_init(layout.mmio_start, layout.mmio_end)) != 0)
+	if ((err = mmio_init(layout.mmio_start, layout.mmio_end, bi->paging_levels)) != 0)
 		panic("mm: mmio_init: error %d", err);
 
 	arch_mmu_cpu_init();

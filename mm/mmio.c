@@ -17,18 +17,21 @@ struct range {
 
 static spinlock_t mmio_lock = SPINLOCK_INIT;
 static bool mmio_ready;
+static size_t mmio_max_align;   /* the largest leaf of the paging mode */
 static struct range free_r[MMIO_MAX_RANGES];     /* sorted, disjoint, not adjacent */
 static unsigned int nr_free;
 static struct range used_r[MMIO_MAX_RANGES];     /* live ioremap() mappings */
 static unsigned int nr_used;
 
-int mmio_init(uintptr_t start, uintptr_t end)
+int mmio_init(vaddr_t start, vaddr_t end, unsigned int levels)
 {
-	if (start >= end || ((start | end) & 0xfff))
+	if (start.raw >= end.raw || !IS_ALIGNED(start.raw | end.raw, PAGE_SIZE) ||
+	    !mmu_levels_supported(levels))
 		return -EINVAL;
 	spin_lock(&mmio_lock);
 	mmio_ready = true;
-	free_r[0] = (struct range){ start, end };
+	mmio_max_align = mmu_level_size(mmu_leaf_level_max(levels));
+	free_r[0] = (struct range){ start.raw, end.raw };
 	nr_free = 1;
 	nr_used = 0;
 	spin_unlock(&mmio_lock);
@@ -70,13 +73,17 @@ static int alloc_locked(size_t size, size_t align, uintptr_t *out)
 	return -ENOMEM;
 }
 
-int mmio_alloc(size_t size, size_t align, uintptr_t *out)
+int mmio_alloc(size_t size, size_t align, vaddr_t *out)
 {
-	if (size == 0 || (size & 0xfff) || align < 0x1000 || (align & (align - 1)))
+	uintptr_t va;
+
+	if (size == 0 || !IS_ALIGNED(size, PAGE_SIZE) || align < PAGE_SIZE || (align & (align - 1)))
 		return -EINVAL;
 	spin_lock(&mmio_lock);
-	int err = alloc_locked(size, align, out);
+	int err = alloc_locked(size, align, &va);
 	spin_unlock(&mmio_lock);
+	if (!err)
+		*out = vaddr(va);
 	return err;
 }
 
@@ -85,7 +92,7 @@ static int free_locked(uintptr_t start, size_t size)
 	uintptr_t end = start + size;
 	unsigned int i = 0;
 
-	if (size == 0 || ((start | size) & 0xfff) || end < start)
+	if (size == 0 || !IS_ALIGNED(start | size, PAGE_SIZE) || end < start)
 		return -EINVAL;
 	while (i < nr_free && free_r[i].end <= start)
 		i++;
@@ -114,10 +121,10 @@ static int free_locked(uintptr_t start, size_t size)
 	return 0;
 }
 
-int mmio_free(uintptr_t start, size_t size)
+int mmio_free(vaddr_t start, size_t size)
 {
 	spin_lock(&mmio_lock);
-	int err = free_locked(start, size);
+	int err = free_locked(start.raw, size);
 	spin_unlock(&mmio_lock);
 	return err;
 }
@@ -135,16 +142,16 @@ size_t mmio_free_bytes(void)
 
 void *ioremap(paddr_t phys, size_t size, enum mmu_cache cache)
 {
-	uint64_t first = phys.raw & ~(uint64_t)0xfff;
-	size_t off = phys.raw & 0xfff;
+	uint64_t first = ALIGN_DOWN(phys.raw, (uint64_t)PAGE_SIZE);
+	size_t off = phys.raw - first;
 	uintptr_t va;
 
-	if (size == 0 || size > SIZE_MAX - off - 0xfff || !mmio_ready)
+	if (size == 0 || size > SIZE_MAX - off - (PAGE_SIZE - 1) || !mmio_ready)
 		return NULL;
-	size_t len = (off + size + 0xfff) & ~(size_t)0xfff;
-	/* Align like the physical range (up to 1 GiB) so huge leaves can be used. */
-	size_t align = 0x1000;
-	while (align < (1ul << 30) && align * 2 <= len && !(first & (align * 2 - 1)))
+	size_t len = ALIGN_UP(off + size, PAGE_SIZE);
+	/* Align like the physical range (up to the largest leaf) so huge leaves can be used. */
+	size_t align = PAGE_SIZE;
+	while (align < mmio_max_align && align * 2 <= len && !(first & (align * 2 - 1)))
 		align *= 2;
 
 	spin_lock(&mmio_lock);
@@ -165,7 +172,7 @@ out:
 
 void iounmap(void *p)
 {
-	uintptr_t va = (uintptr_t)p & ~(uintptr_t)0xfff;
+	uintptr_t va = ALIGN_DOWN((uintptr_t)p, PAGE_SIZE);
 
 	spin_lock(&mmio_lock);
 	for (unsigned int i = 0; i < nr_used; i++) {

@@ -41,12 +41,12 @@ void tlb_batch_add(struct tlb_batch *b, vaddr_t va, size_t size, size_t stride, 
 	if (b->nr > 0) {
 		struct mmu_flush_range *last = &b->ranges[b->nr - 1];
 		/* Merge with the previous range when adjacent and of the same stride. */
-		if (last->stride == stride && last->end == start) {
-			last->end = end;
+		if (last->stride == stride && last->end.raw == start) {
+			last->end = vaddr(end);
 			return;
 		}
-		if (last->stride == stride && end == last->start) {
-			last->start = start;
+		if (last->stride == stride && end == last->start.raw) {
+			last->start = vaddr(start);
 			return;
 		}
 	}
@@ -54,7 +54,7 @@ void tlb_batch_add(struct tlb_batch *b, vaddr_t va, size_t size, size_t stride, 
 		b->full = true;
 		return;
 	}
-	b->ranges[b->nr++] = (struct mmu_flush_range){ start, end, stride };
+	b->ranges[b->nr++] = (struct mmu_flush_range){ vaddr(start), vaddr(end), stride };
 }
 
 void tlb_batch_add_all(struct tlb_batch *b)
@@ -115,7 +115,7 @@ void tlb_flush_local_ranges(const struct mmu_flush_range *ranges, unsigned int n
 	}
 	/* One invalidation per leaf: a huge leaf's translation goes with one per stride. */
 	for (unsigned int i = 0; i < n; i++)
-		for (uintptr_t va = ranges[i].start; va != ranges[i].end; va += ranges[i].stride)
+		for (uintptr_t va = ranges[i].start.raw; va != ranges[i].end.raw; va += ranges[i].stride)
 			arch_tlb_flush_page(vaddr(va));
 }
 

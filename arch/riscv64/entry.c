@@ -48,5 +48,7 @@ void riscv_entry(unsigned long hartid, uint64_t dtb_phys)
 	bi->boot_cpu = (unsigned int)hartid;
 	cmdline_set(bi->cmdline);
 	riscv_paging_init(bi);
+	bi->image_offset = KERNEL_VMA_OFFSET;
+	bi->boot_direct_map_size = BOOT_DIRECT_MAP_SIZE;
 	kernel_main(bi);
 }

@@ -131,10 +131,10 @@ void riscv_paging_init(struct boot_info *bi)
 	if (mmu_layout_get(levels, &layout) != 0)
 		panic("paging: no layout for %u levels", levels);
 	/* Sv39: boot.S put the direct map there already. */
-	KASSERT(levels != 3 || layout.direct_map_base == BOOT_DIRECT_MAP_BASE,
+	KASSERT(levels != 3 || layout.direct_map_base.raw == BOOT_DIRECT_MAP_BASE,
 		"Sv39 direct map at %#lx, boot tables at %#lx",
-		(unsigned long)layout.direct_map_base, (unsigned long)BOOT_DIRECT_MAP_BASE);
-	mm_direct_map_base = layout.direct_map_base;
+		(unsigned long)layout.direct_map_base.raw, (unsigned long)BOOT_DIRECT_MAP_BASE);
+	mm_direct_map_base = layout.direct_map_base.raw;
 	riscv_console_rebase();
 	bi->paging_levels = levels;
 	bi->paging = names[levels];

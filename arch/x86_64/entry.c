@@ -42,6 +42,8 @@ void x86_entry(uint32_t magic, uint32_t info_phys)
 	struct boot_info *bi = x86_parse_multiboot2(magic, info_phys);
 	cmdline_set(bi->cmdline);
 	x86_paging_init(bi);
+	bi->image_offset = KERNEL_VMA_OFFSET;
+	bi->boot_direct_map_size = BOOT_DIRECT_MAP_SIZE;
 	uint32_t a, b, c, d;
 	cpuid(1, 0, &a, &b, &c, &d);
 	bi->boot_cpu = b >> 24;      /* initial APIC id */

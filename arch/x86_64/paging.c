@@ -110,10 +110,10 @@ void x86_paging_init(struct boot_info *bi)
 	if (mmu_layout_get(levels, &layout) != 0)
 		panic("paging: no layout for %u levels", levels);
 	/* 4-level: boot.S put the direct map there already. */
-	KASSERT(levels == 5 || layout.direct_map_base == BOOT_DIRECT_MAP_BASE,
+	KASSERT(levels == 5 || layout.direct_map_base.raw == BOOT_DIRECT_MAP_BASE,
 		"4-level direct map at %#lx, boot tables at %#lx",
-		(unsigned long)layout.direct_map_base, (unsigned long)BOOT_DIRECT_MAP_BASE);
-	mm_direct_map_base = layout.direct_map_base;
+		(unsigned long)layout.direct_map_base.raw, (unsigned long)BOOT_DIRECT_MAP_BASE);
+	mm_direct_map_base = layout.direct_map_base.raw;
 	bi->paging_levels = levels;
 	bi->paging = levels == 5 ? "5-level (LA57)" : "4-level";
 }

@@ -24,6 +24,11 @@ struct boot_info {
 	                               every range that must stay reserved (kernel image,
 	                               boot information, modules, device tree, firmware);
 	                               kernel_main() normalises it */
+	uintptr_t image_offset;     /* kernel image: link (virtual) address - load
+	                               (physical) address, the same for every byte */
+	uint64_t boot_direct_map_size; /* the boot page tables map physical [0, this) at
+	                               mm_direct_map_base; mm_init() builds the kernel's
+	                               own tables in frames below it */
 };
 
 /* Linker-script symbols common to every arch: the kernel image's virtual bounds. */
@@ -41,6 +46,12 @@ extern char boot_stack_guard[], boot_stack_bottom[], boot_stack_top[];
 
 /* The boot information, for tests and late initialisation (set by kernel_main). */
 extern const struct boot_info *boot_info;
+
+/* The physical address of a byte of the kernel image (after kernel_main() started). */
+static inline uint64_t image_virt_to_phys(const void *p)
+{
+	return (uint64_t)((uintptr_t)p - boot_info->image_offset);
+}
 
 /* The generic kernel's entry point, called once on the boot CPU. Never returns. */
 __noreturn void kernel_main(struct boot_info *bi);

@@ -53,10 +53,10 @@ int buddy_init(const struct memmap *map);
 
 /*
  * Allocate a block of 2^@order frames from the zones @flags allow (see frame_alloc()),
- * wholly below physical address @limit (UINT64_MAX: no limit). Returns 0 and the
+ * wholly below physical address @limit (paddr(UINT64_MAX): no limit). Returns 0 and the
  * address in *@out, -ENOMEM or -EINVAL. The block's owner is FRAME_OWNER_KERNEL.
  */
-int buddy_alloc(unsigned int order, unsigned int flags, uint64_t limit, paddr_t *out);
+int buddy_alloc(unsigned int order, unsigned int flags, paddr_t limit, paddr_t *out);
 
 /*
  * Free the block at @pa of 2^@order frames. Returns 0, or -EINVAL for a bad free
@@ -72,7 +72,7 @@ int buddy_free(paddr_t pa, unsigned int order);
 int buddy_free_direct(paddr_t pa, unsigned int order);
 
 /* frame_alloc_count() / frame_free_count(), returning the error of a bad free. */
-int buddy_alloc_count(size_t count, unsigned int flags, uint64_t limit, paddr_t *out);
+int buddy_alloc_count(size_t count, unsigned int flags, paddr_t limit, paddr_t *out);
 int buddy_free_count(paddr_t pa, size_t count);
 
 /* Return every block in CPU @cpu's caches (or every CPU's) to the zone free lists. */

@@ -23,20 +23,21 @@
 
 /*
  * Manage [@start, @end) (page aligned, inside the kernel half) for device mappings,
- * made through the kernel mapper (<mm/kmap.h>, initialised first). Returns 0 or
- * -EINVAL.
+ * made through the kernel mapper (<mm/kmap.h>, initialised first) in paging mode
+ * @levels (whose largest leaf bounds the alignment ioremap() asks for). Returns 0
+ * or -EINVAL.
  */
-int mmio_init(uintptr_t start, uintptr_t end);
+int mmio_init(vaddr_t start, vaddr_t end, unsigned int levels);
 
 /*
- * Reserve @size bytes (page multiple) aligned to @align (a power of two >= 4 KiB).
+ * Reserve @size bytes (page multiple) aligned to @align (a power of two >= PAGE_SIZE).
  * Returns 0 and the address in *@out, -EINVAL for bad arguments, -ENOMEM if no free
  * range fits or the tables are full.
  */
-int mmio_alloc(size_t size, size_t align, uintptr_t *out);
+int mmio_alloc(size_t size, size_t align, vaddr_t *out);
 
 /* Return a range mmio_alloc() gave (same start and size). Returns 0 or -EINVAL. */
-int mmio_free(uintptr_t start, size_t size);
+int mmio_free(vaddr_t start, size_t size);
 
 /* Bytes free in the window (tests, statistics). */
 size_t mmio_free_bytes(void);

@@ -84,12 +84,12 @@ enum mmu_cache {
 struct mmu_layout {
 	uintptr_t user_start;        /* lowest user address (the first page stays unmapped) */
 	uintptr_t user_end;          /* one past the highest user address */
-	uintptr_t kernel_start;      /* first address of the kernel half */
-	uintptr_t direct_map_base;   /* phys_to_virt(pa) = direct_map_base + pa */
-	uintptr_t direct_map_end;
-	uintptr_t mmio_start;        /* the ioremap window (mm/mmio.c) */
-	uintptr_t mmio_end;
-	uintptr_t image_base;        /* the kernel image's top-2 GiB window */
+	vaddr_t kernel_start;        /* first address of the kernel half */
+	vaddr_t direct_map_base;     /* phys_to_virt(pa) = direct_map_base + pa */
+	vaddr_t direct_map_end;
+	vaddr_t mmio_start;          /* the ioremap window (mm/mmio.c) */
+	vaddr_t mmio_end;
+	vaddr_t image_base;          /* the kernel image's top-2 GiB window */
 };
 
 /*
@@ -229,7 +229,7 @@ void arch_tlb_flush_all(void);
  * shootdown requests while it waits, or two CPUs shooting at each other deadlock.
  */
 struct mmu_flush_range {
-	uintptr_t start, end;
+	vaddr_t start, end;          /* end 0: the top of the address space */
 	size_t stride;
 };
 void arch_tlb_shootdown(const struct cpuset *cpus, const struct mmu_flush_range *ranges,

@@ -53,12 +53,12 @@ static inline void mmu_common_layout(unsigned int va_bits, uintptr_t user_top_gu
 
 	out->user_start = 0x10000;
 	out->user_end = half - user_top_guard;
-	out->kernel_start = ks;
-	out->direct_map_base = ks;
-	out->direct_map_end = ks + half / 2;
-	out->mmio_start = ks + half / 2;
-	out->mmio_end = ks + half / 2 + half / 4;
-	out->image_base = image_base;
+	out->kernel_start = vaddr(ks);
+	out->direct_map_base = vaddr(ks);
+	out->direct_map_end = vaddr(ks + half / 2);
+	out->mmio_start = vaddr(ks + half / 2);
+	out->mmio_end = vaddr(ks + half / 2 + half / 4);
+	out->image_base = vaddr(image_base);
 }
 
 #endif

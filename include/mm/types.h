@@ -5,6 +5,18 @@
  * Physical and virtual addresses are distinct single-member structs, so passing one
  * where the other is expected is a compile error; the helpers below are the only
  * place they are built or taken apart. Builds for the kernel and for host tests.
+ *
+ * The rule, for every interface of mm/ and the HAL:
+ *   - a physical address is a paddr_t (frames, page-table pages, device registers,
+ *     physical limits such as buddy_alloc()'s);
+ *   - an address a page table translates, as the mm core handles it, is a vaddr_t:
+ *     the kernel half (direct map, MMIO window, image), and any address the mapper
+ *     and the flusher take (they serve user tables too);
+ *   - a user address as the system-call ABI passes it is a uintptr_t (struct as,
+ *     the VMAs, the as_*() calls, the user fields of struct mmu_layout): it is only
+ *     a number until as.c hands it to the mapper as vaddr(addr).
+ * Inside a function, arithmetic on .raw is fine; what crosses a function boundary,
+ * or sits in a struct, carries its type. Sizes are size_t.
  */
 #ifndef MM_TYPES_H
 #define MM_TYPES_H

@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			unsigned int flags = FRAME_NOWARN | (fl & (FRAME_ZERO | FRAME_DMA | FRAME_NORMAL | FRAME_NOPCP));
 			uint64_t limit = (fl & 0x80) ? take(&in, 2) * PAGE_SIZE * 16 : UINT64_MAX;
 			paddr_t pa;
-			int err = buddy_alloc(order, flags, limit, &pa);
+			int err = buddy_alloc(order, flags, paddr(limit), &pa);
 			if (order > FRAME_MAX_ORDER || ((flags & FRAME_DMA) && (flags & FRAME_NORMAL))) {
 				FUZZ_ASSERT(err == -EINVAL, "bad request accepted: %d", err);
 				break;
@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 3: {                            /* allocate a frame count */
 			size_t count = (size_t)take(&in, 2) % 2048;
 			paddr_t pa;
-			int err = buddy_alloc_count(count, FRAME_NOWARN, UINT64_MAX, &pa);
+			int err = buddy_alloc_count(count, FRAME_NOWARN, paddr(UINT64_MAX), &pa);
 			if (count == 0) {
 				FUZZ_ASSERT(err == -EINVAL, "count 0: %d", err);
 				break;

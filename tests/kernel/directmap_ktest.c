@@ -9,20 +9,19 @@
 #include <mm/mapper.h>
 #include <mm/mmu.h>
 #include <mm/types.h>
-#include <arch/page.h>
 
 KTEST(directmap, base_is_the_modes)
 {
 	struct mmu_layout l;
 
 	KT_ASSERT(t, mmu_layout_get(boot_info->paging_levels, &l) == 0, "no layout for the mode");
-	KT_EXPECT_EQ(t, mm_direct_map_base, l.direct_map_base);
+	KT_EXPECT_EQ(t, mm_direct_map_base, l.direct_map_base.raw);
 }
 
 KTEST(directmap, aliases_the_image)
 {
 	static volatile uint64_t probe = 0x0123456789abcdefull;
-	volatile uint64_t *alias = phys_to_virt(paddr(kernel_virt_to_phys((const void *)&probe)));
+	volatile uint64_t *alias = phys_to_virt(paddr(image_virt_to_phys((const void *)&probe)));
 
 	KT_ASSERT(t, alias != &probe, "the alias is the image address itself");
 	KT_EXPECT_EQ(t, *alias, 0x0123456789abcdefull);
@@ -39,7 +38,7 @@ KTEST(directmap, aliases_the_image)
 /* The end of the run of direct-mapped, equally protected RAM that contains @pa. */
 static uint64_t run_end(const struct memmap *map, uint64_t pa)
 {
-	uint64_t ro_end = kernel_virt_to_phys(__rodata_end), end = 0;
+	uint64_t ro_end = image_virt_to_phys(__rodata_end), end = 0;
 
 	for (size_t i = 0; i < map->count; i++) {
 		const struct mem_region *r = &map->regions[i];
@@ -58,7 +57,7 @@ static uint64_t run_end(const struct memmap *map, uint64_t pa)
 /* The start of that run. */
 static uint64_t run_start(const struct memmap *map, uint64_t pa)
 {
-	uint64_t ro_end = kernel_virt_to_phys(__rodata_end), start = pa;
+	uint64_t ro_end = image_virt_to_phys(__rodata_end), start = pa;
 
 	for (bool moved = true; moved;) {
 		moved = false;

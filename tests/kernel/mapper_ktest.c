@@ -150,15 +150,17 @@ static bool env_begin(struct ktest_ctx *t, struct kmap_env *env, size_t size, si
 	env->tables = mapper_count_tables(&mm_kernel_pt);
 	env->mmio_free = mmio_free_bytes();
 	env->size = size;
-	return KT_EXPECT(t, mmio_alloc(size, align, &env->va) == 0,
-			 "mmio_alloc(%#zx, %#zx) failed", size, align);
+	vaddr_t va = vaddr(0);
+	bool ok = mmio_alloc(size, align, &va) == 0;
+	env->va = va.raw;
+	return KT_EXPECT(t, ok, "mmio_alloc(%#zx, %#zx) failed", size, align);
 }
 
 /* Unmap whatever is left in the window, give it back, and check every baseline. */
 static void env_end(struct ktest_ctx *t, struct kmap_env *env)
 {
 	KT_EXPECT_EQ(t, kunmap(env->va, env->size), 0);
-	KT_EXPECT_EQ(t, mmio_free(env->va, env->size), 0);
+	KT_EXPECT_EQ(t, mmio_free(vaddr(env->va), env->size), 0);
 	KT_EXPECT_EQ(t, mmio_free_bytes(), env->mmio_free);
 	KT_EXPECT_EQ(t, mapper_count_tables(&mm_kernel_pt), env->tables);
 	mm_ktest_expect_baseline(t, &env->base);

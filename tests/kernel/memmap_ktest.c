@@ -15,7 +15,6 @@
 #include <kern/ktest.h>
 #include <mm/memmap.h>
 #include <mm/types.h>
-#include <arch/page.h>
 
 #define MIB (1024ull * 1024)
 
@@ -127,8 +126,8 @@ KTEST(memmap, kernel_image_reserved)
 
 	if (!map)
 		return;
-	uint64_t start = kernel_virt_to_phys(__kernel_start);
-	uint64_t end = kernel_virt_to_phys(__kernel_end);
+	uint64_t start = image_virt_to_phys(__kernel_start);
+	uint64_t end = image_virt_to_phys(__kernel_end);
 	ktest_log(t, "kernel image at [0x%llx, 0x%llx)", (unsigned long long)start,
 		  (unsigned long long)end);
 	KT_ASSERT(t, start < end, "empty kernel image");

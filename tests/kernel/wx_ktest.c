@@ -21,7 +21,6 @@
 #include <mm/init.h>
 #include <mm/mapper.h>
 #include <mm/mmu.h>
-#include <arch/page.h>
 
 
 /* ---- what each probe does ---- */
@@ -123,9 +122,9 @@ KTEST(wx, rodata_not_writable)
 /* The direct-map aliases of text and read-only data are read-only as well. */
 KTEST(wx, image_alias_not_writable)
 {
-	uintptr_t text = (uintptr_t)phys_to_virt(paddr(kernel_virt_to_phys(__text_start)));
-	uintptr_t ro = (uintptr_t)phys_to_virt(paddr(kernel_virt_to_phys(__rodata_end - 8)));
-	uintptr_t data = (uintptr_t)phys_to_virt(paddr(kernel_virt_to_phys((const void *)&wx_data_word)));
+	uintptr_t text = (uintptr_t)phys_to_virt(paddr(image_virt_to_phys(__text_start)));
+	uintptr_t ro = (uintptr_t)phys_to_virt(paddr(image_virt_to_phys(__rodata_end - 8)));
+	uintptr_t data = (uintptr_t)phys_to_virt(paddr(image_virt_to_phys((const void *)&wx_data_word)));
 
 	expect_fault_at(t, do_rewrite, text, FAULT_WRITE, "store to text through the direct map");
 	expect_fault_at(t, do_rewrite, ro, FAULT_WRITE, "store to .rodata through the direct map");
@@ -161,7 +160,7 @@ KTEST(wx, stack_not_executable)
 KTEST(wx, direct_map_not_executable)
 {
 	uintptr_t fn = (uintptr_t)&wx_text_victim;
-	uintptr_t alias = (uintptr_t)phys_to_virt(paddr(kernel_virt_to_phys((const void *)fn)));
+	uintptr_t alias = (uintptr_t)phys_to_virt(paddr(image_virt_to_phys((const void *)fn)));
 
 	KT_ASSERT(t, alias != fn, "the alias is the text address itself");
 	KT_EXPECT(t, memcmp((const void *)alias, (const void *)fn, 16) == 0,
@@ -198,7 +197,7 @@ KTEST(wx, boot_stack_guard_faults)
 /* Nothing is left of the boot identity mapping: the image's physical address faults. */
 KTEST(wx, identity_map_gone)
 {
-	uintptr_t phys = (uintptr_t)kernel_virt_to_phys(__text_start);
+	uintptr_t phys = (uintptr_t)image_virt_to_phys(__text_start);
 
 	expect_fault_at(t, do_load, launder(phys), FAULT_READ, "load from the identity address");
 	expect_fault_at(t, do_call, launder(phys), FAULT_EXEC, "call to the identity address");
@@ -268,7 +267,7 @@ KTEST(wx, image_sections_mapped_as_linked)
 				ok = err == -ENOENT;
 			} else {
 				ok = err == 0 && (l.prot & MMU_RWX) == sections[s].rwx &&
-				     l.pa.raw + ((uintptr_t)p - l.va.raw) == kernel_virt_to_phys(p);
+				     l.pa.raw + ((uintptr_t)p - l.va.raw) == image_virt_to_phys(p);
 			}
 			if (!ok && !wrong++)
 				first_wrong = (uintptr_t)p;

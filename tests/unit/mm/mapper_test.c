@@ -360,7 +360,7 @@ static void test_kernel_user_roots(void)
 	CHECK_EQ(mapper_init_user(&upt, &kpt), 0);
 	tlb_batch_init(&b, &tlb_kernel_cpus);
 
-	uintptr_t kva = lay.mmio_start + 7 * K4;
+	uintptr_t kva = lay.mmio_start.raw + 7 * K4;
 	CHECK_EQ(mapper_map(&kpt, vaddr(kva), paddr(0xfee00000), K4, MMU_READ | MMU_WRITE | MMU_GLOBAL,
 			    MMU_CACHE_UC, 0, &b), 0);
 	/* Visible through the user root, which was created before the mapping. */

@@ -14,21 +14,21 @@
 static void test_alloc_free(void)
 {
 	struct pagetable kpt;
-	uintptr_t a, b, c;
+	vaddr_t a, b, c;
 
 	fake_mem_init(8 << 20);
 	mapper_init_kernel(&kpt, test_levels);
 	struct mmu_layout l;
 	mmu_layout_get(test_levels, &l);
-	uintptr_t base = l.mmio_start, size = 1024 * PAGE_SIZE;
+	uintptr_t base = l.mmio_start.raw, size = 1024 * PAGE_SIZE;
 	kmap_init(&kpt);
-	CHECK_EQ(mmio_init(base, base + size), 0);
+	CHECK_EQ(mmio_init(vaddr(base), vaddr(base + size), test_levels), 0);
 	CHECK_EQ(mmio_alloc(0, PAGE_SIZE, &a), -EINVAL);
 	CHECK_EQ(mmio_alloc(PAGE_SIZE, 3 * PAGE_SIZE, &a), -EINVAL);
 	CHECK_EQ(mmio_alloc(PAGE_SIZE, PAGE_SIZE, &a), 0);
-	CHECK_EQ(a, base + size - PAGE_SIZE);                 /* from the top */
+	CHECK_EQ(a.raw, base + size - PAGE_SIZE);                 /* from the top */
 	CHECK_EQ(mmio_alloc(PAGE_SIZE, 64 * PAGE_SIZE, &b), 0);
-	CHECK_EQ(b % (64 * PAGE_SIZE), 0);
+	CHECK_EQ(b.raw % (64 * PAGE_SIZE), 0);
 	CHECK_EQ(mmio_alloc(2 * size, PAGE_SIZE, &c), -ENOMEM);
 	CHECK_EQ(mmio_free(a, PAGE_SIZE), 0);
 	CHECK_EQ(mmio_free(a, PAGE_SIZE), -EINVAL);           /* double free */
@@ -39,7 +39,7 @@ static void test_alloc_free(void)
 
 	/* Random allocations and frees against a page bitmap. */
 	static uint8_t owner[1024];
-	static struct { uintptr_t va; size_t n; } live[64];
+	static struct { vaddr_t va; size_t n; } live[64];
 	unsigned int nl = 0;
 	uint64_t r = 12345;
 	memset(owner, 0, sizeof(owner));
@@ -47,12 +47,12 @@ static void test_alloc_free(void)
 		r ^= r << 13; r ^= r >> 7; r ^= r << 17;
 		if (nl < 64 && (r % 3 || nl == 0)) {
 			size_t n = 1 + r % 40, align = PAGE_SIZE << (r >> 8) % 5;
-			uintptr_t va;
+			vaddr_t va;
 			if (mmio_alloc(n * PAGE_SIZE, align, &va) == 0) {
-				CHECK_EQ(va % align, 0);
+				CHECK_EQ(va.raw % align, 0);
 				for (size_t i = 0; i < n; i++) {
-					CHECK_EQ(owner[(va - base) / PAGE_SIZE + i], 0);
-					owner[(va - base) / PAGE_SIZE + i] = 1;
+					CHECK_EQ(owner[(va.raw - base) / PAGE_SIZE + i], 0);
+					owner[(va.raw - base) / PAGE_SIZE + i] = 1;
 				}
 				live[nl].va = va;
 				live[nl++].n = n;
@@ -61,7 +61,7 @@ static void test_alloc_free(void)
 			unsigned int k = r % nl;
 			CHECK_EQ(mmio_free(live[k].va, live[k].n * PAGE_SIZE), 0);
 			for (size_t i = 0; i < live[k].n; i++)
-				owner[(live[k].va - base) / PAGE_SIZE + i] = 0;
+				owner[(live[k].va.raw - base) / PAGE_SIZE + i] = 0;
 			live[k] = live[--nl];
 		}
 		size_t used = 0;
@@ -96,7 +96,7 @@ static void test_ioremap(void)
 	size_t base_frames = fake_frames_used();
 	mmu_layout_get(test_levels, &l);
 	kmap_init(&kpt);
-	CHECK_EQ(mmio_init(l.mmio_start, l.mmio_start + (1ul << 30)), 0);
+	CHECK_EQ(mmio_init(l.mmio_start, vaddr_add(l.mmio_start, 1ul << 30), test_levels), 0);
 
 	char *p = ioremap(paddr(0xfee00020), 0x10, MMU_CACHE_UC);
 	CHECK(p != NULL, "ioremap");

@@ -175,12 +175,12 @@ static void test_layout(void)
 	mmu_layout_get(levels, &l);
 	uintptr_t half = (uintptr_t)1 << (mmu_va_bits(levels) - 1);
 	CHECK(l.user_start > 0 && l.user_start < l.user_end && l.user_end <= half, "user range");
-	CHECK_EQ(l.kernel_start, (uintptr_t)0 - half);
-	CHECK(l.kernel_start <= l.direct_map_base && l.direct_map_base < l.direct_map_end &&
-	      l.direct_map_end <= l.mmio_start && l.mmio_start < l.mmio_end &&
-	      l.mmio_end <= l.image_base, "kernel regions ordered");
-	uintptr_t ends[] = { l.user_start, l.user_end - 1, l.direct_map_base, l.direct_map_end - 1,
-			     l.mmio_start, l.mmio_end - 1, l.image_base };
+	CHECK_EQ(l.kernel_start.raw, (uintptr_t)0 - half);
+	CHECK(l.kernel_start.raw <= l.direct_map_base.raw && l.direct_map_base.raw < l.direct_map_end.raw &&
+	      l.direct_map_end.raw <= l.mmio_start.raw && l.mmio_start.raw < l.mmio_end.raw &&
+	      l.mmio_end.raw <= l.image_base.raw, "kernel regions ordered");
+	uintptr_t ends[] = { l.user_start, l.user_end - 1, l.direct_map_base.raw, l.direct_map_end.raw - 1,
+			     l.mmio_start.raw, l.mmio_end.raw - 1, l.image_base.raw };
 	for (unsigned int i = 0; i < ARRAY_SIZE(ends); i++) {
 		CHECK(mmu_va_is_canonical(levels, vaddr(ends[i])), "%#" PRIxPTR, ends[i]);
 		CHECK(((ends[i] + (i & 1)) & 0xfff) == 0, "aligned %#" PRIxPTR, ends[i]);
@@ -188,7 +188,7 @@ static void test_layout(void)
 	/* The root split: user addresses below mmu_root_kernel_first(), kernel ones above. */
 	unsigned int shift = mmu_level_shift(top);
 	CHECK(((l.user_end - 1) >> shift & (MMU_PT_ENTRIES - 1)) < first, "user root index");
-	CHECK((l.kernel_start >> shift & (MMU_PT_ENTRIES - 1)) == first, "kernel root index");
+	CHECK((l.kernel_start.raw >> shift & (MMU_PT_ENTRIES - 1)) == first, "kernel root index");
 	CHECK((UINTPTR_MAX >> shift & (MMU_PT_ENTRIES - 1)) == MMU_PT_ENTRIES - 1, "top index");
 }
 

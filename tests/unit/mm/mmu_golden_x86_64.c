@@ -48,12 +48,12 @@ void golden_checks(void)
 	/* Layout: Linux's direct-map bases and the SYSRET guard page. */
 	struct mmu_layout l;
 	mmu_layout_get(4, &l);
-	CHECK_EQ(l.direct_map_base, 0xffff800000000000ull);
+	CHECK_EQ(l.direct_map_base.raw, 0xffff800000000000ull);
 	CHECK_EQ(l.user_end, 0x00007ffffffff000ull);
 	mmu_layout_get(5, &l);
-	CHECK_EQ(l.direct_map_base, 0xff00000000000000ull);
+	CHECK_EQ(l.direct_map_base.raw, 0xff00000000000000ull);
 	CHECK_EQ(l.user_end, 0x00fffffffffff000ull);
-	CHECK_EQ(l.image_base, 0xffffffff80000000ull);
+	CHECK_EQ(l.image_base.raw, 0xffffffff80000000ull);
 	CHECK(strcmp(mmu_mode_name(4), "4-level") == 0 && strcmp(mmu_mode_name(5), "5-level") == 0,
 	      "names");
 }

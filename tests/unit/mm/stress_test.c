@@ -97,7 +97,7 @@ static bool step(struct model *m, uint64_t *failures)
 			if (zero)
 				flags |= FRAME_ZERO;
 			paddr_t pa;
-			if (buddy_alloc(order, flags, limit, &pa) != 0) {
+			if (buddy_alloc(order, flags, paddr(limit), &pa) != 0) {
 				(*failures)++;
 				return true;
 			}
@@ -122,7 +122,7 @@ static bool step(struct model *m, uint64_t *failures)
 		} else if (kind < 6) {
 			size_t count = (size_t)below(300) + 1;
 			paddr_t pa;
-			if (buddy_alloc_count(count, FRAME_NOWARN, UINT64_MAX, &pa) != 0) {
+			if (buddy_alloc_count(count, FRAME_NOWARN, paddr(UINT64_MAX), &pa) != 0) {
 				(*failures)++;
 				return true;
 			}

@@ -78,7 +78,7 @@ static void *worker(void *arg)
 				unsigned int order = rng(&seed) % 8 == 0 ? (unsigned int)(rng(&seed) % 7)
 									 : (unsigned int)(rng(&seed) % 2);
 				paddr_t pa;
-				if (buddy_alloc(order, FRAME_NOWARN, UINT64_MAX, &pa) != 0)
+				if (buddy_alloc(order, FRAME_NOWARN, paddr(UINT64_MAX), &pa) != 0)
 					continue;
 				it.p = phys_to_virt(pa);
 				it.order = order;

@@ -160,8 +160,8 @@ void arch_tlb_shootdown(const struct cpuset *cpus, const struct mmu_flush_range 
 	e->cpus = *cpus;
 	e->n = n;
 	if (n) {
-		e->start = ranges[0].start;
-		e->end = ranges[n - 1].end;
+		e->start = ranges[0].start.raw;
+		e->end = ranges[n - 1].end.raw;
 		e->stride = ranges[0].stride;
 	}
 }

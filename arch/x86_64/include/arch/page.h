@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * x86_64 page size and the boot-time virtual layout. Included by generic code for
- * PAGE_SIZE only; the rest is for arch/x86_64/ and is usable from assembly.
+ * x86_64 boot-time virtual layout: where the image is linked and loaded, and what
+ * the boot page tables map. For arch/x86_64/ only (and usable from assembly); generic
+ * code gets these facts from struct boot_info (image_offset, boot_direct_map_size)
+ * and the page size from <mm/types.h>.
  */
 #ifndef ARCH_PAGE_H
 #define ARCH_PAGE_H
