@@ -2,8 +2,9 @@
 /*
  * The "fault" suite: the kernel survives the faults it expects. copy_nofault()
  * recovers through the exception table, fault_catch_call() through a catcher, and
- * the fault reported matches what was done (address, access, kernel mode). The
- * target is 1 GiB below the kernel image, which no arch maps.
+ * the fault reported matches what was done (address, access, kernel mode, and
+ * whether a translation was there, where the arch says). The unmapped target is
+ * 1 GiB below the kernel image, which no arch maps.
  */
 #include <kern/boot.h>
 #include <kern/errno.h>
@@ -92,6 +93,29 @@ KTEST(fault, catch_exec)
 	KT_EXPECT_EQ(t, fi.addr, a);
 	KT_EXPECT_EQ(t, fi.pc, a);
 	KT_EXPECT_EQ(t, fi.access, FAULT_EXEC);
+}
+
+/* Read-only data, for a write that finds a translation and is refused. */
+static const volatile uint64_t fault_rodata_probe = 0x0123456789abcdefull;
+
+/*
+ * The present/protection hint is never wrong: an address nothing maps is never a
+ * protection fault, a store to mapped read-only data never a missing page. An arch
+ * that cannot tell (riscv64) reports FAULT_CAUSE_UNKNOWN, which passes both.
+ */
+KTEST(fault, cause_matches_the_page_table)
+{
+	struct fault_info fi;
+	uintptr_t ro = (uintptr_t)&fault_rodata_probe;
+
+	KT_ASSERT(t, fault_catch_call(do_read, (void *)unmapped_address(), &fi) == -EFAULT,
+		  "the read did not fault");
+	KT_EXPECT(t, fi.cause != FAULT_PROTECTION, "an unmapped address reported as a protection fault");
+	KT_ASSERT(t, fault_catch_call(do_write, (void *)ro, &fi) == -EFAULT,
+		  "the store to .rodata did not fault");
+	KT_EXPECT_EQ(t, fi.addr, ro);
+	KT_EXPECT(t, fi.cause != FAULT_NOT_PRESENT, "mapped read-only data reported as not present");
+	KT_EXPECT_EQ(t, fault_rodata_probe, 0x0123456789abcdefull);
 }
 
 KTEST(fault, catch_no_fault)
