@@ -276,6 +276,8 @@ static int fault_locked(struct as *as, uintptr_t addr, enum fault_access access)
 	int err = frame_alloc(0, FRAME_ZERO | FRAME_NOWARN, &frame);
 	if (err)
 		return -ENOMEM;
+	/* Cannot fail: the buddy allocator handed this block out just now. */
+	(void)frame_set_owner(frame, FRAME_OWNER_USER);
 	batch_start(as, &b);
 	err = mapper_map(&as->pt, vaddr(page), frame, PAGE_SIZE, mprot, MMU_CACHE_WB, 0, &b);
 	tlb_batch_flush(&b);

@@ -77,6 +77,21 @@ static inline pte_t make_table(paddr_t table, unsigned int level)
 	return mmu_pte_make_table(table, level);
 }
 
+/*
+ * A zeroed page for a table below the root, recorded as a page-table page in the
+ * frame database. Before the buddy allocator is up, tables come from bootmem,
+ * which the database does not track as allocated blocks: frame_set_owner() says
+ * -EINVAL for those, and they stay FRAME_OWNER_BOOTMEM.
+ */
+static int alloc_table(paddr_t *out)
+{
+	int err = frame_alloc(0, FRAME_ZERO, out);
+
+	if (!err)
+		(void)frame_set_owner(*out, FRAME_OWNER_PAGE_TABLE);
+	return err;
+}
+
 static bool table_is_empty(const pte_t *t)
 {
 	for (unsigned int i = 0; i < MMU_PT_ENTRIES; i++)
@@ -304,7 +319,7 @@ static int init_common(struct pagetable *pt, unsigned int levels)
 {
 	if (!mmu_levels_supported(levels))
 		return -EINVAL;
-	int err = frame_alloc(0, FRAME_ZERO, &pt->root);
+	int err = alloc_table(&pt->root);
 	if (err)
 		return err;
 	pt->levels = levels;
@@ -330,7 +345,7 @@ int mapper_init_kernel(struct pagetable *pt, unsigned int levels)
 	pte_t *root = table_ptr(pt->root);
 	for (unsigned int i = pt->root_first; i < MMU_PT_ENTRIES; i++) {
 		paddr_t t;
-		err = frame_alloc(0, FRAME_ZERO, &t);
+		err = alloc_table(&t);
 		if (err)
 			goto out_free;
 		mmu_pte_write(&root[i], make_table(t, levels - 1));
@@ -437,7 +452,7 @@ static int map_prepare(const struct pagetable *pt, uintptr_t va, uintptr_t last,
 			return -EEXIST;
 		if (!leaf_fits(pt, w.level, w.va, paddr_add(pa, w.va - va), last - w.va + 1, flags)) {
 			paddr_t tp;
-			int err = frame_alloc(0, FRAME_ZERO, &tp);
+			int err = alloc_table(&tp);
 			if (err)
 				return err;
 			e = make_table(tp, w.level);
@@ -522,7 +537,7 @@ static int reserve_fill(struct reserve *r, unsigned int n)
 {
 	r->n = 0;
 	while (r->n < n) {
-		int err = frame_alloc(0, FRAME_ZERO, &r->pa[r->n]);
+		int err = alloc_table(&r->pa[r->n]);
 		if (err) {
 			while (r->n)
 				frame_free(r->pa[--r->n], 0);

@@ -14,6 +14,7 @@
  * Short run in the suite. Long run (documented in docs/vm.md):
  *   VM_FUZZ_STEPS=2000000 VM_FUZZ_SEED=7 build/tests/unit/unit-mm-as-x86_64
  */
+#include <mm/frame.h>
 #include "vm_fake.h"
 
 #include <mm/as.h>
@@ -310,6 +311,11 @@ static void test_faults(void)
 	CHECK_EQ(fault_at(&as, a, FAULT_WRITE), 0);
 	/* x86_64: no flush for a new translation; riscv64: one local fence, never remote. */
 	CHECK_EQ(fake_tlb_nr, MMU_MAP_NEEDS_FENCE ? 1 : 0);
+	/* The frame database says whose frames these are: the user's, and the tables'. */
+	struct mapper_leaf fl;
+	CHECK_EQ(mapper_translate(&as.pt, vaddr(a), &fl), 0);
+	CHECK_EQ(frame_get_owner(fl.pa), FRAME_OWNER_USER);
+	CHECK_EQ(frame_get_owner(as.pt.root), FRAME_OWNER_PAGE_TABLE);
 	/* A spurious fault (stale TLB) flushes the page locally. */
 	fake_tlb_reset();
 	CHECK_EQ(fault_at(&as, a, FAULT_WRITE), 0);

@@ -70,6 +70,28 @@ bool fake_frame_is_allocated(paddr_t pa)
 	return pa.raw >= FAKE_PA_BASE && f < ram_frames && frame_order[f] != 0;
 }
 
+/* Owners as the frame database records them: only for allocated blocks. */
+static uint8_t owners[1 << 16];
+
+int frame_set_owner(paddr_t pa, enum frame_owner owner)
+{
+	size_t f = (pa.raw - FAKE_PA_BASE) / PAGE_SIZE;
+
+	if (!fake_frame_is_allocated(pa) || (unsigned int)owner >= FRAME_OWNER_COUNT)
+		return -EINVAL;
+	if (f < sizeof(owners))
+		owners[f] = (uint8_t)owner;
+	return 0;
+}
+
+enum frame_owner frame_get_owner(paddr_t pa)
+{
+	size_t f = (pa.raw - FAKE_PA_BASE) / PAGE_SIZE;
+
+	return fake_frame_is_allocated(pa) && f < sizeof(owners) ? (enum frame_owner)owners[f]
+								   : FRAME_OWNER_NONE;
+}
+
 int frame_alloc(unsigned int order, unsigned int flags, paddr_t *out)
 {
 	size_t n = (size_t)1 << order;
