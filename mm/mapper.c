@@ -255,17 +255,18 @@ static void walk_up(struct walk *w, uintptr_t va)
 /* walk_next() past the last entry of a table, of the lower half or of the range. */
 static bool walk_next_slow(struct walk *w, uintptr_t next)
 {
-	uintptr_t cur = w->va, half = (uintptr_t)1 << (mmu_va_bits(w->pt->levels) - 1);
+	uintptr_t cur = w->va;
 	unsigned int top = w->top;
 
+	if (next == 0 || next > w->last)
+		goto done;
+	/* Only a walk that spans the hole reaches the lower half's end here. */
+	uintptr_t half = (uintptr_t)1 << (mmu_va_bits(w->pt->levels) - 1);
 	if (next == half) {
 		next = (uintptr_t)0 - half;   /* over the non-canonical hole */
 		w->root_lim = w->last;
-	}
-	if (next == 0 || next > w->last) {
-		while (w->level < top)
-			walk_up(w, cur);
-		return false;
+		if (next > w->last)
+			goto done;
 	}
 	/* Each table left behind: next starts the block of its parent's next entry. */
 	while (w->level < top && IS_ALIGNED(next, mmu_level_size(w->level + 1)))
@@ -275,6 +276,10 @@ static bool walk_next_slow(struct walk *w, uintptr_t next)
 	w->lim = w->level == top ? w->root_lim :
 		 MIN(next | (mmu_level_size(w->level + 1) - 1), w->last);
 	return true;
+done:
+	while (w->level < top)
+		walk_up(w, cur);
+	return false;
 }
 
 /*
@@ -307,7 +312,11 @@ static inline pte_t *walk_seek(struct walk *w, pte_t *e)
 	for (;;) {
 		pte_t *slot = walk_slot(w);
 		*e = mmu_pte_read(slot);
-		if (!mmu_pte_is_table(*e, w->level))
+		/*
+		 * Leaf first, as the hardware walk decides: it also lets the compiler drop
+		 * mmu_pte_phys()'s leaf case from the descent (x86_64 PS leaves).
+		 */
+		if (mmu_pte_is_leaf(*e, w->level) || !mmu_pte_is_table(*e, w->level))
 			return slot;
 		walk_down(w, *e);
 	}
