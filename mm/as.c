@@ -18,7 +18,6 @@
 #include <mm/mman.h>
 #include <mm/slab.h>
 
-
 static inline uintptr_t page_align(uintptr_t x)
 {
 	return (x + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);   /* 0 if it overflows */

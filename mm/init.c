@@ -58,7 +58,7 @@ static void map_direct_range(const struct mmu_layout *l, uint64_t base, uint64_t
 			     unsigned int prot)
 {
 	if (end > base)
-		map_or_panic(vaddr(l->direct_map_base.raw + base), paddr(base), end - base, prot,
+		map_or_panic(vaddr_add(l->direct_map_base, base), paddr(base), end - base, prot,
 			     "the direct map");
 }
 

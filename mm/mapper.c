@@ -78,10 +78,10 @@ static inline pte_t make_table(paddr_t table, unsigned int level)
 }
 
 /*
- * A zeroed page for a table below the root, recorded as a page-table page in the
- * frame database. Before the buddy allocator is up, tables come from bootmem,
- * which the database does not track as allocated blocks: frame_set_owner() says
- * -EINVAL for those, and they stay FRAME_OWNER_BOOTMEM.
+ * A zeroed page for a table (the root or one below it), recorded as a page-table
+ * page in the frame database. Before the buddy allocator is up, tables come from
+ * bootmem, which the database does not track as allocated blocks:
+ * frame_set_owner() says -EINVAL for those, and they stay FRAME_OWNER_BOOTMEM.
  */
 static int alloc_table(paddr_t *out)
 {

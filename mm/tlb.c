@@ -95,11 +95,15 @@ void tlb_batch_table_unlinked(struct tlb_batch *b, vaddr_t va, size_t size)
 
 void tlb_batch_leaf_split(struct tlb_batch *b, vaddr_t va, size_t size)
 {
-	/* The huge translation may be cached: it must go before the small ones are used. */
-	tlb_batch_add(b, va, size, size, true);
-	/* A leaf became a table pointer: a non-leaf change where the format needs it all. */
+	/*
+	 * The huge translation may be cached and must go before the small ones are
+	 * used; a leaf became a table pointer, which is a non-leaf change on a format
+	 * that needs a full flush for those.
+	 */
 	if (MMU_TABLE_FREE_FLUSH_ALL)
 		tlb_batch_add_all(b);
+	else
+		tlb_batch_add(b, va, size, size, true);
 }
 
 void tlb_flush_local_page(vaddr_t va)

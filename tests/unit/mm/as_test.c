@@ -342,14 +342,12 @@ static void test_faults(void)
 
 /* ---- directed tests at the edges of documented limits ---- */
 
-#define PG PAGE_SIZE
-
 /* Map [@addr, @addr + @n pages) fixed, anonymous, with @prot and @type. */
 static int map_at(struct as *as, uintptr_t addr, unsigned int n, unsigned int prot, unsigned int type)
 {
 	uintptr_t out;
 
-	return as_mmap(as, addr, n * PG, prot, type | MAP_ANONYMOUS | MAP_FIXED, -1, 0, &out);
+	return as_mmap(as, addr, n * PAGE_SIZE, prot, type | MAP_ANONYMOUS | MAP_FIXED, -1, 0, &out);
 }
 
 static bool vma_is(struct as *as, uintptr_t addr, uintptr_t start, uintptr_t end, unsigned int prot)
@@ -380,15 +378,15 @@ static void test_mremap_grow_to_next(void)
 	CHECK_EQ(as_create(&as, &kpt, &p), 0);
 	uintptr_t a = 0x300000;
 	CHECK_EQ(map_at(&as, a, 2, rw, MAP_PRIVATE), 0);
-	CHECK_EQ(map_at(&as, a + 4 * PG, 1, PROT_READ, MAP_PRIVATE), 0);   /* other prot: no merge */
-	CHECK_EQ(as_mremap(&as, a, 2 * PG, 4 * PG, 0, 0, &out), 0);
+	CHECK_EQ(map_at(&as, a + 4 * PAGE_SIZE, 1, PROT_READ, MAP_PRIVATE), 0);   /* other prot: no merge */
+	CHECK_EQ(as_mremap(&as, a, 2 * PAGE_SIZE, 4 * PAGE_SIZE, 0, 0, &out), 0);
 	CHECK_EQ(out, a);
-	vma_is(&as, a, a, a + 4 * PG, rw);
-	vma_is(&as, a + 4 * PG, a + 4 * PG, a + 5 * PG, PROT_READ);
+	vma_is(&as, a, a, a + 4 * PAGE_SIZE, rw);
+	vma_is(&as, a + 4 * PAGE_SIZE, a + 4 * PAGE_SIZE, a + 5 * PAGE_SIZE, PROT_READ);
 	CHECK_EQ(as_vma_count(&as), 2);
 	/* Now the next VMA starts one page below the wanted end. */
-	CHECK_EQ(as_mremap(&as, a, 4 * PG, 5 * PG, 0, 0, &out), -ENOMEM);
-	vma_is(&as, a, a, a + 4 * PG, rw);
+	CHECK_EQ(as_mremap(&as, a, 4 * PAGE_SIZE, 5 * PAGE_SIZE, 0, 0, &out), -ENOMEM);
+	vma_is(&as, a, a, a + 4 * PAGE_SIZE, rw);
 	CHECK_EQ(as_vma_count(&as), 2);
 	as_destroy(&as);
 	teardown_kernel();
@@ -411,7 +409,7 @@ static void test_vma_limit_edges(void)
 	CHECK_EQ(as_create(&as, &kpt, &p), 0);
 	/* Four separate VMAs (a page apart, so none merges). */
 	for (unsigned int i = 0; i < 4; i++)
-		CHECK_EQ(map_at(&as, 0x400000 + 2 * i * PG, 1, PROT_READ, MAP_PRIVATE), 0);
+		CHECK_EQ(map_at(&as, 0x400000 + 2 * i * PAGE_SIZE, 1, PROT_READ, MAP_PRIVATE), 0);
 	CHECK_EQ(map_at(&as, 0x500000, 3, PROT_READ, MAP_PRIVATE), 0);
 	size_t n = as_vma_count(&as);
 	CHECK_EQ(n, 5);
@@ -420,37 +418,37 @@ static void test_vma_limit_edges(void)
 	as.max_vmas = n;
 	CHECK_EQ(map_at(&as, 0x600000, 1, PROT_READ, MAP_PRIVATE), 0);
 	CHECK_EQ(as_vma_count(&as), n + 1);
-	CHECK_EQ(as_mmap(&as, 0x700000, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, &out), -ENOMEM);
-	CHECK_EQ(as_munmap(&as, 0x600000, PG), 0);
+	CHECK_EQ(as_mmap(&as, 0x700000, PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, &out), -ENOMEM);
+	CHECK_EQ(as_munmap(&as, 0x600000, PAGE_SIZE), 0);
 
 	/* munmap of a VMA's middle page: a split, allowed below the limit only. */
 	as.max_vmas = n;
-	CHECK_EQ(as_munmap(&as, 0x501000, PG), -ENOMEM);
+	CHECK_EQ(as_munmap(&as, 0x501000, PAGE_SIZE), -ENOMEM);
 	vma_is(&as, 0x501000, 0x500000, 0x503000, PROT_READ);
 	as.max_vmas = n + 1;
-	CHECK_EQ(as_munmap(&as, 0x501000, PG), 0);
+	CHECK_EQ(as_munmap(&as, 0x501000, PAGE_SIZE), 0);
 	CHECK_EQ(as_vma_count(&as), n + 1);
 	CHECK_EQ(map_at(&as, 0x501000, 1, PROT_READ, MAP_PRIVATE), 0);   /* merges back */
 	CHECK_EQ(as_vma_count(&as), n);
 
 	/* mprotect of the middle page: two more VMAs, so count + 2 must not pass the limit. */
 	as.max_vmas = n + 1;
-	CHECK_EQ(as_mprotect(&as, 0x501000, PG, PROT_READ | PROT_WRITE), -ENOMEM);
+	CHECK_EQ(as_mprotect(&as, 0x501000, PAGE_SIZE, PROT_READ | PROT_WRITE), -ENOMEM);
 	vma_is(&as, 0x501000, 0x500000, 0x503000, PROT_READ);
 	as.max_vmas = n + 2;
-	CHECK_EQ(as_mprotect(&as, 0x501000, PG, PROT_READ | PROT_WRITE), 0);
+	CHECK_EQ(as_mprotect(&as, 0x501000, PAGE_SIZE, PROT_READ | PROT_WRITE), 0);
 	CHECK_EQ(as_vma_count(&as), n + 2);
 	vma_is(&as, 0x501000, 0x501000, 0x502000, PROT_READ | PROT_WRITE);
-	CHECK_EQ(as_mprotect(&as, 0x501000, PG, PROT_READ), 0);
+	CHECK_EQ(as_mprotect(&as, 0x501000, PAGE_SIZE, PROT_READ), 0);
 	CHECK_EQ(as_vma_count(&as), n);
 
 	/* brk adds the heap's VMA: at count == limit it still grows, past it not. */
 	uintptr_t br = as_brk(&as, 0);
 	CHECK_EQ(map_at(&as, 0x600000, 1, PROT_READ, MAP_PRIVATE), 0);
 	as.max_vmas = n;                                                     /* count n + 1 > limit */
-	CHECK_EQ(as_brk(&as, br + PG), br);
-	CHECK_EQ(as_munmap(&as, 0x600000, PG), 0);                          /* count == limit */
-	CHECK_EQ(as_brk(&as, br + PG), br + PG);
+	CHECK_EQ(as_brk(&as, br + PAGE_SIZE), br);
+	CHECK_EQ(as_munmap(&as, 0x600000, PAGE_SIZE), 0);                          /* count == limit */
+	CHECK_EQ(as_brk(&as, br + PAGE_SIZE), br + PAGE_SIZE);
 	CHECK_EQ(as_vma_count(&as), n + 1);
 	as.max_vmas = AS_DEFAULT_MAX_VMAS;
 	as_destroy(&as);
@@ -470,32 +468,32 @@ static void test_unaligned_lengths(void)
 	uintptr_t a = 0x200000;
 	CHECK_EQ(map_at(&as, a, 8, rw, MAP_PRIVATE), 0);
 	for (unsigned int i = 0; i < 8; i++)
-		CHECK_EQ(fault_at(&as, a + i * PG, FAULT_WRITE), 0);
+		CHECK_EQ(fault_at(&as, a + i * PAGE_SIZE, FAULT_WRITE), 0);
 
 	/* One byte: the whole first page goes, the second stays. */
 	CHECK_EQ(as_munmap(&as, a, 1), 0);
 	CHECK_EQ(fault_at(&as, a, FAULT_READ), -EFAULT);
-	vma_is(&as, a + PG, a + PG, a + 8 * PG, rw);
+	vma_is(&as, a + PAGE_SIZE, a + PAGE_SIZE, a + 8 * PAGE_SIZE, rw);
 	/* A page and a byte: two pages. */
-	CHECK_EQ(as_munmap(&as, a + PG, PG + 1), 0);
-	CHECK_EQ(fault_at(&as, a + 2 * PG, FAULT_READ), -EFAULT);
-	vma_is(&as, a + 3 * PG, a + 3 * PG, a + 8 * PG, rw);
+	CHECK_EQ(as_munmap(&as, a + PAGE_SIZE, PAGE_SIZE + 1), 0);
+	CHECK_EQ(fault_at(&as, a + 2 * PAGE_SIZE, FAULT_READ), -EFAULT);
+	vma_is(&as, a + 3 * PAGE_SIZE, a + 3 * PAGE_SIZE, a + 8 * PAGE_SIZE, rw);
 	struct mapper_leaf l;
-	CHECK_EQ(mapper_translate(&as.pt, vaddr(a + 2 * PG), &l), -ENOENT);
-	CHECK_EQ(mapper_translate(&as.pt, vaddr(a + 3 * PG), &l), 0);
+	CHECK_EQ(mapper_translate(&as.pt, vaddr(a + 2 * PAGE_SIZE), &l), -ENOENT);
+	CHECK_EQ(mapper_translate(&as.pt, vaddr(a + 3 * PAGE_SIZE), &l), 0);
 
 	/* mprotect of a page and a byte: two pages read-only, the third still writable. */
-	CHECK_EQ(as_mprotect(&as, a + 3 * PG, PG + 1, PROT_READ), 0);
-	vma_is(&as, a + 4 * PG, a + 3 * PG, a + 5 * PG, PROT_READ);
-	vma_is(&as, a + 5 * PG, a + 5 * PG, a + 8 * PG, rw);
-	CHECK_EQ(fault_at(&as, a + 4 * PG, FAULT_WRITE), -EACCES);
-	CHECK_EQ(fault_at(&as, a + 5 * PG, FAULT_WRITE), 0);
-	CHECK_EQ(mapper_translate(&as.pt, vaddr(a + 4 * PG), &l), 0);
+	CHECK_EQ(as_mprotect(&as, a + 3 * PAGE_SIZE, PAGE_SIZE + 1, PROT_READ), 0);
+	vma_is(&as, a + 4 * PAGE_SIZE, a + 3 * PAGE_SIZE, a + 5 * PAGE_SIZE, PROT_READ);
+	vma_is(&as, a + 5 * PAGE_SIZE, a + 5 * PAGE_SIZE, a + 8 * PAGE_SIZE, rw);
+	CHECK_EQ(fault_at(&as, a + 4 * PAGE_SIZE, FAULT_WRITE), -EACCES);
+	CHECK_EQ(fault_at(&as, a + 5 * PAGE_SIZE, FAULT_WRITE), 0);
+	CHECK_EQ(mapper_translate(&as.pt, vaddr(a + 4 * PAGE_SIZE), &l), 0);
 	CHECK_EQ(l.prot & MMU_WRITE, 0);
 	/* One byte less than a page: one page. */
-	CHECK_EQ(as_mprotect(&as, a + 5 * PG, PG - 1, PROT_READ), 0);
-	vma_is(&as, a + 5 * PG, a + 3 * PG, a + 6 * PG, PROT_READ);
-	vma_is(&as, a + 6 * PG, a + 6 * PG, a + 8 * PG, rw);
+	CHECK_EQ(as_mprotect(&as, a + 5 * PAGE_SIZE, PAGE_SIZE - 1, PROT_READ), 0);
+	vma_is(&as, a + 5 * PAGE_SIZE, a + 3 * PAGE_SIZE, a + 6 * PAGE_SIZE, PROT_READ);
+	vma_is(&as, a + 6 * PAGE_SIZE, a + 6 * PAGE_SIZE, a + 8 * PAGE_SIZE, rw);
 	CHECK(vma_tree_check(&as.vmas), "tree");
 	as_destroy(&as);
 	teardown_kernel();
@@ -517,19 +515,19 @@ static void test_noreplace_inside(void)
 	small_params(&p);
 	CHECK_EQ(as_create(&as, &kpt, &p), 0);
 	uintptr_t z = 0x400000;
-	CHECK_EQ(map_at(&as, z + 2 * PG, 1, PROT_READ, MAP_PRIVATE), 0);
-	CHECK_EQ(as_mmap(&as, z, 5 * PG, PROT_READ | PROT_WRITE, flags, -1, 0, &out), -EEXIST);
+	CHECK_EQ(map_at(&as, z + 2 * PAGE_SIZE, 1, PROT_READ, MAP_PRIVATE), 0);
+	CHECK_EQ(as_mmap(&as, z, 5 * PAGE_SIZE, PROT_READ | PROT_WRITE, flags, -1, 0, &out), -EEXIST);
 	CHECK_EQ(as_vma_count(&as), 1);
-	vma_is(&as, z + 2 * PG, z + 2 * PG, z + 3 * PG, PROT_READ);
+	vma_is(&as, z + 2 * PAGE_SIZE, z + 2 * PAGE_SIZE, z + 3 * PAGE_SIZE, PROT_READ);
 	CHECK(vma_find(&as.vmas, z) == NULL, "nothing mapped at the start");
 
 	/* Neighbours ending at the start and starting at the end: room. */
 	uintptr_t y = 0x500000;
-	CHECK_EQ(map_at(&as, y - PG, 1, PROT_READ, MAP_PRIVATE), 0);
-	CHECK_EQ(map_at(&as, y + 5 * PG, 1, PROT_READ, MAP_PRIVATE), 0);
-	CHECK_EQ(as_mmap(&as, y, 5 * PG, PROT_READ | PROT_WRITE, flags, -1, 0, &out), 0);
+	CHECK_EQ(map_at(&as, y - PAGE_SIZE, 1, PROT_READ, MAP_PRIVATE), 0);
+	CHECK_EQ(map_at(&as, y + 5 * PAGE_SIZE, 1, PROT_READ, MAP_PRIVATE), 0);
+	CHECK_EQ(as_mmap(&as, y, 5 * PAGE_SIZE, PROT_READ | PROT_WRITE, flags, -1, 0, &out), 0);
 	CHECK_EQ(out, y);
-	vma_is(&as, y, y, y + 5 * PG, PROT_READ | PROT_WRITE);
+	vma_is(&as, y, y, y + 5 * PAGE_SIZE, PROT_READ | PROT_WRITE);
 	as_destroy(&as);
 	teardown_kernel();
 }
@@ -555,33 +553,33 @@ static void test_shared_pgoff_split(void)
 		return;
 	uint64_t obj = v->obj, base = v->pgoff;
 
-	CHECK_EQ(as_mprotect(&as, s + 2 * PG, PG, PROT_READ), 0);
+	CHECK_EQ(as_mprotect(&as, s + 2 * PAGE_SIZE, PAGE_SIZE, PROT_READ), 0);
 	CHECK_EQ(as_vma_count(&as), 3);
 	for (unsigned int i = 0; i < 6; i++) {
-		v = vma_find(&as.vmas, s + i * PG);
+		v = vma_find(&as.vmas, s + i * PAGE_SIZE);
 		if (CHECK(v != NULL, "page %u", i)) {
 			CHECK_EQ(v->obj, obj);
-			CHECK_EQ(v->pgoff + (s + i * PG - v->start) / PG, base + i);
+			CHECK_EQ(v->pgoff + (s + i * PAGE_SIZE - v->start) / PAGE_SIZE, base + i);
 		}
 	}
-	CHECK_EQ(as_mprotect(&as, s + 2 * PG, PG, rw), 0);
+	CHECK_EQ(as_mprotect(&as, s + 2 * PAGE_SIZE, PAGE_SIZE, rw), 0);
 	CHECK_EQ(as_vma_count(&as), 1);                  /* consecutive pieces merged back */
-	vma_is(&as, s, s, s + 6 * PG, rw);
+	vma_is(&as, s, s, s + 6 * PAGE_SIZE, rw);
 
 	/* The front goes: what is left starts one page later in the object. */
-	CHECK_EQ(as_munmap(&as, s, PG), 0);
-	v = vma_find(&as.vmas, s + PG);
-	if (CHECK(v != NULL && v->start == s + PG, "the rest"))
+	CHECK_EQ(as_munmap(&as, s, PAGE_SIZE), 0);
+	v = vma_find(&as.vmas, s + PAGE_SIZE);
+	if (CHECK(v != NULL && v->start == s + PAGE_SIZE, "the rest"))
 		CHECK_EQ(v->pgoff, base + 1);
 	/* And a split of the rest still lines up with it. */
-	CHECK_EQ(as_mprotect(&as, s + 3 * PG, 2 * PG, PROT_READ), 0);
-	v = vma_find(&as.vmas, s + 4 * PG);
-	if (CHECK(v != NULL && v->start == s + 3 * PG, "the middle piece"))
+	CHECK_EQ(as_mprotect(&as, s + 3 * PAGE_SIZE, 2 * PAGE_SIZE, PROT_READ), 0);
+	v = vma_find(&as.vmas, s + 4 * PAGE_SIZE);
+	if (CHECK(v != NULL && v->start == s + 3 * PAGE_SIZE, "the middle piece"))
 		CHECK_EQ(v->pgoff, base + 3);
-	v = vma_find(&as.vmas, s + 5 * PG);
-	if (CHECK(v != NULL && v->start == s + 5 * PG, "the last piece"))
+	v = vma_find(&as.vmas, s + 5 * PAGE_SIZE);
+	if (CHECK(v != NULL && v->start == s + 5 * PAGE_SIZE, "the last piece"))
 		CHECK_EQ(v->pgoff, base + 5);
-	CHECK_EQ(as_mprotect(&as, s + 3 * PG, 2 * PG, rw), 0);
+	CHECK_EQ(as_mprotect(&as, s + 3 * PAGE_SIZE, 2 * PAGE_SIZE, rw), 0);
 	CHECK_EQ(as_vma_count(&as), 1);
 	as_destroy(&as);
 	teardown_kernel();

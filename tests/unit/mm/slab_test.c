@@ -277,8 +277,8 @@ static void test_all_returned(void)
 
 /* ---- debug mode ---- */
 
-/* Run @fn in a child; true if it died of SIGABRT (a panic). */
-static bool panics(void (*fn)(void))
+/* Run @fn in a child; its wait status. */
+static int run_in_child(void (*fn)(void))
 {
 	fflush(stdout);
 	pid_t pid = fork();
@@ -291,6 +291,14 @@ static bool panics(void (*fn)(void))
 	}
 	int status;
 	waitpid(pid, &status, 0);
+	return status;
+}
+
+/* Run @fn in a child; true if it died of SIGABRT (a panic). */
+static bool panics(void (*fn)(void))
+{
+	int status = run_in_child(fn);
+
 	return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
 }
 
@@ -454,16 +462,8 @@ static void shrink_in_place_overflow(void)
 /* Run @fn in a child; true if it exited normally with status 0. */
 static bool runs_clean(void (*fn)(void))
 {
-	fflush(stdout);
-	pid_t pid = fork();
-	if (pid == 0) {
-		if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
-			_exit(2);
-		fn();
-		_exit(0);
-	}
-	int status;
-	waitpid(pid, &status, 0);
+	int status = run_in_child(fn);
+
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
