@@ -17,7 +17,7 @@ struct range {
 
 static spinlock_t mmio_lock = SPINLOCK_INIT;
 static bool mmio_ready;
-static size_t mmio_max_align;   /* the largest leaf of the paging mode */
+static size_t mmio_max_align;   /* the mode's largest leaf: set by mmio_init(), read-only after */
 static struct range free_r[MMIO_MAX_RANGES];     /* sorted, disjoint, not adjacent */
 static unsigned int nr_free;
 static struct range used_r[MMIO_MAX_RANGES];     /* live ioremap() mappings */
