@@ -179,7 +179,8 @@ high:
 	li	s0, 0
 	li	ra, 0
 	li	gp, 0
-	li	tp, 0
+	/* tp points at this hart's per-CPU area (<kern/percpu.h>): the boot hart's is 0. */
+	lla	tp, percpu_areas
 	mv	a0, s1
 	mv	a1, s2
 	call	riscv_entry

@@ -11,6 +11,7 @@
 #include <kern/cmdline.h>
 #include <kern/fdt.h>
 #include <kern/printk.h>
+#include <kern/smp.h>
 #include <kern/time.h>
 #include <mm/types.h>
 #include <arch/console.h>
@@ -36,6 +37,9 @@ static void time_setup(const struct fdt *fdt, uint64_t entry_time)
 void riscv_entry(unsigned long hartid, uint64_t dtb_phys)
 {
 	uint64_t entry_time = arch_counter_read();
+
+	/* boot.S pointed tp at percpu_areas[0]: make it the boot hart's. */
+	smp_boot_cpu_early(hartid);
 
 	/* Sv39 boot tables: the direct map covers the first 16 GiB for now. */
 	mm_direct_map_base = BOOT_DIRECT_MAP_BASE;

@@ -7,6 +7,8 @@
  */
 #include <kern/boot.h>
 #include <kern/cmdline.h>
+#include <kern/percpu.h>
+#include <kern/smp.h>
 #include <mm/types.h>
 #include <arch/console.h>
 #include <arch/cpu.h>
@@ -30,6 +32,12 @@ static void drop_identity_map(void)
 void x86_entry(uint32_t magic, uint32_t info_phys)
 {
 	uint64_t entry_tsc = arch_counter_read();
+	uint32_t a, b, c, d;
+
+	/* The per-CPU area first: cpu_current() (spinlocks, printk) reads it. */
+	cpuid(1, 0, &a, &b, &c, &d);
+	smp_boot_cpu_early(b >> 24);      /* initial APIC id */
+	x86_percpu_set(&percpu_areas[0]);
 
 	drop_identity_map();
 	x86_console_init();
@@ -44,8 +52,6 @@ void x86_entry(uint32_t magic, uint32_t info_phys)
 	x86_paging_init(bi);
 	bi->image_offset = KERNEL_VMA_OFFSET;
 	bi->boot_direct_map_size = BOOT_DIRECT_MAP_SIZE;
-	uint32_t a, b, c, d;
-	cpuid(1, 0, &a, &b, &c, &d);
-	bi->boot_cpu = b >> 24;      /* initial APIC id */
+	bi->boot_cpu = b >> 24;
 	kernel_main(bi);
 }

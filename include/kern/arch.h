@@ -16,6 +16,8 @@
 
 #include <kern/types.h>
 
+struct cpuset;
+
 /* Write one byte to the kernel console (polled; usable with interrupts off and in panic). */
 void arch_console_putc(char c);
 
@@ -58,6 +60,31 @@ void arch_devices_init(void);
 struct arch_jmp_buf;
 int arch_setjmp(struct arch_jmp_buf *jb);
 __noreturn void arch_longjmp(struct arch_jmp_buf *jb, int val);
+
+/*
+ * SMP (driven by kernel/smp.c, see <kern/smp.h>).
+ *
+ * arch_smp_enumerate(): call smp_cpu_found() for every enabled CPU the firmware
+ *   describes, the boot CPU included. After mm_init() (ioremap() works).
+ * arch_cpu_start(@cpu): start the CPU of percpu_areas[@cpu] (hwid, and the stack
+ *   [stack_bottom, stack_top) with its guard page, are set). The CPU must set its
+ *   per-CPU register to that area, load the kernel page table in the boot CPU's
+ *   paging mode, install its trap handlers and call smp_ap_entry() on that stack
+ *   with interrupts masked. Returns 0 once the start is under way (whether the CPU
+ *   arrives is the caller's to wait for), or a negative errno.
+ * arch_smp_send_ipi(@cpus): raise the cross-CPU-call interrupt on every CPU of
+ *   @cpus (never the caller); its handler calls smp_ipi_interrupt().
+ * arch_smp_send_stop(@cpus): for panic(): make the CPUs of @cpus stop for good,
+ *   where possible even if they run with interrupts masked (x86_64: an NMI); a
+ *   CPU that only gets an ordinary interrupt halts from smp_poll().
+ * arch_cpu_idle(): called with interrupts masked; wait for an interrupt and let
+ *   it be taken, return with interrupts masked again.
+ */
+void arch_smp_enumerate(void);
+int arch_cpu_start(unsigned int cpu);
+void arch_smp_send_ipi(const struct cpuset *cpus);
+void arch_smp_send_stop(const struct cpuset *cpus);
+void arch_cpu_idle(void);
 
 /*
  * arch_counter_read(): a free-running counter of constant frequency, the same on

@@ -34,7 +34,8 @@
  * unsigned long cpu_irq_save(void): mask interrupts on this CPU; returns the
  *   previous state for cpu_irq_restore().
  * void cpu_irq_restore(unsigned long flags): restore what cpu_irq_save() returned.
- * void cpu_relax(void): spin-wait hint for busy loops.
+ * void cpu_relax(void): spin-wait hint for busy loops; in the kernel it also
+ *   serves cross-CPU calls sent to this CPU (<kern/smp.h>).
  */
 #if __STDC_HOSTED__
 
@@ -87,9 +88,16 @@ static inline void cpu_irq_restore(unsigned long flags)
 	arch_irq_restore(flags);
 }
 
+/*
+ * Out of line (kernel/smp.c): the spin-wait hint, plus serving this CPU's
+ * cross-CPU-call mailbox, so that every spin loop answers the CPU it may be
+ * waiting for (<kern/smp.h>, rule 2). Only waiting loops call it.
+ */
+void smp_relax(void);
+
 static inline void cpu_relax(void)
 {
-	arch_cpu_relax();
+	smp_relax();
 }
 
 #endif

@@ -122,10 +122,17 @@ static inline void arch_irq_restore(unsigned long flags)
 		csr_set(sstatus, SSTATUS_SIE);
 }
 
-/* Only the boot hart runs today. */
+/*
+ * The dense CPU index, from the hart's per-CPU area: tp points at it on every
+ * hart (<kern/percpu.h>, index at offset 0), from boot.S / the AP entry on. The
+ * compiler never allocates tp (psABI: the thread pointer).
+ */
 static inline unsigned int arch_cpu_index(void)
 {
-	return 0;
+	unsigned int id;
+
+	__asm__ __volatile__("lw %0, 0(tp)" : "=r"(id));
+	return id;
 }
 #endif
 

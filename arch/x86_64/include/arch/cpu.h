@@ -99,10 +99,37 @@ static inline void arch_irq_restore(unsigned long flags)
 		__asm__ __volatile__("sti" ::: "memory");
 }
 
-/* Only the boot CPU runs today. */
+/*
+ * The dense CPU index, from the calling CPU's per-CPU area: the GS base points at
+ * it on every CPU (<kern/percpu.h>, index at offset 0), set by x86_percpu_set()
+ * before any C code that could ask.
+ */
 static inline unsigned int arch_cpu_index(void)
 {
-	return 0;
+	unsigned int id;
+
+	__asm__ __volatile__("movl %%gs:0, %0" : "=r"(id));
+	return id;
+}
+
+#define MSR_GS_BASE 0xc0000101   /* SDM vol. 4, table 2-2: IA32_GS_BASE */
+
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ __volatile__("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
+}
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+	__asm__ __volatile__("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* Make @area the calling CPU's per-CPU area (struct percpu *; GS base). */
+static inline void x86_percpu_set(void *area)
+{
+	wrmsr(MSR_GS_BASE, (uint64_t)(uintptr_t)area);
 }
 
 #endif
