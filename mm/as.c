@@ -148,12 +148,24 @@ void as_destroy(struct as *as)
 
 void as_activate(struct as *as)
 {
+	/*
+	 * Join the set before the first walk of the table (the protocol in
+	 * <mm/tlb.h>): an edit that does not see our bit is visible to the walks
+	 * after this fence, and the activation drops older non-global entries.
+	 */
 	cpuset_add(&as->cpus, cpu_current());
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	arch_mmu_activate(as->pt.root, as->pt.levels);
 }
 
 void as_deactivate(struct as *as)
 {
+	/*
+	 * The caller has activated another root, which dropped this space's
+	 * non-global translations (arch_mmu_activate()): only now may shootdowns
+	 * stop reaching this CPU. A CPU that keeps the root loaded stays a target.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	cpuset_del(&as->cpus, cpu_current());
 }
 

@@ -11,7 +11,7 @@
 /* Linux's tlb_single_page_flush_ceiling is 33: past a few dozen invlpg a full flush wins. */
 unsigned int tlb_flush_all_threshold = 32;
 
-/* Only the boot CPU runs today; SMP bring-up adds each CPU it starts. */
+/* The boot CPU from the start; smp_ap_entry() adds each CPU as it joins. */
 struct cpuset tlb_kernel_cpus = { .bits = { 1 } };
 
 void tlb_batch_init(struct tlb_batch *b, const struct cpuset *cpus)
@@ -129,6 +129,13 @@ void tlb_batch_flush(struct tlb_batch *b)
 		/* Interrupts off: the CPU index must stay ours between the test and the flush. */
 		unsigned long flags = cpu_irq_save();
 		unsigned int self = cpu_current();
+
+		/*
+		 * The page-table stores before the read of the set (store-load order:
+		 * a full fence). Pairs with the fence of a CPU joining the set: either
+		 * we see its bit, or it sees our entries (the protocol in <mm/tlb.h>).
+		 */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 
 		if (cpuset_has(b->cpus, self))
 			tlb_flush_local_ranges(b->ranges, b->full ? 0 : b->nr);

@@ -19,6 +19,7 @@
  * riscv_entry(hart id, device tree) on the boot stack. Sv39 is what every hart with
  * an MMU implements; Sv48/Sv57 are chosen later, in C.
  */
+#include <kern/percpu.h>
 #include <arch/cpu.h>
 #include <arch/page.h>
 #include <arch/sbi.h>
@@ -185,6 +186,50 @@ high:
 	mv	a1, s2
 	call	riscv_entry
 	/* riscv_entry() does not return. */
+	tail	arch_halt
+
+/*
+ * Secondary harts, from SBI HSM hart_start (SBI spec 9.1): S-mode, MMU off, a0 =
+ * hart id, a1 = the opaque value, here the hart's struct percpu (a link address).
+ * Running at the physical address, PC-relative only: load the kernel page table's
+ * satp (riscv_smp_satp, written by the boot hart before hart_start) with stvec
+ * at the link address of secondary_high. The kernel table does not map this
+ * physical code, so the fetch right after the satp write faults, and the trap
+ * lands there, at the link address (the trap's cause and sepc are ignored).
+ */
+	.globl	riscv_secondary_entry
+	.balign	4
+riscv_secondary_entry:
+	csrw	sie, zero
+	li	t0, SSTATUS_SIE | SSTATUS_FS | SSTATUS_SUM
+	csrc	sstatus, t0
+	csrw	sscratch, zero
+	mv	tp, a1
+	ld	t0, secondary_high_addr
+	csrw	stvec, t0
+	ld	t1, riscv_smp_satp
+	sfence.vma
+	csrw	satp, t1
+	sfence.vma
+	/* Not reached: the fetch above faults to secondary_high. */
+	j	.
+
+	.balign	8
+secondary_high_addr:
+	.quad	secondary_high
+
+	.text
+	.balign	4
+secondary_high:
+	/* The fetch fault above also set sstatus.SPP and SPIE: irrelevant, never returned from. */
+	sfence.vma
+	lla	t0, trap_entry
+	csrw	stvec, t0
+	ld	sp, PERCPU_STACK_TOP(tp)
+	li	s0, 0
+	li	ra, 0
+	li	gp, 0
+	call	riscv_secondary_main
 	tail	arch_halt
 
 	.section .boot.text, "ax"

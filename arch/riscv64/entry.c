@@ -40,6 +40,7 @@ void riscv_entry(unsigned long hartid, uint64_t dtb_phys)
 
 	/* boot.S pointed tp at percpu_areas[0]: make it the boot hart's. */
 	smp_boot_cpu_early(hartid);
+	riscv_percpu_init(0);
 
 	/* Sv39 boot tables: the direct map covers the first 16 GiB for now. */
 	mm_direct_map_base = BOOT_DIRECT_MAP_BASE;

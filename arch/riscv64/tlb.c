@@ -8,7 +8,14 @@
 #include <kern/cpu.h>
 #include <kern/cpuset.h>
 #include <kern/panic.h>
+#include <kern/cmdline.h>
+#include <kern/percpu.h>
+#include <kern/printk.h>
+#include <kern/string.h>
 #include <mm/mmu.h>
+#include <mm/tlb.h>
+#include <arch/riscv.h>
+#include <arch/sbi.h>
 
 static inline void sfence_vma_page(uintptr_t va)
 {
@@ -26,18 +33,71 @@ void arch_tlb_flush_all(void)
 }
 
 /*
- * Remote shootdown. Secondary harts stay in HSM STOPPED today (they never load a
- * page table the mapper edits), so only the local hart can hold translations and
- * the caller has already flushed it. With SMP this becomes an SBI remote fence
- * (RFENCE extension, sbi_remote_sfence_vma) or an IPI plus a local sfence.vma on
- * each target, waiting for completion; until then a request naming another hart
- * is a broken invariant.
+ * Remote shootdown, two ways behind the one hook (command line tlb_remote=):
+ *
+ *  - "sbi": the RFENCE extension's remote_sfence_vma (SBI spec 8.3) per range,
+ *    for up to 64 harts per call; OpenSBI returns once every target hart has
+ *    fenced (it waits for their acknowledgements in M-mode), and turns any range
+ *    above one page into a full flush. Targets run none of our code, so a hart
+ *    with interrupts masked is flushed all the same.
+ *  - "ipi": a round of cross-CPU calls (mm/tlb_smp.c), each target running
+ *    sfence.vma itself.
+ *
+ * Default: "ipi" when the ACLINT SSWI carries the interrupt (no firmware on the
+ * path at all), else "sbi" (one ecall per range instead of one to send the IPI
+ * plus our handler on each target).
  */
+static int remote_mode = -1;    /* 0: sbi, 1: ipi; chosen at the first shootdown */
+
+static bool use_ipi(void)
+{
+	if (__builtin_expect(remote_mode < 0, 0)) {
+		char want[8];
+		int mode = riscv_ipi_is_direct() || !sbi_has_extension(SBI_EXT_RFENCE);
+		if (cmdline_get_value("tlb_remote", want, sizeof(want)) > 0) {
+			if (!strcmp(want, "ipi"))
+				mode = 1;
+			else if (!strcmp(want, "sbi") && sbi_has_extension(SBI_EXT_RFENCE))
+				mode = 0;
+			else
+				pr_warn("tlb: tlb_remote=%s unknown or unavailable; using %s\n", want,
+					mode ? "ipi" : "sbi");
+		}
+		pr_info("tlb: remote flushes by %s\n", mode ? "cross-CPU call" : "SBI RFENCE");
+		remote_mode = mode;
+	}
+	return remote_mode == 1;
+}
+
+static void rfence(const struct cpuset *cpus, unsigned long start, unsigned long size)
+{
+	struct cpuset left = *cpus;
+
+	while (!cpuset_is_empty(&left)) {
+		unsigned long base;
+		unsigned long mask = riscv_hart_mask(&left, &base);
+		struct sbiret r = sbi_call4(SBI_EXT_RFENCE, SBI_RFENCE_SFENCE_VMA, mask, base, start, size);
+		KASSERT(r.error == SBI_SUCCESS, "SBI remote_sfence_vma: error %ld", r.error);
+	}
+}
+
 void arch_tlb_shootdown(const struct cpuset *cpus, const struct mmu_flush_range *ranges,
 			unsigned int n)
 {
-	(void)ranges;
-	(void)n;
-	KASSERT(!cpuset_has_other(cpus, cpu_current()),
-		"TLB shootdown to another hart before SMP support");
+	if (use_ipi()) {
+		tlb_shootdown_by_call(cpus, ranges, n);
+		return;
+	}
+	struct cpuset targets = *cpus;
+	cpuset_del(&targets, cpu_current());
+	if (cpuset_is_empty(&targets))
+		return;
+	this_cpu()->shootdowns_sent++;
+	if (n == 0) {
+		/* start 0, size all ones: the whole address space (SBI spec 8.3). */
+		rfence(&targets, 0, ~0ul);
+		return;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		rfence(&targets, ranges[i].start.raw, ranges[i].end.raw - ranges[i].start.raw);
 }

@@ -9,8 +9,10 @@
 #include <kern/boot.h>
 #include <kern/fault.h>
 #include <kern/panic.h>
+#include <kern/percpu.h>
 #include <kern/printk.h>
 #include <arch/cpu.h>
+#include <arch/riscv.h>
 #include <arch/trap.h>
 
 /* scause exception codes (privileged spec 1.12, table 4.2). */
@@ -45,6 +47,7 @@ static const char *const exception_names[16] = {
 };
 
 /* Interrupt codes (same table; 13 is Sscofpmf's counter overflow). */
+#define IRQ_S_SOFT 1
 static const char *const interrupt_names[16] = {
 	[1] = "supervisor software interrupt",
 	[5] = "supervisor timer interrupt",
@@ -139,6 +142,11 @@ static bool page_fault(struct trap_frame *tf, uint64_t code)
 
 void riscv_trap(struct trap_frame *tf)
 {
+	/* The cross-CPU-call interrupt (SBI sPI or ACLINT SSWI both raise sip.SSIP). */
+	if (tf->scause == (SCAUSE_INTERRUPT | IRQ_S_SOFT)) {
+		riscv_ipi_interrupt();
+		return;
+	}
 	if (!(tf->scause & SCAUSE_INTERRUPT)) {
 		uint64_t c = tf->scause & SCAUSE_CODE_MASK;
 		if ((c == EXC_INST_PAGE_FAULT || c == EXC_LOAD_PAGE_FAULT ||
@@ -167,10 +175,11 @@ void riscv_trap(struct trap_frame *tf)
 		}
 	}
 	print_frame(tf);
-	if (tf->regs[2] >= (uintptr_t)boot_stack_guard && tf->regs[2] < (uintptr_t)boot_stack_bottom + TF_SIZE)
-		pr_emerg("  kernel stack overflow: sp %#llx ran into the boot stack's guard page\n",
-			 (unsigned long long)tf->regs[2]);
-	else if (!boot_stack_canary_intact())
+	const struct percpu *me = this_cpu();
+	if (tf->regs[2] >= me->stack_guard && tf->regs[2] < me->stack_bottom + TF_SIZE)
+		pr_emerg("  kernel stack overflow: sp %#llx ran into CPU %u's %s stack guard page\n",
+			 (unsigned long long)tf->regs[2], me->index, me->index ? "kernel" : "boot");
+	else if (me->index == 0 && !boot_stack_canary_intact())
 		pr_emerg("  the boot stack overflowed (its canary is overwritten)\n");
 	panic_with_frame(tf->sepc, tf->regs[8], "unhandled %s at pc %#llx", name,
 			 (unsigned long long)tf->sepc);

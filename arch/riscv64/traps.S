@@ -9,6 +9,7 @@
  * If riscv_trap() returns, the saved state is restored and SRET resumes at the
  * saved sepc (privileged spec 1.12, 4.1.7 and 3.3.2).
  */
+#include <kern/percpu.h>
 #include <arch/trap.h>
 
 	.text
@@ -16,19 +17,21 @@
 	.globl	trap_entry
 trap_entry:
 	/*
-	 * A boot stack that ran into its guard page (<kern/boot.h>) has no room for a
-	 * frame: pushing one would fault again, and again, each time lower, into the
-	 * .bss below. Such a trap continues on the overflow stack instead; the frame
-	 * records the sp that overflowed. sscratch holds t0 meanwhile.
+	 * A kernel stack that ran into its guard page (this hart's, from its per-CPU
+	 * area at tp, <kern/percpu.h>) has no room for a frame: pushing one would
+	 * fault again, and again, each time lower. Such a trap continues on this
+	 * hart's overflow stack instead (its top in the per-CPU scratch word 0, set
+	 * before the hart runs C); the frame records the sp that overflowed.
+	 * sscratch holds t0 meanwhile.
 	 */
 	csrw	sscratch, t0
-	lla	t0, boot_stack_guard
-	bltu	sp, t0, 1f		/* below the guard page: not the boot stack */
-	lla	t0, boot_stack_bottom
+	ld	t0, PERCPU_STACK_GUARD(tp)
+	bltu	sp, t0, 1f		/* below the guard page: not this stack */
+	ld	t0, PERCPU_STACK_BOTTOM(tp)
 	addi	t0, t0, TF_SIZE
 	bgeu	sp, t0, 1f		/* room for a frame: the usual path */
 	mv	t0, sp
-	lla	sp, overflow_stack_top
+	ld	sp, PERCPU_SCRATCH(tp)
 	addi	sp, sp, -TF_SIZE
 	sd	t0, TF_REG(2)(sp)
 	csrr	t0, sscratch
@@ -70,9 +73,3 @@ trap_entry:
 	ld	x2, TF_REG(2)(sp)
 	sret
 
-	/* Where a trap that overflowed the boot stack runs (see trap_entry). */
-	.bss
-	.balign	16
-overflow_stack:
-	.skip	8192
-overflow_stack_top:

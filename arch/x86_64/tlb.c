@@ -8,6 +8,7 @@
 #include <kern/cpuset.h>
 #include <kern/panic.h>
 #include <mm/mmu.h>
+#include <mm/tlb.h>
 
 #define CR4_PGE (1ull << 7)
 
@@ -39,17 +40,12 @@ void arch_tlb_flush_all(void)
 }
 
 /*
- * Remote shootdown. Secondary CPUs are parked today (they never load a page
- * table the mapper edits), so only the local CPU can hold translations and the
- * caller has already flushed it. When SMP starts them this becomes an IPI through
- * the local APIC plus a wait for every target's acknowledgement; until then a
- * request naming another CPU is a broken invariant.
+ * Remote shootdown: a round of cross-CPU calls, each target invalidating the
+ * ranges itself (x86 has no broadcast invalidation), acknowledged before the
+ * flusher frees anything (mm/tlb_smp.c).
  */
 void arch_tlb_shootdown(const struct cpuset *cpus, const struct mmu_flush_range *ranges,
 			unsigned int n)
 {
-	(void)ranges;
-	(void)n;
-	KASSERT(!cpuset_has_other(cpus, cpu_current()),
-		"TLB shootdown to another CPU before SMP support");
+	tlb_shootdown_by_call(cpus, ranges, n);
 }

@@ -68,7 +68,8 @@ struct percpu {
 	uint64_t ipis_received;      /* cross-CPU-call interrupts taken */
 	uint64_t calls_served;       /* requests of other CPUs run here */
 	uint64_t shootdowns_served;  /* TLB shootdown requests run here */
-	uint64_t ipis_sent;          /* cross-CPU-call interrupts this CPU sent */
+	uint64_t ipis_sent;          /* rounds of cross-CPU-call interrupts this CPU sent */
+	uint64_t shootdowns_sent;    /* TLB shootdowns this CPU initiated (any mechanism) */
 } __aligned(64);
 
 extern struct percpu percpu_areas[NCPUS];

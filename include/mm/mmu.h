@@ -222,11 +222,21 @@ void arch_tlb_flush_all(void);
 /*
  * Make every CPU in @cpus other than the caller drop its translations for the
  * @n ranges (each [start, end) with a stride: one invalidation per stride, as
- * tlb_flush_local_ranges() does); @n == 0 means everything. Returns only when all of them have done so (acknowledged). The
- * caller flushes its own TLB itself: @cpus never needs to include the caller.
- * Called with interrupts masked (so the caller stays the caller); an
- * implementation that waits for acknowledgements must keep answering other CPUs'
- * shootdown requests while it waits, or two CPUs shooting at each other deadlock.
+ * tlb_flush_local_ranges() does); @n == 0 means everything. Returns only when all
+ * of them have done so (acknowledged). The caller flushes its own TLB itself:
+ * @cpus never needs to include the caller. Called with interrupts masked (so the
+ * caller stays the caller), possibly with spinlocks held: an implementation that
+ * waits must serve the caller's own mailbox while it waits (the flush protocol in
+ * <mm/tlb.h>). Three shapes fit the hook:
+ *
+ *   - by cross-CPU call: tlb_shootdown_by_call() (x86_64; riscv64 with tlb=ipi);
+ *   - by firmware: riscv64's SBI RFENCE remote_sfence_vma, synchronous in SBI;
+ *   - by hardware broadcast (aarch64 TLBI ...IS, no IPI and no CPU set): such a
+ *     port makes arch_tlb_flush_page()/_all() local-only as the contract says,
+ *     and arch_tlb_shootdown() issues the broadcast form of each invalidation for
+ *     the ranges (ignoring @cpus) followed by the barrier that waits for its
+ *     completion (DSB ISH); nothing generic changes, the flusher only skips the
+ *     call when @cpus holds nobody else.
  */
 struct mmu_flush_range {
 	vaddr_t start, end;          /* end 0: the top of the address space */

@@ -27,6 +27,29 @@
  *
  * Locking: a batch belongs to one thread (on its stack), used under the lock of
  * the page table it edits; tlb_batch_flush() may be called with that lock held.
+ *
+ * ---- The flush protocol (why a shootdown cannot deadlock) ----
+ *
+ *  - The initiator may hold any spinlock and have interrupts masked while it waits
+ *    for the targets' acknowledgements: kmap_end() flushes under kmap_lock with
+ *    interrupts masked, ioremap() under mmio_lock too, an address space under its
+ *    own lock. That is safe because every wait for another CPU serves the
+ *    waiter's own mailbox (<kern/smp.h>, rule 2): a CPU spinning on kmap_lock
+ *    answers the shootdown of the CPU that holds it from its spin loop, and two
+ *    CPUs shooting at each other serve each other while they wait.
+ *  - A target flushes from its interrupt or from a wait loop, with interrupts
+ *    masked, taking no lock (rule 1): it never needs anything the initiator holds.
+ *  - The initiator fences its page-table stores before it reads the CPU set
+ *    (tlb_batch_flush()), and a CPU joining a set does the mirror image: it sets
+ *    its bit, fences, and only then reads the page table or flushes its own TLB
+ *    (smp_ap_entry() for the kernel half, as_activate() for an address space).
+ *    So each edit either sees the new CPU in the set, or the CPU sees the edit.
+ *  - A CPU leaves an address space's set only after it stopped using that space
+ *    and dropped its translations (as_deactivate()): until then it is a target.
+ *    Freed page-table pages and frames go back only after the whole set
+ *    acknowledged, lazy CPUs included, so no speculative walk can reach them.
+ *  - A target that never answers makes the initiator panic after
+ *    smp_call_timeout_ms, naming it: a hang is a failure, never silent.
  */
 #ifndef MM_TLB_H
 #define MM_TLB_H
@@ -56,7 +79,10 @@ struct tlb_batch {
 /* Above this many queued invalidations a flush is one full flush (tunable by tests). */
 extern unsigned int tlb_flush_all_threshold;
 
-/* The CPUs that may hold kernel-half translations (all online CPUs). */
+/*
+ * The CPUs that may hold kernel-half translations: every CPU from the moment it
+ * joins (smp_ap_entry(), before it flushes its TLB and goes online).
+ */
 extern struct cpuset tlb_kernel_cpus;
 
 /* Start an empty batch that will flush on @cpus (kept by the caller until the flush). */
@@ -109,6 +135,14 @@ void tlb_flush_local_page(vaddr_t va);
  * locally, and what a shootdown's target does for the ranges it receives.
  */
 void tlb_flush_local_ranges(const struct mmu_flush_range *ranges, unsigned int n);
+
+/*
+ * arch_tlb_shootdown() for architectures that shoot down by cross-CPU call
+ * (mm/tlb_smp.c, kernel only): one round of requests to the CPUs of @cpus but the
+ * caller, each flushing the ranges locally; returns once all acknowledged.
+ */
+void tlb_shootdown_by_call(const struct cpuset *cpus, const struct mmu_flush_range *ranges,
+			   unsigned int n);
 
 /* Queue the block of 2^@order frames at @pa to be freed after the flush. */
 void tlb_batch_free_frame(struct tlb_batch *b, paddr_t pa, unsigned int order);

@@ -35,4 +35,13 @@ void riscv_paging_init(struct boot_info *bi);
  */
 void riscv_set_test_device(uint64_t phys);
 
+/* SMP (smp.c). Set CPU @cpu's per-CPU trap scratch (its overflow stack). */
+void riscv_percpu_init(unsigned int cpu);
+/* The cross-CPU-call interrupt (trap.c calls it). */
+void riscv_ipi_interrupt(void);
+/* Do cross-CPU interrupts go straight to the hart (ACLINT SSWI), not through SBI? */
+bool riscv_ipi_is_direct(void);
+struct cpuset;
+unsigned long riscv_hart_mask(struct cpuset *left, unsigned long *base);
+
 #endif

@@ -15,6 +15,15 @@
 #define SBI_EXT_BASE                   0x10
 #define SBI_EXT_HSM                    0x48534D    /* "HSM" */
 #define SBI_EXT_SRST                   0x53525354  /* "SRST" */
+#define SBI_EXT_IPI                    0x735049    /* "sPI", chapter 7 */
+#define SBI_EXT_RFENCE                 0x52464E43  /* "RFNC", chapter 8 */
+
+/* HSM (chapter 9): hart_start(hartid, start_addr, opaque). */
+#define SBI_HSM_HART_START        0
+/* IPI (chapter 7): send_ipi(hart_mask, hart_mask_base). */
+#define SBI_IPI_SEND_IPI          0
+/* RFENCE (chapter 8): remote_sfence_vma(hart_mask, hart_mask_base, start, size). */
+#define SBI_RFENCE_SFENCE_VMA     1
 
 /* Base extension functions (chapter 4). */
 #define SBI_BASE_GET_SPEC_VERSION  0
@@ -46,6 +55,10 @@ struct sbiret {
 /* One SBI call with up to three arguments (none of ours needs more). */
 struct sbiret sbi_call(unsigned long eid, unsigned long fid, unsigned long arg0,
 		       unsigned long arg1, unsigned long arg2);
+
+/* The same with four arguments (RFENCE). */
+struct sbiret sbi_call4(unsigned long eid, unsigned long fid, unsigned long arg0,
+			unsigned long arg1, unsigned long arg2, unsigned long arg3);
 
 /* True if the firmware implements extension @eid (base extension probe). */
 bool sbi_has_extension(unsigned long eid);
