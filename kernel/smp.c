@@ -23,6 +23,7 @@
 #include <kern/boot.h>
 #include <kern/cmdline.h>
 #include <kern/cpu.h>
+#include <kern/errno.h>
 #include <kern/panic.h>
 #include <kern/percpu.h>
 #include <kern/printk.h>
@@ -313,11 +314,55 @@ __noreturn void smp_ap_entry(void)
 	cpuset_add(&cpu_online_set, me->index);
 
 	for (;;) {
-		if (smp_poll_pending() || __atomic_load_n(&smp_stopping, __ATOMIC_RELAXED))
+		smp_call_fn fn;
+		if (smp_poll_pending() || __atomic_load_n(&smp_stopping, __ATOMIC_RELAXED)) {
 			smp_poll();
-		else
+		} else if ((fn = __atomic_load_n(&me->work_fn, __ATOMIC_ACQUIRE))) {
+			fn(me->work_arg);
+			/* Release: what the work did is visible to whoever sees it done. */
+			__atomic_store_n(&me->work_fn, NULL, __ATOMIC_RELEASE);
+		} else {
 			arch_cpu_idle();
+		}
 	}
+}
+
+/* Where a start found the slot taken: cleared by the CPU that reserved it. */
+static int work_reserved[NCPUS];
+
+int smp_work_start(unsigned int cpu, smp_call_fn fn, void *arg)
+{
+	struct cpuset s;
+
+	if (cpu >= NCPUS || !cpuset_has(&cpu_online_set, cpu) || cpu == cpu_current())
+		return -EINVAL;
+	struct percpu *pc = &percpu_areas[cpu];
+	if (__atomic_exchange_n(&work_reserved[cpu], 1, __ATOMIC_ACQUIRE))
+		return -EBUSY;
+	if (__atomic_load_n(&pc->work_fn, __ATOMIC_ACQUIRE)) {
+		__atomic_store_n(&work_reserved[cpu], 0, __ATOMIC_RELEASE);
+		return -EBUSY;
+	}
+	pc->work_arg = arg;
+	__atomic_store_n(&pc->work_fn, fn, __ATOMIC_RELEASE);
+	__atomic_store_n(&work_reserved[cpu], 0, __ATOMIC_RELEASE);
+	/* Wake it from its idle wait. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	cpuset_clear(&s);
+	cpuset_add(&s, cpu);
+	arch_smp_send_ipi(&s);
+	return 0;
+}
+
+bool smp_work_done(unsigned int cpu)
+{
+	return !__atomic_load_n(&percpu_areas[cpu].work_fn, __ATOMIC_ACQUIRE);
+}
+
+void smp_work_wait(unsigned int cpu)
+{
+	while (!smp_work_done(cpu))
+		cpu_relax();
 }
 
 static unsigned int start_timeout_ms(void)

@@ -64,6 +64,10 @@ struct percpu {
 	/* This CPU's own outgoing request. */
 	struct smp_call call;
 
+	/* Work handed to this CPU's idle loop (smp_work_start()); fn NULL when idle. */
+	smp_call_fn work_fn;
+	void *work_arg;
+
 	/* Counters, written by this CPU only (read by tests and the boot log). */
 	uint64_t ipis_received;      /* cross-CPU-call interrupts taken */
 	uint64_t calls_served;       /* requests of other CPUs run here */

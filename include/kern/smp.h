@@ -90,6 +90,17 @@ void smp_call_cpu(unsigned int cpu, smp_call_fn fn, void *arg, bool wait);
 void smp_call_mask(const struct cpuset *cpus, smp_call_fn fn, void *arg, bool wait);
 void smp_call_others(smp_call_fn fn, void *arg, bool wait);
 
+/*
+ * Hand @fn(@arg) to the idle loop of CPU @cpu (not the caller), where it runs in
+ * thread context with interrupts masked: unlike a request's function it may take
+ * locks, allocate and make cross-CPU calls (tests, and work until there are
+ * threads). Returns 0, -EBUSY if that CPU still runs earlier work, or -EINVAL if
+ * it is the caller or offline. smp_work_wait() waits for it to return.
+ */
+int smp_work_start(unsigned int cpu, smp_call_fn fn, void *arg);
+void smp_work_wait(unsigned int cpu);
+bool smp_work_done(unsigned int cpu);
+
 /* Wait until the calling CPU's last request (waiting or not) has been run everywhere. */
 void smp_call_sync(void);
 
