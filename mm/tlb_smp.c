@@ -35,6 +35,7 @@ void tlb_shootdown_by_call(const struct cpuset *cpus, const struct mmu_flush_ran
 	cpuset_del(&targets, cpu_current());
 	if (!cpuset_is_empty(&targets)) {
 		this_cpu()->shootdowns_sent++;
+		this_cpu()->shootdowns_by_call++;
 		smp_call_mask(&targets, shootdown_fn, &s, true);
 	}
 	cpu_irq_restore(flags);

@@ -74,6 +74,7 @@ struct percpu {
 	uint64_t shootdowns_served;  /* TLB shootdown requests run here */
 	uint64_t ipis_sent;          /* rounds of cross-CPU-call interrupts this CPU sent */
 	uint64_t shootdowns_sent;    /* TLB shootdowns this CPU initiated (any mechanism) */
+	uint64_t shootdowns_by_call; /*   of which by cross-CPU call (targets count them) */
 } __aligned(64);
 
 extern struct percpu percpu_areas[NCPUS];
