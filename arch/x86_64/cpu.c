@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: MIT
 /*
- * x86_64 CPU set-up and the generic kernel's CPU hooks: the GDT with a TSS (whose
- * IST1 stack takes double faults, so a kernel stack overflow is reported instead of
- * triple-faulting), the IDT for the 32 exception vectors, halting, powering off
- * and frame-pointer unwinding. Boot CPU only for now.
+ * x86_64 CPU set-up and the generic kernel's CPU hooks: a GDT with a TSS per CPU
+ * (whose IST1 stack takes double faults, so a kernel stack overflow is reported
+ * instead of triple-faulting), one IDT shared by every CPU (the 32 exception
+ * vectors, the cross-CPU-call IPI and the local APIC's spurious vector), halting,
+ * powering off and frame-pointer unwinding.
  */
 #include <kern/arch.h>
 #include <kern/boot.h>
+#include <kern/cpu.h>
+#include <kern/percpu.h>
 #include <kern/string.h>
+#include <arch/apic.h>
 #include <arch/cpu.h>
 #include <arch/trap.h>
+#include <arch/x86.h>
 
 #define GDT_KCODE 0x08
 #define GDT_KDATA 0x10
@@ -45,17 +50,29 @@ struct desc_ptr {
 _Static_assert(sizeof(struct tss) == 104, "TSS layout");
 _Static_assert(sizeof(struct idt_entry) == 16, "IDT entry layout");
 
-static uint64_t gdt[6] __aligned(16);
-static struct tss tss __aligned(16);
-static struct idt_entry idt[32] __aligned(16);
-static uint8_t df_stack[8192] __aligned(16);
+#define DF_STACK_SIZE 8192
+
+/*
+ * Per CPU, indexed by the dense CPU index: each written once by its own CPU in
+ * gdt_init() (the boot CPU's from x86_cpu_init(), an AP's from x86_cpu_init_ap()),
+ * then used by that CPU's hardware only. Each CPU has its own TSS because ltr
+ * marks the descriptor busy (SDM vol. 3A 7.2.2), and its own double-fault stack.
+ */
+static uint64_t gdts[NCPUS][6] __aligned(16);
+static struct tss tsss[NCPUS] __aligned(16);
+static uint8_t df_stacks[NCPUS][DF_STACK_SIZE] __aligned(16);
+/* Shared: built once by the boot CPU in x86_cpu_init(), read-only afterwards. */
+static struct idt_entry idt[256] __aligned(16);
 
 extern const uint64_t trap_stubs[32];
+extern const char x86_ipi_stub[], x86_spurious_stub[];   /* traps.S */
 
-static void gdt_init(void)
+static void gdt_init(unsigned int cpu)
 {
-	uint64_t base = (uint64_t)(uintptr_t)&tss;
-	uint64_t limit = sizeof(tss) - 1;
+	uint64_t *gdt = gdts[cpu];
+	struct tss *tss = &tsss[cpu];
+	uint64_t base = (uint64_t)(uintptr_t)tss;
+	uint64_t limit = sizeof(*tss) - 1;
 
 	gdt[0] = 0;
 	gdt[1] = 0x00af9a000000ffff;    /* 64-bit code, DPL 0 */
@@ -66,10 +83,14 @@ static void gdt_init(void)
 	gdt[4] = base >> 32;
 	gdt[5] = 0x00cf9a000000ffff;    /* 32-bit code, DPL 0 (compatibility mode) */
 
-	tss.ist[0] = (uint64_t)(uintptr_t)(df_stack + sizeof(df_stack));
-	tss.iomap_base = sizeof(tss);   /* no I/O permission bitmap */
+	tss->ist[0] = (uint64_t)(uintptr_t)(df_stacks[cpu] + DF_STACK_SIZE);
+	tss->iomap_base = sizeof(*tss);   /* no I/O permission bitmap */
 
-	struct desc_ptr p = { .limit = sizeof(gdt) - 1, .base = (uint64_t)(uintptr_t)gdt };
+	/*
+	 * FS and GS are left alone: loading a selector into GS would replace the GS
+	 * base (SDM vol. 3A 3.4.4), which already holds this CPU's per-CPU area.
+	 */
+	struct desc_ptr p = { .limit = sizeof(gdts[cpu]) - 1, .base = (uint64_t)(uintptr_t)gdt };
 	__asm__ __volatile__(
 		"lgdt %0\n\t"
 		"pushq %1\n\t"
@@ -87,36 +108,57 @@ static void gdt_init(void)
 		: "rax", "memory");
 }
 
-static void idt_init(void)
+static void idt_set(unsigned int v, uint64_t a, unsigned int ist)
 {
-	for (int v = 0; v < 32; v++) {
-		uint64_t a = trap_stubs[v];
-		idt[v] = (struct idt_entry){
-			.offset_lo = (uint16_t)a,
-			.selector = GDT_KCODE,
-			.ist = v == 8 ? 1 : 0,      /* double fault on IST1 */
-			.type_attr = 0x8e,          /* present, DPL 0, 64-bit interrupt gate */
-			.offset_mid = (uint16_t)(a >> 16),
-			.offset_hi = (uint32_t)(a >> 32),
-		};
-	}
+	idt[v] = (struct idt_entry){
+		.offset_lo = (uint16_t)a,
+		.selector = GDT_KCODE,
+		.ist = (uint8_t)ist,
+		.type_attr = 0x8e,          /* present, DPL 0, 64-bit interrupt gate */
+		.offset_mid = (uint16_t)(a >> 16),
+		.offset_hi = (uint32_t)(a >> 32),
+	};
+}
+
+/*
+ * The exceptions, the cross-CPU call and the spurious vector; every other entry
+ * is not present, so a stray vector arrives as a #GP naming it (SDM 6.12.1.1).
+ */
+static void idt_build(void)
+{
+	for (unsigned int v = 0; v < 32; v++)
+		idt_set(v, trap_stubs[v], v == 8 ? 1 : 0);      /* double fault on IST1 */
+	idt_set(X86_VEC_IPI, (uint64_t)(uintptr_t)x86_ipi_stub, 0);
+	idt_set(X86_VEC_SPURIOUS, (uint64_t)(uintptr_t)x86_spurious_stub, 0);
+}
+
+static void idt_load(void)
+{
 	struct desc_ptr p = { .limit = sizeof(idt) - 1, .base = (uint64_t)(uintptr_t)idt };
 	__asm__ __volatile__("lidt %0" : : "m"(p) : "memory");
 }
 
 void x86_cpu_init(void)
 {
-	gdt_init();
-	idt_init();
+	gdt_init(0);
+	idt_build();
+	idt_load();
+}
+
+void x86_cpu_init_ap(unsigned int cpu)
+{
+	gdt_init(cpu);
+	idt_load();
 }
 
 /*
- * Every device the x86_64 kernel touches today is behind I/O ports (COM1, the PIT,
- * isa-debug-exit, the ACPI power-off port): nothing to ioremap() yet. The local
- * APIC and the I/O APIC will be mapped here when interrupts arrive.
+ * The local APIC (cross-CPU calls, starting the other CPUs) is the one device
+ * behind memory-mapped registers; the rest is behind I/O ports (COM1, the PIT,
+ * isa-debug-exit, the ACPI power-off port).
  */
 void arch_devices_init(void)
 {
+	x86_lapic_init();
 }
 
 void arch_halt(void)
@@ -148,16 +190,27 @@ void arch_shutdown(bool success)
 	arch_halt();
 }
 
+/* Does the 16-byte frame record at @f lie inside [lo, hi)? (no overflow) */
+static bool frame_inside(uintptr_t f, uintptr_t lo, uintptr_t hi)
+{
+	return f >= lo && hi >= lo + 16 && f <= hi - 16;
+}
+
 /*
  * x86_64 frames (with -fno-omit-frame-pointer): [rbp] = caller's rbp,
- * [rbp + 8] = return address. Stacks live in the kernel image for now, so a
- * frame outside it ends the walk.
+ * [rbp + 8] = return address. A frame must lie in the kernel image (the boot
+ * stack, the double-fault stacks) or in this CPU's own kernel stack (an AP's,
+ * in the kernel mapping window, mm/kstack.c); anything else ends the walk.
  */
 bool arch_unwind_frame(uintptr_t *fp, uintptr_t *pc)
 {
 	uintptr_t f = *fp;
+	const struct percpu *me = this_cpu();
 
-	if (!f || (f & 7) || f < (uintptr_t)__kernel_start || f + 16 > (uintptr_t)__kernel_end)
+	if (!f || (f & 7))
+		return false;
+	if (!frame_inside(f, (uintptr_t)__kernel_start, (uintptr_t)__kernel_end) &&
+	    !frame_inside(f, me->stack_bottom, me->stack_top))
 		return false;
 	*pc = ((const uintptr_t *)f)[1];
 	*fp = ((const uintptr_t *)f)[0];

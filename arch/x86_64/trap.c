@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: MIT
 /*
- * x86_64 CPU exceptions: the handler behind traps.S. Every exception is fatal for
- * now: it prints the cause, the faulting address (CR2 for a page fault), the error
- * code decoded, and all registers, then panics with a backtrace that starts at the
- * faulting instruction. Never returns to a broken context, never triple-faults
- * (a double fault runs on its own IST stack, see cpu.c).
+ * x86_64 CPU exceptions and interrupts: the handler behind traps.S. The
+ * cross-CPU-call IPI is served and acknowledged; an NMI while a panic stops the
+ * CPUs (smp_stopping) halts this one. Every other exception is fatal for now,
+ * kernel page faults with a fixup aside: it prints the cause, the faulting address
+ * (CR2 for a page fault), the error code decoded, and all registers, then panics
+ * with a backtrace that starts at the faulting instruction. Never returns to a
+ * broken context, never triple-faults (a double fault runs on its CPU's own IST
+ * stack, see cpu.c).
  */
 #include <kern/boot.h>
 #include <kern/fault.h>
 #include <kern/panic.h>
+#include <kern/percpu.h>
 #include <kern/printk.h>
+#include <kern/smp.h>
+#include <arch/apic.h>
 #include <arch/cpu.h>
 #include <arch/trap.h>
 
@@ -96,8 +102,23 @@ static bool page_fault(struct trap_frame *tf)
 
 void x86_trap(struct trap_frame *tf)
 {
-	if (tf->vector == 14 && page_fault(tf))
+	switch (tf->vector) {
+	case X86_VEC_IPI:
+		smp_ipi_interrupt();
+		x86_lapic_eoi();
 		return;
+	case X86_VEC_NMI:
+		/* arch_smp_send_stop(): another CPU panicked. Any other NMI is reported. */
+		if (__atomic_load_n(&smp_stopping, __ATOMIC_ACQUIRE))
+			smp_stopped_halt();
+		break;
+	case 14:
+		if (page_fault(tf))
+			return;
+		break;
+	default:
+		break;
+	}
 
 	const char *name = tf->vector < 32 ? exception_names[tf->vector] : NULL;
 
@@ -116,14 +137,16 @@ void x86_trap(struct trap_frame *tf)
 	}
 	print_regs(tf);
 	/*
-	 * A fault on the boot stack's guard page: the CPU could not push the frame
-	 * for it on that stack either, so it arrives as a double fault on IST1.
+	 * A fault on this CPU's stack guard page (the boot stack's on CPU 0, a
+	 * mm/kstack.c one on the others): the CPU could not push the frame for it on
+	 * that stack either, so it arrives as a double fault on IST1.
 	 */
 	uint64_t cr2 = read_cr2();
-	if ((tf->vector == 8 || tf->vector == 14) && cr2 >= (uintptr_t)boot_stack_guard &&
-	    cr2 < (uintptr_t)boot_stack_bottom)
-		pr_emerg("  kernel stack overflow: %#llx is the boot stack's guard page\n",
-			 (unsigned long long)cr2);
+	const struct percpu *me = this_cpu();
+	if ((tf->vector == 8 || tf->vector == 14) && cr2 >= me->stack_guard &&
+	    cr2 < me->stack_bottom)
+		pr_emerg("  kernel stack overflow: %#llx is the guard page of CPU %u's stack\n",
+			 (unsigned long long)cr2, me->index);
 	panic_with_frame(tf->rip, tf->rbp, "unhandled exception %llu at rip %#llx",
 			 (unsigned long long)tf->vector, (unsigned long long)tf->rip);
 }

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * x86_64 exception entry. One stub per vector 0..31 pushes a uniform frame
- * (a dummy error code where the CPU pushes none, then the vector number), saves
- * every general-purpose register and calls x86_trap(struct trap_frame *).
- * The layout must match struct trap_frame in <arch/trap.h>.
+ * x86_64 exception and interrupt entry. One stub per vector 0..31, and one for the
+ * cross-CPU-call IPI, pushes a uniform frame (a dummy error code where the CPU
+ * pushes none, then the vector number), saves every general-purpose register and
+ * calls x86_trap(struct trap_frame *). The layout must match struct trap_frame in
+ * <arch/trap.h>. The spurious vector has a stub of its own that only returns.
  */
+#include <arch/apic.h>
 
 /* Vectors for which the CPU pushes an error code (Intel SDM vol. 3A, table 6-1). */
 #define HAS_ERR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
@@ -26,6 +28,23 @@ trap_stub_\vec:
 	trap_stub %i
 	.set	i, i + 1
 	.endr
+
+	/* The cross-CPU-call interrupt (no error code): x86_trap() serves it and EOIs. */
+	.balign 16
+	.globl x86_ipi_stub
+x86_ipi_stub:
+	pushq	$0
+	pushq	$X86_VEC_IPI
+	jmp	trap_common
+
+	/*
+	 * The local APIC's spurious vector (SDM vol. 3A 10.9): nothing was delivered,
+	 * nothing is in service, so nothing to do and no EOI to write.
+	 */
+	.balign 16
+	.globl x86_spurious_stub
+x86_spurious_stub:
+	iretq
 
 trap_common:
 	pushq	%rax

@@ -20,6 +20,9 @@ bool x86_cpu_has_la57(void);
  */
 void x86_paging_init(struct boot_info *bi);
 
+/* An AP's descriptor tables: its own GDT and TSS, the shared IDT (cpu.c). */
+void x86_cpu_init_ap(unsigned int cpu);
+
 /* The C entry point, called from boot.S on the boot stack. */
 __noreturn void x86_entry(uint32_t magic, uint32_t info_phys);
 
