@@ -6,7 +6,8 @@
  * when booted from UEFI, which is finer than the multiboot2 one; else the
  * multiboot2 memory map tag), boot modules and the ACPI RSDP (the copy GRUB puts in
  * tag 14 or 15), and adds the ranges that must stay reserved: the kernel image,
- * the boot information itself and every module. Runs once on the boot CPU. The
+ * the boot information itself and every module; then it picks and reserves the
+ * page for the AP start-up code (x86_trampoline_page). Runs once on the boot CPU. The
  * boot information lies below 4 GiB (EBX is 32-bit) and so in the boot direct map,
  * which mm_direct_map_base already points at.
  */
@@ -21,6 +22,7 @@
 #include <arch/x86.h>
 
 static struct memmap boot_memmap;
+uint64_t x86_trampoline_page;
 /* Kernel copies: the boot information is only reachable through the boot tables. */
 static char cmdline_copy[CMDLINE_MAX], loader_copy[64];
 
@@ -40,6 +42,44 @@ static const char *copy_tag_string(char *dst, size_t size, const struct mb2_tag 
 	memcpy(dst, tag + 1, n);
 	dst[n] = '\0';
 	return dst;
+}
+
+/*
+ * May the page at @p hold the AP start-up code? Only if the raw map (before
+ * normalising, so regions may overlap and be unaligned) has it inside one usable
+ * region and no other region touches it: every reservation beats RAM.
+ */
+static bool page_is_free(uint64_t p)
+{
+	bool usable = false;
+
+	for (size_t i = 0; i < boot_memmap.count; i++) {
+		const struct mem_region *r = &boot_memmap.regions[i];
+		uint64_t end = r->base + r->size < r->base ? UINT64_MAX : r->base + r->size;
+		if (r->type == MEM_USABLE)
+			usable |= r->base <= p && p + PAGE_SIZE <= end;
+		else if (r->base < p + PAGE_SIZE && p < end)
+			return false;
+	}
+	return usable;
+}
+
+/*
+ * The page a start-up IPI sends the APs to: its vector is the page number, so
+ * the page lies below 1 MiB, and vectors 0xa0-0xbf are not to be used (Intel SDM
+ * vol. 3A 8.4.4.1, 10.6.1): below 0xa0000. Page 0 holds the real-mode IVT. The
+ * highest free page is taken, and reserved; none: x86_trampoline_page stays 0
+ * (the other CPUs then stay down, smp.c says so).
+ */
+static void reserve_trampoline(void)
+{
+	for (uint64_t p = 0xa0000 - PAGE_SIZE; p >= PAGE_SIZE; p -= PAGE_SIZE) {
+		if (!page_is_free(p))
+			continue;
+		if (memmap_add(&boot_memmap, p, PAGE_SIZE, MEM_RESERVED) == 0)
+			x86_trampoline_page = p;
+		return;
+	}
 }
 
 static enum mem_type mb2_type(uint32_t t)
@@ -191,6 +231,8 @@ struct boot_info *x86_parse_multiboot2(uint32_t magic, uint32_t info_phys)
 	add(kernel_virt_to_phys(__kernel_start),
 	    (uint64_t)(__kernel_end - __kernel_start), MEM_KERNEL);
 	add(info_phys, info->total_size, MEM_BOOTINFO);
+	/* Last: every reservation above is known. */
+	reserve_trampoline();
 
 	bi.firmware = efi ? "UEFI" : "BIOS";
 	return &bi;

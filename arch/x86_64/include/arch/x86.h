@@ -20,6 +20,21 @@ bool x86_cpu_has_la57(void);
  */
 void x86_paging_init(struct boot_info *bi);
 
+/*
+ * The page below 1 MiB reserved for the AP start-up code (bootinfo.c, chosen from
+ * the boot memory map; smp.c copies trampoline.S there), or 0 if there was none.
+ */
+extern uint64_t x86_trampoline_page;
+
+/*
+ * Call smp_cpu_found() for every enabled processor of the ACPI MADT (acpi.c), in
+ * its order; set *@lapic_phys to the local APIC address it gives and *@found to
+ * the number of enabled entries. Returns 0, -ENOENT without a MADT, or another
+ * negative errno for a table refused as malformed (said in the log; then no CPU
+ * has been reported).
+ */
+int x86_acpi_enumerate_cpus(uint64_t *lapic_phys, unsigned int *found);
+
 /* An AP's descriptor tables: its own GDT and TSS, the shared IDT (cpu.c). */
 void x86_cpu_init_ap(unsigned int cpu);
 
