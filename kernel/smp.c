@@ -29,6 +29,7 @@
 #include <kern/printk.h>
 #include <kern/smp.h>
 #include <kern/time.h>
+#include <kern/timer.h>
 #include <mm/kstack.h>
 #include <mm/mmu.h>
 #include <mm/tlb.h>
@@ -312,6 +313,7 @@ __noreturn void smp_ap_entry(void)
 		arch_halt();
 	}
 	cpuset_add(&cpu_online_set, me->index);
+	timer_init_cpu();
 
 	for (;;) {
 		smp_call_fn fn;
@@ -394,6 +396,7 @@ void smp_init(void)
 			max = max * 10 + (unsigned int)(*p - '0');
 	}
 
+	timer_init_cpu();
 	arch_smp_enumerate();
 	if (nr_left_out)
 		pr_warn("smp: %u more CPUs than max_cpus=%u; left out\n", nr_left_out, (unsigned int)NCPUS);

@@ -80,7 +80,7 @@ static bool try_mode(uint64_t mode, const void *root)
  * Without it, ioremap()'s uncached leaves are plain leaves and the platform's
  * physical memory attributes alone make device regions uncached.
  */
-static bool harts_have_svpbmt(const struct fdt *fdt)
+bool riscv_harts_have(const struct fdt *fdt, const char *ext)
 {
 	int cpus = fdt_path_offset(fdt, "/cpus"), cpu, harts = 0;
 
@@ -95,11 +95,12 @@ static bool harts_have_svpbmt(const struct fdt *fdt)
 		uint32_t len;
 		const char *list = fdt_prop(fdt, cpu, "riscv,isa-extensions", &len);
 		if (list)
-			found = fdt_stringlist_contains(list, len, "svpbmt");
+			found = fdt_stringlist_contains(list, len, ext);
 		/* The older one: multi-letter extensions after '_' in "riscv,isa". */
 		const char *isa = fdt_prop_string(fdt, cpu, "riscv,isa");
+		size_t n = strlen(ext);
 		for (const char *p = isa; !found && p && (p = strchr(p, '_')); p++)
-			if (strncmp(p + 1, "svpbmt", 6) == 0 && (p[7] == '_' || p[7] == '\0'))
+			if (strncmp(p + 1, ext, n) == 0 && (p[n + 1] == '_' || p[n + 1] == '\0'))
 				found = true;
 		if (!found)
 			return false;
@@ -110,7 +111,7 @@ static bool harts_have_svpbmt(const struct fdt *fdt)
 
 void riscv_paging_init(struct boot_info *bi)
 {
-	riscv_mmu_svpbmt = harts_have_svpbmt(riscv_open_devicetree(bi->devicetree));
+	riscv_mmu_svpbmt = riscv_harts_have(riscv_open_devicetree(bi->devicetree), "svpbmt");
 
 	static const char *const names[] = { [3] = "Sv39", [4] = "Sv48", [5] = "Sv57" };
 	unsigned int cap = cap_levels(), levels = 3;

@@ -47,7 +47,8 @@ static const char *const exception_names[16] = {
 };
 
 /* Interrupt codes (same table; 13 is Sscofpmf's counter overflow). */
-#define IRQ_S_SOFT 1
+#define IRQ_S_SOFT  1
+#define IRQ_S_TIMER 5
 static const char *const interrupt_names[16] = {
 	[1] = "supervisor software interrupt",
 	[5] = "supervisor timer interrupt",
@@ -145,6 +146,10 @@ void riscv_trap(struct trap_frame *tf)
 	/* The cross-CPU-call interrupt (SBI sPI or ACLINT SSWI both raise sip.SSIP). */
 	if (tf->scause == (SCAUSE_INTERRUPT | IRQ_S_SOFT)) {
 		riscv_ipi_interrupt();
+		return;
+	}
+	if (tf->scause == (SCAUSE_INTERRUPT | IRQ_S_TIMER)) {
+		riscv_timer_interrupt();
 		return;
 	}
 	if (!(tf->scause & SCAUSE_INTERRUPT)) {

@@ -75,6 +75,8 @@ struct percpu {
 	uint64_t ipis_sent;          /* rounds of cross-CPU-call interrupts this CPU sent */
 	uint64_t shootdowns_sent;    /* TLB shootdowns this CPU initiated (any mechanism) */
 	uint64_t shootdowns_by_call; /*   of which by cross-CPU call (targets count them) */
+	uint64_t timer_ticks;        /* local timer interrupts (<kern/timer.h>) */
+	bool timer_on;               /* this CPU's tick is armed */
 } __aligned(64);
 
 extern struct percpu percpu_areas[NCPUS];

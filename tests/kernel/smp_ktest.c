@@ -10,11 +10,14 @@
  * smp.cpus_online also checks that N CPUs were found.
  */
 #include <kern/cmdline.h>
+#include <kern/arch.h>
 #include <kern/cpu.h>
 #include <kern/ktest.h>
 #include <kern/percpu.h>
 #include <kern/smp.h>
 #include <kern/string.h>
+#include <kern/time.h>
+#include <kern/timer.h>
 #include <mm/frame.h>
 #include <mm/kmap.h>
 #include <mm/mmio.h>
@@ -289,4 +292,57 @@ KTEST(smp, remote_frees)
 	run_everywhere(remote_free, NULL);
 	for (unsigned int c = 0; c < NCPUS; c++)
 		KT_EXPECT(t, handoff_errors[c] == 0, "CPU %u: %u allocations failed", c, handoff_errors[c]);
+}
+
+/*
+ * The tick on every CPU: the other CPUs take it in their idle loop; this one
+ * idles (interrupts open) until its own count moves. Each count grows by at
+ * least two ticks within a bounded wait (TIMER_HZ ticks a second).
+ */
+static uint64_t ticks_before[NCPUS];
+
+KTEST(smp, timer_tick_every_cpu)
+{
+	unsigned int self = cpu_current();
+	uint64_t start = time_ns();
+
+	for (unsigned int c = 0; c < NCPUS; c++)
+		ticks_before[c] = timer_ticks(c);
+	for (unsigned int c = 0; c < NCPUS; c++)
+		if (cpuset_has(&cpu_online_set, c))
+			KT_ASSERT(t, timer_running(c), "CPU %u has no tick", c);
+	for (unsigned int c = 0; c < NCPUS; c++) {
+		if (!cpuset_has(&cpu_online_set, c))
+			continue;
+		while (timer_ticks(c) < ticks_before[c] + 2 && time_ns() - start < 5000000000ull) {
+			unsigned long flags = cpu_irq_save();
+			if (c == self)
+				arch_cpu_idle();   /* the tick wakes us */
+			else
+				cpu_relax();
+			cpu_irq_restore(flags);
+		}
+		KT_EXPECT(t, timer_ticks(c) >= ticks_before[c] + 2, "CPU %u took %llu ticks in 5 s", c,
+			  (unsigned long long)(timer_ticks(c) - ticks_before[c]));
+	}
+	uint64_t ms = (time_ns() - start) / 1000000;
+	ktest_log(t, "every CPU ticked at least twice within %llu ms", (unsigned long long)ms);
+
+	/*
+	 * The rate, on this CPU over 200 ms of idling: never more ticks than the
+	 * period allows (a re-armed one-shot only falls behind), and not far fewer
+	 * (a generous bound: vCPUs share two host cores).
+	 */
+	uint64_t t0 = time_ns(), n0 = timer_ticks(self);
+	while (time_ns() - t0 < 200000000ull) {
+		unsigned long flags = cpu_irq_save();
+		arch_cpu_idle();
+		cpu_irq_restore(flags);
+	}
+	uint64_t n = timer_ticks(self) - n0, el = time_ns() - t0;
+	uint64_t most = el * TIMER_HZ / 1000000000ull + 2;
+	KT_EXPECT(t, n <= most && n >= most / 4, "%llu ticks in %llu ms at %u Hz",
+		  (unsigned long long)n, (unsigned long long)(el / 1000000), TIMER_HZ);
+	ktest_log(t, "CPU %u: %llu ticks in %llu ms", self, (unsigned long long)n,
+		  (unsigned long long)(el / 1000000));
 }

@@ -35,6 +35,15 @@ void riscv_paging_init(struct boot_info *bi);
  */
 void riscv_set_test_device(uint64_t phys);
 
+/*
+ * Does every hart of the device tree have the multi-letter extension @ext (lower
+ * case, e.g. "svpbmt")? Either binding: riscv,isa-extensions or riscv,isa.
+ */
+bool riscv_harts_have(const struct fdt *fdt, const char *ext);
+
+/* The timer interrupt (trap.c calls it; timer.c). */
+void riscv_timer_interrupt(void);
+
 /* SMP (smp.c). Set CPU @cpu's per-CPU trap scratch (its overflow stack). */
 void riscv_percpu_init(unsigned int cpu);
 /* The cross-CPU-call interrupt (trap.c calls it). */
