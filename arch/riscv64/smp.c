@@ -186,11 +186,6 @@ static void sbi_send(const struct cpuset *cpus)
 	}
 }
 
-bool riscv_ipi_is_direct(void)
-{
-	return sswi != NULL;
-}
-
 void arch_smp_send_ipi(const struct cpuset *cpus)
 {
 	if (!sswi) {

@@ -185,7 +185,17 @@ KTEST(smp, call_storm)
  * shootdown of one CPU's kernel-map edit meets CPUs spinning on kmap_lock, on
  * mmio_lock, in the allocators and in their own calls.
  */
-#define STRESS_ROUNDS 60
+/*
+ * Rounds per CPU: 120 in all, at least 12 each. Every edit serialises on
+ * kmap_lock and shoots down every other CPU, so the cost grows with the square of
+ * the CPU count, and more vCPUs than host cores make each contended wait long.
+ */
+static unsigned int stress_rounds(void)
+{
+	unsigned int r = 120 / smp_online_count();
+
+	return r < 12 ? 12 : r;
+}
 
 static unsigned int stress_errors[NCPUS];
 
@@ -199,7 +209,7 @@ static void stress(void *arg)
 		stress_errors[self]++;
 		return;
 	}
-	for (unsigned int r = 0; r < STRESS_ROUNDS; r++) {
+	for (unsigned int r = 0, rounds = stress_rounds(); r < rounds; r++) {
 		paddr_t pa;
 		if (frame_alloc(0, 0, &pa)) {
 			stress_errors[self]++;

@@ -48,8 +48,6 @@ void riscv_timer_interrupt(void);
 void riscv_percpu_init(unsigned int cpu);
 /* The cross-CPU-call interrupt (trap.c calls it). */
 void riscv_ipi_interrupt(void);
-/* Do cross-CPU interrupts go straight to the hart (ACLINT SSWI), not through SBI? */
-bool riscv_ipi_is_direct(void);
 struct cpuset;
 unsigned long riscv_hart_mask(struct cpuset *left, unsigned long *base);
 
