@@ -242,44 +242,34 @@ static int find_madt(struct acpi_map *madt, uint32_t *madt_len, uint64_t *madt_p
 	return err;
 }
 
-int x86_acpi_enumerate_cpus(uint64_t *lapic_phys, unsigned int *found)
+int x86_madt_parse(const uint8_t *madt, uint32_t len, uint64_t phys, uint64_t *lapic_phys,
+		   void (*cpu)(uint32_t apic_id, void *ctx), void *ctx)
 {
-	struct acpi_map m;
-	uint32_t len;
-	uint64_t phys = 0;
-	int err;
-
-	*found = 0;
-	if ((err = find_madt(&m, &len, &phys)) != 0)
-		return err;
 	if (len < MADT_ENTRIES) {
 		pr_err("acpi: MADT at %#llx is %u bytes, shorter than its fixed part; refused\n",
 		       (unsigned long long)phys, len);
-		acpi_unmap(&m);
 		return -EINVAL;
 	}
 
 	/* First pass: every entry well formed, or none is used. */
-	uint64_t lapic = get32(m.p + MADT_LAPIC_ADDR);
+	uint64_t lapic = get32(madt + MADT_LAPIC_ADDR);
 	for (uint32_t off = MADT_ENTRIES; off < len;) {
-		unsigned int type = m.p[off], elen = off + 2 <= len ? m.p[off + 1] : 0;
+		unsigned int type = madt[off], elen = len - off >= 2 ? madt[off + 1] : 0;
 		unsigned int need = type == MADT_LAPIC ? 8 : type == MADT_X2APIC ? 16 :
 				    type == MADT_LAPIC_OVERRIDE ? 12 : 2;
 		if (elen < need || elen > len - off) {
 			pr_err("acpi: MADT at %#llx: entry at offset %u (type %u, length %u) is "
 			       "malformed; refused\n", (unsigned long long)phys, off, type, elen);
-			acpi_unmap(&m);
 			return -EINVAL;
 		}
 		if (type == MADT_LAPIC_OVERRIDE)
-			lapic = get64(m.p + off + 4);
+			lapic = get64(madt + off + 4);
 		off += elen;
 	}
 
 	/* Second pass: the enabled processors, in the firmware's order. */
-	bool boot_seen = false;
-	for (uint32_t off = MADT_ENTRIES; off < len; off += m.p[off + 1]) {
-		const uint8_t *e = m.p + off;
+	for (uint32_t off = MADT_ENTRIES; off < len; off += madt[off + 1]) {
+		const uint8_t *e = madt + off;
 		uint32_t id, flags;
 		if (e[0] == MADT_LAPIC) {
 			id = e[3];
@@ -290,18 +280,48 @@ int x86_acpi_enumerate_cpus(uint64_t *lapic_phys, unsigned int *found)
 		} else {
 			continue;
 		}
-		if (!(flags & MADT_LAPIC_ENABLED))
-			continue;     /* not present (or only online capable: hot-plug, not handled) */
-		pr_debug("acpi: MADT %s id %u\n", e[0] == MADT_LAPIC ? "local APIC" : "x2APIC", id);
-		boot_seen |= id == boot_info->boot_cpu;
-		(*found)++;
-		smp_cpu_found(id);
+		/* Clear: not present, or only online capable (hot plug, not handled). */
+		if (flags & MADT_LAPIC_ENABLED)
+			cpu(id, ctx);
 	}
-	acpi_unmap(&m);
-	pr_info("acpi: MADT at %#llx (%u bytes): %u enabled CPUs, local APIC at %#llx\n",
-		(unsigned long long)phys, len, *found, (unsigned long long)lapic);
-	if (!boot_seen)
-		pr_warn("acpi: the MADT does not list the boot CPU (APIC id %u)\n", boot_info->boot_cpu);
 	*lapic_phys = lapic;
+	return 0;
+}
+
+struct enum_ctx {
+	unsigned int found;
+	bool boot_seen;
+};
+
+static void enum_cpu(uint32_t id, void *arg)
+{
+	struct enum_ctx *c = arg;
+
+	pr_debug("acpi: MADT: enabled CPU with APIC id %u\n", id);
+	c->boot_seen |= id == boot_info->boot_cpu;
+	c->found++;
+	smp_cpu_found(id);
+}
+
+int x86_acpi_enumerate_cpus(uint64_t *lapic_phys, unsigned int *found)
+{
+	struct acpi_map m;
+	struct enum_ctx c = { 0, false };
+	uint32_t len;
+	uint64_t phys = 0;
+	int err;
+
+	*found = 0;
+	if ((err = find_madt(&m, &len, &phys)) != 0)
+		return err;
+	err = x86_madt_parse(m.p, len, phys, lapic_phys, enum_cpu, &c);
+	acpi_unmap(&m);
+	if (err)
+		return err;
+	pr_info("acpi: MADT at %#llx (%u bytes): %u enabled CPUs, local APIC at %#llx\n",
+		(unsigned long long)phys, len, c.found, (unsigned long long)*lapic_phys);
+	if (!c.boot_seen)
+		pr_warn("acpi: the MADT does not list the boot CPU (APIC id %u)\n", boot_info->boot_cpu);
+	*found = c.found;
 	return 0;
 }

@@ -37,7 +37,7 @@
 #define LAPIC_LVT_LINT1 0x360
 #define LAPIC_LVT_ERROR 0x370
 
-#define SVR_ENABLE      (1u << 8)     /* APIC software enable (10.9, figure 10-23) */
+#define SVR_ENABLE      X86_LAPIC_SVR_ENABLE   /* APIC software enable (10.9, figure 10-23) */
 #define LVT_MASKED      (1u << 16)    /* figure 10-8 */
 
 /*
@@ -137,6 +137,11 @@ void x86_lapic_cpu_init(void)
 unsigned int x86_lapic_id(void)
 {
 	return lapic_read(LAPIC_ID) >> 24;   /* xAPIC: bits 31:24 (10.4.6) */
+}
+
+uint32_t x86_lapic_svr(void)
+{
+	return lapic_read(LAPIC_SVR);
 }
 
 void x86_lapic_eoi(void)

@@ -41,6 +41,10 @@ void x86_lapic_cpu_init(void);
 /* This CPU's local APIC id (the xAPIC ID register, bits 31:24). */
 unsigned int x86_lapic_id(void);
 
+/* This CPU's spurious-interrupt vector register (tests: software enable, vector). */
+uint32_t x86_lapic_svr(void);
+#define X86_LAPIC_SVR_ENABLE (1u << 8)
+
 /* End of interrupt for the one being served (not for the spurious vector, 10.9). */
 void x86_lapic_eoi(void);
 

@@ -35,6 +35,17 @@ extern uint64_t x86_trampoline_page;
  */
 int x86_acpi_enumerate_cpus(uint64_t *lapic_phys, unsigned int *found);
 
+/*
+ * The MADT's structure, checked (acpi.c; the caller checked the signature, length
+ * and checksum): the table of @len bytes at @madt (physical address @phys, for the
+ * log). Calls @cpu for every enabled local APIC and x2APIC entry, in order, and
+ * sets *@lapic_phys (the local APIC address, or its 64-bit override). Returns 0,
+ * or -EINVAL for a table too short or with an entry that is truncated or shorter
+ * than its type (said in the log; then @cpu was never called).
+ */
+int x86_madt_parse(const uint8_t *madt, uint32_t len, uint64_t phys, uint64_t *lapic_phys,
+		   void (*cpu)(uint32_t apic_id, void *ctx), void *ctx);
+
 /* An AP's descriptor tables: its own GDT and TSS, the shared IDT (cpu.c). */
 void x86_cpu_init_ap(unsigned int cpu);
 
