@@ -75,7 +75,7 @@ static bool pattern_matches(const char *pat, size_t len, const struct ktest *t)
 static bool selected(const char *spec, const struct ktest *t)
 {
 	if (!spec || !*spec)
-		return strcmp(t->suite, "selftest") != 0;
+		return strcmp(t->suite, "selftest") != 0 && strcmp(t->suite, "bench") != 0;
 	for (const char *p = spec; *p;) {
 		const char *end = strchr(p, ',');
 		size_t len = end ? (size_t)(end - p) : strlen(p);

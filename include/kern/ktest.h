@@ -15,7 +15,9 @@
  * machine then powers off with the verdict (arch_shutdown()).
  *
  * The "selftest" suite holds deliberately failing, panicking and hanging tests that
- * prove the harness catches each failure mode; it only runs when named.
+ * prove the harness catches each failure mode; it only runs when named. So does the
+ * "bench" suite: measurements (docs/smp.md), meant for a deterministic QEMU
+ * (-icount), whose figures it prints as TAP comments.
  */
 #ifndef KERN_KTEST_H
 #define KERN_KTEST_H
