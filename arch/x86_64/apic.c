@@ -36,9 +36,14 @@
 #define LAPIC_LVT_LINT0 0x350
 #define LAPIC_LVT_LINT1 0x360
 #define LAPIC_LVT_ERROR 0x370
+#define LAPIC_TIMER_INIT  0x380
+#define LAPIC_TIMER_CUR   0x390
+#define LAPIC_TIMER_DIV   0x3e0
 
 #define SVR_ENABLE      X86_LAPIC_SVR_ENABLE   /* APIC software enable (10.9, figure 10-23) */
 #define LVT_MASKED      (1u << 16)    /* figure 10-8 */
+#define LVT_TIMER_PERIODIC (1u << 17)  /* timer mode 01 (figure 10-8) */
+#define TIMER_DIV_16    0x3           /* divide configuration bits 3,1,0 = 0,1,1 (figure 10-10) */
 
 /*
  * The local APIC's registers, mapped once by the boot CPU in x86_lapic_init()
@@ -142,6 +147,25 @@ unsigned int x86_lapic_id(void)
 uint32_t x86_lapic_svr(void)
 {
 	return lapic_read(LAPIC_SVR);
+}
+
+void x86_lapic_timer_start(uint32_t count, bool periodic)
+{
+	/* The divider and the mode first: writing the initial count starts the timer. */
+	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
+	lapic_write(LAPIC_LVT_TIMER, periodic ? LVT_TIMER_PERIODIC | X86_VEC_TIMER : LVT_MASKED);
+	lapic_write(LAPIC_TIMER_INIT, count);
+}
+
+uint32_t x86_lapic_timer_count(void)
+{
+	return lapic_read(LAPIC_TIMER_CUR);
+}
+
+void x86_lapic_timer_stop(void)
+{
+	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
+	lapic_write(LAPIC_TIMER_INIT, 0);     /* a zero initial count stops it (10.5.4) */
 }
 
 void x86_lapic_eoi(void)

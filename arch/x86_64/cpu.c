@@ -3,7 +3,8 @@
  * x86_64 CPU set-up and the generic kernel's CPU hooks: a GDT with a TSS per CPU
  * (whose IST1 stack takes double faults, so a kernel stack overflow is reported
  * instead of triple-faulting), one IDT shared by every CPU (the 32 exception
- * vectors, the cross-CPU-call IPI and the local APIC's spurious vector), halting,
+ * vectors, the local APIC timer, the cross-CPU-call IPI and the local APIC's
+ * spurious vector), halting,
  * powering off and frame-pointer unwinding.
  */
 #include <kern/arch.h>
@@ -65,7 +66,7 @@ static uint8_t df_stacks[NCPUS][DF_STACK_SIZE] __aligned(16);
 static struct idt_entry idt[256] __aligned(16);
 
 extern const uint64_t trap_stubs[32];
-extern const char x86_ipi_stub[], x86_spurious_stub[];   /* traps.S */
+extern const char x86_ipi_stub[], x86_timer_stub[], x86_spurious_stub[];   /* traps.S */
 
 static void gdt_init(unsigned int cpu)
 {
@@ -121,13 +122,14 @@ static void idt_set(unsigned int v, uint64_t a, unsigned int ist)
 }
 
 /*
- * The exceptions, the cross-CPU call and the spurious vector; every other entry
+ * The exceptions, the timer, the cross-CPU call and the spurious vector; every other entry
  * is not present, so a stray vector arrives as a #GP naming it (SDM 6.12.1.1).
  */
 static void idt_build(void)
 {
 	for (unsigned int v = 0; v < 32; v++)
 		idt_set(v, trap_stubs[v], v == 8 ? 1 : 0);      /* double fault on IST1 */
+	idt_set(X86_VEC_TIMER, (uint64_t)(uintptr_t)x86_timer_stub, 0);
 	idt_set(X86_VEC_IPI, (uint64_t)(uintptr_t)x86_ipi_stub, 0);
 	idt_set(X86_VEC_SPURIOUS, (uint64_t)(uintptr_t)x86_spurious_stub, 0);
 }

@@ -3,11 +3,14 @@
  * x86_64 time source: the TSC, its frequency measured against the 8254 PIT
  * (channel 2, gated through port 0x61, as on every PC and in QEMU), which ticks at
  * a fixed 1.193182 MHz. CPUID leaf 0x15 would name the frequency directly, but QEMU's
- * default CPUs do not report it. Boot CPU, once, interrupts off.
+ * default CPUs do not report it. Boot CPU, once, interrupts off. And the per-CPU
+ * tick, from the local APIC timer (below).
  */
+#include <kern/cpu.h>
 #include <kern/printk.h>
 #include <kern/time.h>
 #include <kern/timer.h>
+#include <arch/apic.h>
 #include <arch/cpu.h>
 #include <arch/x86.h>
 
@@ -49,10 +52,52 @@ void x86_time_init(uint64_t entry_tsc)
 }
 
 /*
- * The per-CPU tick (<kern/timer.h>) will come from the LAPIC timer, calibrated
- * against the TSC above; not there yet: no CPU ticks on x86_64.
+ * The per-CPU tick (<kern/timer.h>): each CPU's local APIC timer in periodic mode
+ * (apic.c). Its rate (the bus clock / 16; QEMU: 1 GHz / 16) is measured once on
+ * the boot CPU against time_ns() (the TSC, measured against the PIT above) over
+ * TIMER_CALIBRATE_MS, with the timer masked. No TSC-deadline mode: QEMU's TCG
+ * lacks it.
+ *
+ * lapic_period: timer counts per tick, written by the boot CPU in its
+ * arch_timer_init_cpu() (smp_init(), before any AP starts), read-only afterwards:
+ * every local APIC timer runs from the same clock.
  */
+#define TIMER_CALIBRATE_MS 10
+
+static uint32_t lapic_period;
+
+static uint32_t lapic_timer_calibrate(void)
+{
+	if (!time_counter_hz())
+		return 0;
+	unsigned long flags = arch_irq_save();
+	x86_lapic_timer_start(0xffffffff, false);
+	uint64_t t0 = time_ns();
+	uint32_t c0 = x86_lapic_timer_count();
+	while (time_ns() - t0 < TIMER_CALIBRATE_MS * 1000000ull)
+		arch_cpu_relax();
+	uint32_t c1 = x86_lapic_timer_count();
+	uint64_t t1 = time_ns();
+	x86_lapic_timer_stop();
+	arch_irq_restore(flags);
+
+	uint64_t per_second = (uint64_t)(c0 - c1) * 1000000000ull / (t1 - t0);
+	uint64_t period = per_second / TIMER_HZ;
+	if (period == 0 || period > UINT32_MAX)
+		return 0;
+	pr_info("timer: local APIC timer at %llu kHz (divided by 16)\n",
+		(unsigned long long)(per_second / 1000));
+	return (uint32_t)period;
+}
+
 const char *arch_timer_init_cpu(void)
 {
-	return NULL;
+	if (!x86_lapic_present())
+		return NULL;
+	if (cpu_current() == 0)
+		lapic_period = lapic_timer_calibrate();
+	if (!lapic_period)
+		return NULL;
+	x86_lapic_timer_start(lapic_period, true);
+	return "the local APIC timer";
 }

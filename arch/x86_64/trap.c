@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * x86_64 CPU exceptions and interrupts: the handler behind traps.S. The
- * cross-CPU-call IPI is served and acknowledged; an NMI while a panic stops the
+ * x86_64 CPU exceptions and interrupts: the handler behind traps.S. The timer
+ * tick and the cross-CPU-call IPI are served and acknowledged; an NMI while a panic stops the
  * CPUs (smp_stopping) halts this one. Every other exception is fatal for now,
  * kernel page faults with a fixup aside: it prints the cause, the faulting address
  * (CR2 for a page fault), the error code decoded, and all registers, then panics
@@ -15,6 +15,7 @@
 #include <kern/percpu.h>
 #include <kern/printk.h>
 #include <kern/smp.h>
+#include <kern/timer.h>
 #include <arch/apic.h>
 #include <arch/cpu.h>
 #include <arch/trap.h>
@@ -103,6 +104,10 @@ static bool page_fault(struct trap_frame *tf)
 void x86_trap(struct trap_frame *tf)
 {
 	switch (tf->vector) {
+	case X86_VEC_TIMER:
+		timer_tick();     /* periodic: nothing to re-arm */
+		x86_lapic_eoi();
+		return;
 	case X86_VEC_IPI:
 		smp_ipi_interrupt();
 		x86_lapic_eoi();

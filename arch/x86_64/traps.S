@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * x86_64 exception and interrupt entry. One stub per vector 0..31, and one for the
- * cross-CPU-call IPI, pushes a uniform frame (a dummy error code where the CPU
+ * x86_64 exception and interrupt entry. One stub per vector 0..31, one for the
+ * cross-CPU-call IPI and one for the local APIC timer, pushes a uniform frame (a dummy error code where the CPU
  * pushes none, then the vector number), saves every general-purpose register and
  * calls x86_trap(struct trap_frame *). The layout must match struct trap_frame in
  * <arch/trap.h>. The spurious vector has a stub of its own that only returns.
@@ -35,6 +35,14 @@ trap_stub_\vec:
 x86_ipi_stub:
 	pushq	$0
 	pushq	$X86_VEC_IPI
+	jmp	trap_common
+
+	/* The local APIC timer (no error code): x86_trap() counts the tick and EOIs. */
+	.balign 16
+	.globl x86_timer_stub
+x86_timer_stub:
+	pushq	$0
+	pushq	$X86_VEC_TIMER
 	jmp	trap_common
 
 	/*

@@ -16,6 +16,7 @@
  * processors its low four bits must be ones: 0xff satisfies every model).
  */
 #define X86_VEC_NMI       2
+#define X86_VEC_TIMER     0xef   /* the local APIC timer: timer_tick() (timer.c) */
 #define X86_VEC_IPI       0xf0   /* cross-CPU call: smp_ipi_interrupt() */
 #define X86_VEC_SPURIOUS  0xff
 
@@ -44,6 +45,16 @@ unsigned int x86_lapic_id(void);
 /* This CPU's spurious-interrupt vector register (tests: software enable, vector). */
 uint32_t x86_lapic_svr(void);
 #define X86_LAPIC_SVR_ENABLE (1u << 8)
+
+/*
+ * This CPU's local APIC timer (10.5.4), counting down at the bus clock divided by
+ * 16: x86_lapic_timer_start() loads @count and starts it, periodic (raising
+ * X86_VEC_TIMER each time it reaches zero) or one-shot and masked (for measuring
+ * its rate); x86_lapic_timer_count() reads the current count; _stop() stops it.
+ */
+void x86_lapic_timer_start(uint32_t count, bool periodic);
+uint32_t x86_lapic_timer_count(void);
+void x86_lapic_timer_stop(void);
 
 /* End of interrupt for the one being served (not for the spurious vector, 10.9). */
 void x86_lapic_eoi(void);
