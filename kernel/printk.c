@@ -6,6 +6,13 @@
  * console under console_lock, so lines from different CPUs do not interleave.
  * The lock is taken with a bounded spin: a CPU that died holding it (a trap inside
  * printk) must not stop panic() from printing.
+ *
+ * console_lock: protects the console device's output; taken from any context
+ * (interrupt handlers and panic() print) without masking interrupts: the holder
+ * only writes bytes and never waits for another CPU or takes another lock, so a
+ * CPU interrupted while holding it delays its own handler's print by the bounded
+ * spin at worst. Its spin does not serve cross-CPU calls (arch_cpu_relax()):
+ * printk may run inside a request's function.
  */
 #include <kern/arch.h>
 #include <kern/printk.h>

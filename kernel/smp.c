@@ -367,18 +367,31 @@ void smp_work_wait(unsigned int cpu)
 		cpu_relax();
 }
 
-static unsigned int start_timeout_ms(void)
+/* A number of milliseconds from the command line (1 ms .. 1000 s), or @def. */
+static unsigned int cmdline_ms(const char *name, unsigned int def)
 {
 	char buf[16];
 	unsigned long v = 0;
 
-	if (cmdline_get_value("smp_timeout_ms", buf, sizeof(buf)) > 0) {
-		for (const char *p = buf; *p >= '0' && *p <= '9'; p++)
-			v = v * 10 + (unsigned long)(*p - '0');
-		if (v > 0 && v < 1000000)
-			smp_call_timeout_ms = (unsigned int)v;
+	if (cmdline_get_value(name, buf, sizeof(buf)) <= 0)
+		return def;
+	for (const char *p = buf; *p >= '0' && *p <= '9'; p++)
+		v = v * 10 + (unsigned long)(*p - '0');
+	if (v == 0 || v > 1000000) {
+		pr_warn("smp: %s=%s out of range (1..1000000 ms); using %u\n", name, buf, def);
+		return def;
 	}
-	return 5000;
+	return (unsigned int)v;
+}
+
+/*
+ * How long a CPU may take to come up (smp_start_ms=), and the cross-CPU call
+ * timeout (smp_timeout_ms=). Generous: QEMU runs several vCPUs per host core.
+ */
+static unsigned int start_timeout_ms(void)
+{
+	smp_call_timeout_ms = cmdline_ms("smp_timeout_ms", smp_call_timeout_ms);
+	return cmdline_ms("smp_start_ms", 5000);
 }
 
 void smp_init(void)

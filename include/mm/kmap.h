@@ -8,9 +8,16 @@
  *
  * Every call flushes, before it returns, the translations the edit made stale on
  * every CPU that may hold kernel translations (tlb_kernel_cpus), and frees the
- * page-table pages the edit emptied only after that. Lock order: mmio_lock
- * (<mm/mmio.h>) before the kernel mapper's lock. Interrupts are masked while it
- * is held. Builds for the kernel and for host tests.
+ * page-table pages the edit emptied only after that.
+ *
+ * kmap_lock: protects the kernel page table's entries and tables. Lock order:
+ * mmio_lock (<mm/mmio.h>) before it, the frame allocator's locks after it.
+ * Interrupts are masked while it is held (no interrupt handler takes it today;
+ * masking keeps the CPU index stable for the flush). Its holder waits for other
+ * CPUs: kmap_end() shoots down before it drops the lock, so that no one edits on
+ * top of stale entries. That is deadlock-free by the flush protocol of
+ * <mm/tlb.h>: a CPU spinning on kmap_lock serves the shootdown from its spin.
+ * Builds for the kernel and for host tests.
  */
 #ifndef MM_KMAP_H
 #define MM_KMAP_H

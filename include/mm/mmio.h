@@ -9,8 +9,11 @@
  * alignment, freeing coalesces with both neighbours. Live allocations are recorded
  * too, so iounmap() needs only the pointer.
  *
- * Locking: one spinlock (mmio_lock) for the window; ioremap() maps under it. Lock
- * order: mmio_lock, then the frame allocator.
+ * Locking: one spinlock (mmio_lock) for the window's tables; ioremap() and
+ * iounmap() map under it. Lock order: mmio_lock, then kmap_lock, then the frame
+ * allocator. Taken without masking interrupts (never from an interrupt handler).
+ * Its holder waits for other CPUs (the shootdown of the kmap edit); a CPU spinning
+ * on it serves that shootdown from its spin (<mm/tlb.h>).
  */
 #ifndef MM_MMIO_H
 #define MM_MMIO_H
