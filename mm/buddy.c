@@ -11,10 +11,45 @@
  *
  * Per-CPU caches: for each CPU, zone and order below BUDDY_PCP_ORDERS, a small
  * stack of blocks (state FRAME_CACHED). Order-0..3 allocations and frees use it
- * under the CPU's own lock, touching a zone lock only to refill or drain a batch.
+ * without a lock, touching a zone lock only to refill or drain a batch. Only the
+ * owner CPU touches its stacks, always with interrupts masked from reading its CPU
+ * index until the stack is consistent again (a "per-CPU section"). Whatever another
+ * CPU needs done to them (a drain when memory runs out, the accounting check that
+ * settles every cache, a CPU going offline) the owner does: buddy_drain_local(), run
+ * there through a cross-CPU call (buddy_drain_cpu(), buddy_drain_all()). Statistics
+ * read other CPUs' counts and counters with relaxed loads, a snapshot; the owner
+ * writes them with relaxed atomic stores.
  *
- * Locks: pcp->lock, then zone->lock, both with interrupts masked. The zone lock
- * covers the zone's lists and counters and the records of its free blocks.
+ * Locks: the zone locks (mm/slab.c's cache locks nest outside them), always taken
+ * with interrupts masked and always with mm_lock_noserve(). A zone lock covers the
+ * zone's lists and counters and the records of its free blocks.
+ *
+ * The hazard those locks are built around: in the kernel, spin_lock()'s wait calls
+ * cpu_relax(), which serves the CPU's cross-CPU-call mailbox. A CPU in a per-CPU
+ * section that waited that way for a zone lock (to refill or drain a batch) could
+ * run another CPU's "drain your caches" request right there, on a stack it has half
+ * updated (a count read before the wait and written after it), and corrupt it. The
+ * rule that removes it:
+ *
+ *  1. The allocators' locks are taken with mm_lock_noserve(), whose wait serves no
+ *     request (arch_cpu_relax() only), and nothing else inside a per-CPU section
+ *     waits: no cross-CPU call, no spin_lock(), no allocation that could fall back to
+ *     the drain. So a CPU serves requests only between its per-CPU sections, and a
+ *     drain request finds its stacks consistent.
+ *  2. That cannot deadlock, because the holder of an allocator lock never waits for
+ *     another CPU: it works on lists with interrupts masked for a bounded time, takes
+ *     only locks later in the order (a cache lock, then one zone lock: zone locks
+ *     never nest) and makes no cross-CPU call. The one call the allocators make, the
+ *     drain of every CPU when an allocation finds nothing, is made by buddy_alloc()
+ *     with no allocator lock held and outside every per-CPU section (mm/slab.c drops
+ *     its cache lock and leaves its section to allocate a slab). So a CPU waiting
+ *     without serving waits for a CPU that is making progress, through at most two
+ *     locks, and a caller waiting for that CPU's answer waits at most that long.
+ *  3. A drain request takes a zone lock, which <kern/smp.h> rule 1 does not allow a
+ *     request's function in general. Here it is safe for the same reason: the holder
+ *     is making progress and waits for nobody; and the request never runs on a CPU
+ *     that holds a zone lock itself, since no holder reaches a wait that serves
+ *     requests (1.). The request does not wait for another CPU or allocate.
  *
  * A block in transit (removed from a list, not yet handed out; or being freed, not
  * yet on a list) is FRAME_CACHED: nobody else may touch it, and a second free of
@@ -24,11 +59,17 @@
 #include <kern/errno.h>
 #include <kern/panic.h>
 #include <kern/printk.h>
+#include <kern/smp.h>
 #include <kern/spinlock.h>
 #include <kern/string.h>
 #include <mm/bootmem.h>
 #include <mm/buddy.h>
 #include <mm/framedb.h>
+
+#if __STDC_HOSTED__
+/* Hosted builds: a wait hint that serves no cross-CPU request (tests/unit/host/). */
+void host_cpu_pause(void);
+#endif
 
 #define NO_LIMIT UINT64_MAX
 
@@ -50,27 +91,45 @@ struct buddy_zone {
 };
 
 /*
- * One per-CPU stack: the records of its blocks, oldest first. A cached block's
- * physical address is kept in its own record (pcp_pa()), whose owner data is unused
- * while the block is FRAME_CACHED.
+ * One per-CPU stack and its counters: the records of its blocks, oldest first. A
+ * cached block's physical address is kept in its own record (pcp_pa()), whose owner
+ * data is unused while the block is FRAME_CACHED. Touched by its CPU only, with
+ * interrupts masked; count and the counters are stored with relaxed atomics so that
+ * statistics may read them from anywhere. The allocations are not counted, they
+ * follow from the rest (pcp_allocs()): one store less on the fast path.
  */
 struct pcp_list {
 	unsigned int count;
+	unsigned int high;            /* buddy_pcp_high() of its order, set at init */
+	uint64_t frees;               /* blocks pushed by a free */
+	uint64_t filled, drained;     /* blocks moved in from / out to the zone */
 	struct frame *e[BUDDY_PCP_MAX];
 };
 
 #define pcp_pa(f) ((f)->priv[0])
 
-struct buddy_pcp {
-	spinlock_t lock;
-	struct pcp_list list[ZONE_COUNT][BUDDY_PCP_ORDERS];
-	uint64_t allocs[ZONE_COUNT][BUDDY_PCP_ORDERS];
-	uint64_t frees[ZONE_COUNT][BUDDY_PCP_ORDERS];
-} __aligned(64);
-
 static struct buddy_zone zones[ZONE_COUNT];
-static struct buddy_pcp pcps[NCPUS];
+/*
+ * Every CPU's stacks, CPU by CPU, one per zone and order (pcp_of()): each CPU's own,
+ * no lock. One flat array so that finding a stack is one multiplication; a CPU's
+ * group (ZONE_COUNT * BUDDY_PCP_ORDERS stacks) is a whole number of cache lines.
+ */
+#define PCP_PER_CPU (ZONE_COUNT * BUDDY_PCP_ORDERS)
+static struct pcp_list pcps[NCPUS * PCP_PER_CPU] __aligned(64);
+_Static_assert(sizeof(struct pcp_list) * PCP_PER_CPU % 64 == 0, "a CPU's stacks share no line");
 static uint64_t bad_frees;
+/*
+ * The zone frame_alloc()'s fast path pops for a request without a zone flag:
+ * ZONE_NORMAL, or ZONE_DMA on a machine without memory above 4 GiB (where NORMAL's
+ * stacks would always be empty). Set by buddy_init(), read-only afterwards.
+ */
+static enum frame_zone fast_zone;
+
+/* CPU @cpu's stack of @zi and @order. */
+static inline struct pcp_list *pcp_of(unsigned int cpu, enum frame_zone zi, unsigned int order)
+{
+	return &pcps[cpu * PCP_PER_CPU + zi * BUDDY_PCP_ORDERS + order];
+}
 
 static const char *const zone_names[ZONE_COUNT] = { "DMA", "Normal" };
 
@@ -82,6 +141,37 @@ static inline uint64_t block_bytes(unsigned int order)
 static inline struct buddy_link *block_link(uint64_t pa)
 {
 	return phys_to_virt(paddr(pa));
+}
+
+/* A zone lock, interrupts masked here (outside a per-CPU section). */
+static inline unsigned long zone_lock(struct buddy_zone *z)
+{
+	unsigned long irq = cpu_irq_save();
+
+	mm_lock_noserve(&z->lock);
+	return irq;
+}
+
+static inline void zone_unlock(struct buddy_zone *z, unsigned long irq)
+{
+	spin_unlock(&z->lock);
+	cpu_irq_restore(irq);
+}
+
+void mm_lock_wait(spinlock_t *l)
+{
+	do {
+		while (spin_is_locked(l)) {
+#if __STDC_HOSTED__
+			host_cpu_pause();
+#else
+			/* A panic elsewhere: the holder may be stopped for good. */
+			if (unlikely(__atomic_load_n(&smp_stopping, __ATOMIC_RELAXED)))
+				smp_stopped_halt();
+			arch_cpu_relax();
+#endif
+		}
+	} while (!spin_trylock(l));
 }
 
 /* ---- zone free lists (zone lock held) ---- */
@@ -176,22 +266,50 @@ static void zone_put(struct buddy_zone *z, const struct frame_section *s, uint64
 	list_push(z, order, pa, f);
 }
 
-/* ---- per-CPU caches (pcp lock held, interrupts masked) ---- */
+/* ---- per-CPU caches (their CPU only, interrupts masked) ---- */
+
+static inline void pcp_set_count(struct pcp_list *l, unsigned int n)
+{
+	__atomic_store_n(&l->count, n, __ATOMIC_RELAXED);
+}
+
+/* Add @n to a per-CPU counter (written by its CPU only, read by statistics). */
+static inline void pcp_count_add(uint64_t *c, uint64_t n)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
+}
+
+/*
+ * The blocks @l handed out: every block that came in (filled, freed) and is neither
+ * drained nor still there. From another CPU, a snapshot: exact once the owner is
+ * quiet, possibly off (never below 0 here) while it runs.
+ */
+static uint64_t pcp_allocs(const struct pcp_list *l)
+{
+	uint64_t count = __atomic_load_n(&l->count, __ATOMIC_RELAXED);
+	uint64_t in = __atomic_load_n(&l->filled, __ATOMIC_RELAXED) +
+		      __atomic_load_n(&l->frees, __ATOMIC_RELAXED);
+	uint64_t out = __atomic_load_n(&l->drained, __ATOMIC_RELAXED) + count;
+
+	return in > out ? in - out : 0;
+}
 
 static void pcp_refill(struct buddy_zone *z, struct pcp_list *l, unsigned int order)
 {
-	unsigned int n = buddy_pcp_batch(order);
+	unsigned int n = buddy_pcp_batch(order), count = l->count;
 
-	spin_lock(&z->lock);
-	while (n-- > 0 && l->count < buddy_pcp_high(order)) {
+	mm_lock_noserve(&z->lock);
+	while (n-- > 0 && count < buddy_pcp_high(order)) {
 		uint64_t pa = zone_take(z, order, NO_LIMIT);
 		if (pa == NO_LIMIT)
 			break;
 		struct frame *f = framedb_lookup(paddr(pa));
 		pcp_pa(f) = pa;
-		l->e[l->count++] = f;
+		l->e[count++] = f;
 	}
 	spin_unlock(&z->lock);
+	pcp_count_add(&l->filled, count - l->count);
+	pcp_set_count(l, count);
 }
 
 /* Give the @n oldest blocks of @l back to @z. */
@@ -200,31 +318,43 @@ static void pcp_drain(struct buddy_zone *z, struct pcp_list *l, unsigned int ord
 	n = MIN(n, l->count);
 	if (n == 0)
 		return;
-	spin_lock(&z->lock);
+	mm_lock_noserve(&z->lock);
 	for (unsigned int i = 0; i < n; i++) {
 		uint64_t pa = pcp_pa(l->e[i]);
 		zone_put(z, framedb_section(paddr(pa)), pa, order, l->e[i]);
 	}
 	spin_unlock(&z->lock);
 	memmove(&l->e[0], &l->e[n], (l->count - n) * sizeof(l->e[0]));
-	l->count -= n;
+	pcp_count_add(&l->drained, n);
+	pcp_set_count(l, l->count - n);
+}
+
+void buddy_drain_local(void)
+{
+	unsigned long irq = cpu_irq_save();
+	unsigned int cpu = cpu_current();
+
+	for (unsigned int zi = 0; zi < ZONE_COUNT; zi++)
+		for (unsigned int o = 0; o < BUDDY_PCP_ORDERS; o++)
+			pcp_drain(&zones[zi], pcp_of(cpu, zi, o), o, BUDDY_PCP_MAX);
+	cpu_irq_restore(irq);
+}
+
+/* The cross-CPU request: run on the CPU whose caches are drained (interrupts masked). */
+static void drain_request(void *arg)
+{
+	(void)arg;
+	buddy_drain_local();
 }
 
 void buddy_drain_cpu(unsigned int cpu)
 {
-	struct buddy_pcp *p = &pcps[cpu];
-	unsigned long irq = spin_lock_irqsave(&p->lock);
-
-	for (unsigned int zi = 0; zi < ZONE_COUNT; zi++)
-		for (unsigned int o = 0; o < BUDDY_PCP_ORDERS; o++)
-			pcp_drain(&zones[zi], &p->list[zi][o], o, BUDDY_PCP_MAX);
-	spin_unlock_irqrestore(&p->lock, irq);
+	smp_call_cpu(cpu, drain_request, NULL, true);
 }
 
 void buddy_drain_all(void)
 {
-	for (unsigned int cpu = 0; cpu < NCPUS; cpu++)
-		buddy_drain_cpu(cpu);
+	smp_call_mask(&cpu_online_set, drain_request, NULL, true);
 }
 
 /* ---- allocation ---- */
@@ -251,20 +381,17 @@ static int zone_list(unsigned int flags, enum frame_zone zl[ZONE_COUNT])
 static uint64_t pcp_alloc(enum frame_zone zi, unsigned int order, struct frame **fp)
 {
 	unsigned long irq = cpu_irq_save();
-	struct buddy_pcp *p = &pcps[cpu_current()];
-	struct pcp_list *l = &p->list[zi][order];
+	struct pcp_list *l = pcp_of(cpu_current(), zi, order);
 	uint64_t pa = NO_LIMIT;
 
-	spin_lock(&p->lock);
 	if (unlikely(l->count == 0))
 		pcp_refill(&zones[zi], l, order);
-	if (likely(l->count != 0)) {
-		l->count--;
-		*fp = l->e[l->count];
+	unsigned int n = l->count;
+	if (likely(n != 0)) {
+		*fp = l->e[n - 1];
+		pcp_set_count(l, n - 1);
 		pa = pcp_pa(*fp);
-		p->allocs[zi][order]++;
 	}
-	spin_unlock(&p->lock);
 	cpu_irq_restore(irq);
 	return pa;
 }
@@ -272,12 +399,12 @@ static uint64_t pcp_alloc(enum frame_zone zi, unsigned int order, struct frame *
 static uint64_t zone_alloc(enum frame_zone zi, unsigned int order, uint64_t limit, struct frame **fp)
 {
 	struct buddy_zone *z = &zones[zi];
-	unsigned long irq = spin_lock_irqsave(&z->lock);
+	unsigned long irq = zone_lock(z);
 	uint64_t pa = zone_take(z, order, limit);
 
 	if (pa != NO_LIMIT)
 		z->allocs[order]++;
-	spin_unlock_irqrestore(&z->lock, irq);
+	zone_unlock(z, irq);
 	if (pa != NO_LIMIT)
 		*fp = framedb_lookup(paddr(pa));
 	return pa;
@@ -339,15 +466,20 @@ int buddy_alloc(unsigned int order, unsigned int flags, paddr_t limit_pa, paddr_
 		return early_alloc(order, flags, limit, out);
 	uint64_t pa = alloc_pass(zl, nz, order, flags, limit, &f);
 	if (unlikely(pa == NO_LIMIT)) {
-		/* Blocks may sit in per-CPU caches (this CPU's or others'): retry once. */
+		/*
+		 * Blocks may sit in per-CPU caches (this CPU's or others'): every CPU
+		 * gives its own back (a cross-CPU call, made here with no allocator lock
+		 * held and outside every per-CPU section: see "Locks" above), then retry
+		 * once.
+		 */
 		buddy_drain_all();
 		pa = alloc_pass(zl, nz, order, flags, limit, &f);
 	}
 	if (unlikely(pa == NO_LIMIT)) {
 		struct buddy_zone *z = &zones[zl[0]];
-		unsigned long irq = spin_lock_irqsave(&z->lock);
+		unsigned long irq = zone_lock(z);
 		z->failures[order]++;
-		spin_unlock_irqrestore(&z->lock, irq);
+		zone_unlock(z, irq);
 		if (!(flags & FRAME_NOWARN))
 			pr_warn("buddy: no free block of order %u (flags %#x)\n", order, flags);
 		return -ENOMEM;
@@ -410,6 +542,24 @@ static struct frame *claim(uint64_t pa, unsigned int order, const struct frame_s
 	return f;
 }
 
+/*
+ * Push the claimed block @f (FRAME_CACHED, pcp_pa() set) of @order on this CPU's
+ * stack of its zone, giving a batch back to the zone first if the stack is full.
+ * Interrupts are masked; @irq is the state to restore.
+ */
+static __attribute__((noinline)) void pcp_push_slow(struct frame *f, enum frame_zone zi,
+						    unsigned int order, unsigned long irq)
+{
+	struct pcp_list *l = pcp_of(cpu_current(), zi, order);
+
+	if (l->count >= buddy_pcp_high(order))
+		pcp_drain(&zones[zi], l, order, buddy_pcp_batch(order));
+	l->e[l->count] = f;
+	pcp_set_count(l, l->count + 1);
+	pcp_count_add(&l->frees, 1);
+	cpu_irq_restore(irq);
+}
+
 static int free_block(uint64_t pa, unsigned int order, bool use_pcp)
 {
 	const struct frame_section *s = NULL;
@@ -420,47 +570,17 @@ static int free_block(uint64_t pa, unsigned int order, bool use_pcp)
 	enum frame_zone zi = (enum frame_zone)f->zone;
 
 	if (use_pcp && order < BUDDY_PCP_ORDERS) {
-		unsigned long irq = cpu_irq_save();
-		struct buddy_pcp *p = &pcps[cpu_current()];
-		struct pcp_list *l = &p->list[zi][order];
-
-		spin_lock(&p->lock);
-		if (unlikely(l->count >= buddy_pcp_high(order)))
-			pcp_drain(&zones[zi], l, order, buddy_pcp_batch(order));
 		pcp_pa(f) = pa;
-		l->e[l->count++] = f;
-		p->frees[zi][order]++;
-		spin_unlock(&p->lock);
-		cpu_irq_restore(irq);
+		pcp_push_slow(f, zi, order, cpu_irq_save());
 		return 0;
 	}
 
 	struct buddy_zone *z = &zones[zi];
-	unsigned long irq = spin_lock_irqsave(&z->lock);
+	unsigned long irq = zone_lock(z);
 	zone_put(z, s, pa, order, f);
 	z->frees[order]++;
-	spin_unlock_irqrestore(&z->lock, irq);
+	zone_unlock(z, irq);
 	return 0;
-}
-
-/*
- * The end of pcp_free_fast() when this CPU's lock is busy (another CPU is draining
- * the cache) or the stack is full: wait for the lock, drain a batch if needed, push.
- * Interrupts are masked (@irq is the state to restore); @f is already claimed.
- */
-static __attribute__((noinline)) void pcp_push_slow(struct frame *f, enum frame_zone zi,
-						    unsigned int order, unsigned long irq)
-{
-	struct buddy_pcp *p = &pcps[cpu_current()];
-	struct pcp_list *l = &p->list[zi][order];
-
-	spin_lock(&p->lock);
-	if (l->count >= buddy_pcp_high(order))
-		pcp_drain(&zones[zi], l, order, buddy_pcp_batch(order));
-	l->e[l->count++] = f;
-	p->frees[zi][order]++;
-	spin_unlock(&p->lock);
-	cpu_irq_restore(irq);
 }
 
 /*
@@ -469,14 +589,22 @@ static __attribute__((noinline)) void pcp_push_slow(struct frame *f, enum frame_
  * free, a tail, a free or reserved frame all fail it, as does a second CPU freeing
  * the same block at the same moment) and has the right order. Returns false, having
  * changed nothing, for anything else; free_block() then checks it all again and says
- * what is wrong.
+ * what is wrong. The block goes on the freeing CPU's stack, whichever CPU allocated
+ * it.
  */
 static inline bool pcp_free_fast(uint64_t pa, unsigned int order)
 {
-	if (unlikely(order >= BUDDY_PCP_ORDERS || !IS_ALIGNED(pa, block_bytes(order))))
+	struct frame *f;
+
+	/*
+	 * Only the frame alignment is checked here: an allocated head of @order is
+	 * aligned to its order (the buddy's invariant), so a misaligned @pa either hits
+	 * a record that fails the claim (a tail) or one of another order (undone below).
+	 */
+	if (unlikely(order >= BUDDY_PCP_ORDERS || (pa & (PAGE_SIZE - 1))))
 		return false;
-	struct frame *f = framedb_lookup(paddr(pa));
-	if (unlikely(!f || !frame_cas_state(f, FRAME_ALLOCATED, FRAME_CACHED)))
+	if (unlikely(!buddy_record_fast(paddr(pa), &f) ||
+		     !frame_cas_state(f, FRAME_ALLOCATED, FRAME_CACHED)))
 		return false;
 	if (unlikely(f->order != order)) {
 		frame_set_state(f, FRAME_ALLOCATED);
@@ -486,24 +614,16 @@ static inline bool pcp_free_fast(uint64_t pa, unsigned int order)
 
 	enum frame_zone zi = (enum frame_zone)f->zone;
 	unsigned long irq = cpu_irq_save();
-	struct buddy_pcp *p = &pcps[cpu_current()];
-	struct pcp_list *l = &p->list[zi][order];
-	unsigned int n;
+	struct pcp_list *l = pcp_of(cpu_current(), zi, order);
+	unsigned int n = l->count;
 
-	if (unlikely(!spin_trylock(&p->lock))) {
-		pcp_push_slow(f, zi, order, irq);
-		return true;
-	}
-	n = l->count;
-	if (unlikely(n >= buddy_pcp_high(order))) {
-		spin_unlock(&p->lock);
+	if (unlikely(n >= l->high)) {
 		pcp_push_slow(f, zi, order, irq);
 		return true;
 	}
 	l->e[n] = f;
-	l->count = n + 1;
-	p->frees[zi][order]++;
-	spin_unlock(&p->lock);
+	pcp_set_count(l, n + 1);
+	pcp_count_add(&l->frees, 1);
 	cpu_irq_restore(irq);
 	return true;
 }
@@ -565,7 +685,7 @@ int buddy_alloc_count(size_t count, unsigned int flags, paddr_t limit, paddr_t *
 	}
 	struct frame *head = framedb_lookup(pa);
 	struct buddy_zone *z = &zones[head->zone];
-	unsigned long irq = spin_lock_irqsave(&z->lock);
+	unsigned long irq = zone_lock(z);
 	while (off < (1ull << order)) {
 		unsigned int b = (unsigned int)__builtin_ctzll(off);
 		uint64_t bpa = pa.raw + (off << PAGE_SHIFT);
@@ -575,7 +695,7 @@ int buddy_alloc_count(size_t count, unsigned int flags, paddr_t limit, paddr_t *
 		zone_put(z, s, bpa, b, f);
 		off += 1ull << b;
 	}
-	spin_unlock_irqrestore(&z->lock, irq);
+	zone_unlock(z, irq);
 	*out = pa;
 	return 0;
 }
@@ -642,6 +762,10 @@ int buddy_init(const struct memmap *map)
 		return err;
 	memset(zones, 0, sizeof(zones));
 	memset(pcps, 0, sizeof(pcps));
+	for (unsigned int cpu = 0; cpu < NCPUS; cpu++)
+		for (unsigned int zi = 0; zi < ZONE_COUNT; zi++)
+			for (unsigned int o = 0; o < BUDDY_PCP_ORDERS; o++)
+				pcp_of(cpu, zi, o)->high = buddy_pcp_high(o);
 	bad_frees = 0;
 	for (unsigned int zi = 0; zi < ZONE_COUNT; zi++) {
 		zones[zi].base = UINT64_MAX;
@@ -673,42 +797,45 @@ int buddy_init(const struct memmap *map)
 	for (unsigned int zi = 0; zi < ZONE_COUNT; zi++)
 		if (zones[zi].managed_frames == 0)
 			zones[zi].base = zones[zi].end = 0;
+	fast_zone = zones[ZONE_NORMAL].managed_frames ? ZONE_NORMAL : ZONE_DMA;
 	buddy_up = true;
 	return 0;
 }
 
 /* ---- the frame API (<mm/frame.h>) ---- */
 
+/* FRAME_ZERO on frame_alloc()'s fast path, out of line (a tail call): returns 0. */
+static __attribute__((noinline)) int zero_block(uint64_t pa, unsigned int order)
+{
+	memset(phys_to_virt(paddr(pa)), 0, block_bytes(order));
+	return 0;
+}
+
 int frame_alloc(unsigned int order, unsigned int flags, paddr_t *out)
 {
 	/*
-	 * Fast path: a small block from this CPU's NORMAL cache when it has one. The
-	 * lock is only contended while another CPU drains this cache; then, and in
-	 * every other case, take the general path.
+	 * Fast path: a small block from this CPU's stack of the zone a request without
+	 * a zone flag prefers (fast_zone), when it has one: no lock, no call. Anything
+	 * else takes the general path, which refills the stack.
 	 */
 	if (likely(order < BUDDY_PCP_ORDERS && !(flags & ~(FRAME_NOWARN | FRAME_ZERO)))) {
 		unsigned long irq = cpu_irq_save();
-		struct buddy_pcp *p = &pcps[cpu_current()];
-		struct pcp_list *l = &p->list[ZONE_NORMAL][order];
+		struct pcp_list *l = pcp_of(cpu_current(), fast_zone, order);
+		unsigned int n = l->count;
 
-		if (likely(spin_trylock(&p->lock))) {
-			unsigned int n = l->count;
-			if (likely(n != 0)) {
-				struct frame *f = l->e[n - 1];
-				l->count = n - 1;
-				p->allocs[ZONE_NORMAL][order]++;
-				spin_unlock(&p->lock);
-				cpu_irq_restore(irq);
-				uint64_t pa = pcp_pa(f);
-				f->owner = FRAME_OWNER_KERNEL;
-				f->count = 1;
-				frame_set_state(f, FRAME_ALLOCATED);
-				if (unlikely(flags & FRAME_ZERO))
-					memset(phys_to_virt(paddr(pa)), 0, block_bytes(order));
-				*out = paddr(pa);
-				return 0;
-			}
-			spin_unlock(&p->lock);
+		if (likely(n != 0)) {
+			struct frame *f = l->e[n - 1];
+			pcp_set_count(l, n - 1);
+			cpu_irq_restore(irq);
+			/* The block is ours now, off every list. */
+			uint64_t pa = pcp_pa(f);
+			f->owner = FRAME_OWNER_KERNEL;
+			f->count = 1;
+			frame_set_state(f, FRAME_ALLOCATED);
+			*out = paddr(pa);
+			if (unlikely(flags & FRAME_ZERO))
+				return zero_block(pa, order);
+			return 0;
 		}
 		cpu_irq_restore(irq);
 	}
@@ -720,14 +847,24 @@ int frame_alloc_below(unsigned int order, unsigned int flags, paddr_t limit, pad
 	return buddy_alloc(order, flags, limit, out);
 }
 
-void frame_free(paddr_t pa, unsigned int order)
+/* frame_free() of anything pcp_free_fast() did not take. */
+static __attribute__((noinline)) void frame_free_slow(paddr_t pa, unsigned int order)
 {
-	/* An early (bootmem) block stays bootmem's: there is nothing to return it to. */
+	/*
+	 * An early (bootmem) block stays bootmem's: there is nothing to return it to.
+	 * Checked here only: its record is FRAME_RESERVED (or there is none yet), which
+	 * the fast path never takes.
+	 */
 	if (unlikely(!buddy_up))
 		return;
+	(void)free_block(pa.raw, order, true);
+}
+
+void frame_free(paddr_t pa, unsigned int order)
+{
 	if (likely(pcp_free_fast(pa.raw, order)))
 		return;
-	(void)free_block(pa.raw, order, true);
+	frame_free_slow(pa, order);
 }
 
 int frame_alloc_count(size_t count, unsigned int flags, paddr_t *out)
@@ -775,17 +912,20 @@ void buddy_get_stats(enum frame_zone zi, struct buddy_zone_stats *out)
 	struct buddy_zone *z = &zones[zi];
 
 	memset(out, 0, sizeof(*out));
+	/*
+	 * Other CPUs' caches, read without asking them: a snapshot, exact once they are
+	 * quiet (after buddy_drain_all(), whose completion orders their last writes
+	 * before these reads).
+	 */
 	for (unsigned int cpu = 0; cpu < NCPUS; cpu++) {
-		struct buddy_pcp *p = &pcps[cpu];
-		unsigned long irq = spin_lock_irqsave(&p->lock);
 		for (unsigned int o = 0; o < BUDDY_PCP_ORDERS; o++) {
-			out->cached_frames += (uint64_t)p->list[zi][o].count << o;
-			out->allocs[o] += p->allocs[zi][o];
-			out->frees[o] += p->frees[zi][o];
+			struct pcp_list *l = pcp_of(cpu, zi, o);
+			out->cached_frames += (uint64_t)__atomic_load_n(&l->count, __ATOMIC_RELAXED) << o;
+			out->allocs[o] += pcp_allocs(l);
+			out->frees[o] += __atomic_load_n(&l->frees, __ATOMIC_RELAXED);
 		}
-		spin_unlock_irqrestore(&p->lock, irq);
 	}
-	unsigned long irq = spin_lock_irqsave(&z->lock);
+	unsigned long irq = zone_lock(z);
 	out->managed_frames = z->managed_frames;
 	out->free_frames = z->free_frames;
 	for (unsigned int o = 0; o < FRAME_ORDERS; o++) {
@@ -794,7 +934,7 @@ void buddy_get_stats(enum frame_zone zi, struct buddy_zone_stats *out)
 		out->frees[o] += z->frees[o];
 		out->failures[o] = z->failures[o];
 	}
-	spin_unlock_irqrestore(&z->lock, irq);
+	zone_unlock(z, irq);
 }
 
 uint64_t buddy_bad_frees(void)
@@ -859,9 +999,9 @@ static int check_zone(enum frame_zone zi)
 int buddy_check(void)
 {
 	for (unsigned int zi = 0; zi < ZONE_COUNT; zi++) {
-		unsigned long irq = spin_lock_irqsave(&zones[zi].lock);
+		unsigned long irq = zone_lock(&zones[zi]);
 		int err = check_zone((enum frame_zone)zi);
-		spin_unlock_irqrestore(&zones[zi].lock, irq);
+		zone_unlock(&zones[zi], irq);
 		if (err)
 			return err;
 	}

@@ -213,8 +213,13 @@ uint64_t mm_settled_free_frames(void)
 {
 	uint64_t free = 0;
 
-	for (unsigned int i = 0; i < KMALLOC_CLASSES; i++)
-		slab_cache_shrink(kmalloc_cache(KMALLOC_MIN_SIZE << i));
+	/*
+	 * Every online CPU empties its own kmalloc stacks, then its own frame caches:
+	 * two cross-CPU calls (the per-CPU caches are their CPU's alone, see mm/buddy.c).
+	 * The kmalloc spares are freed in between, into this CPU's cache, which the
+	 * second call then drains too.
+	 */
+	kmalloc_shrink();
 	buddy_drain_all();
 	for (unsigned int z = 0; z < ZONE_COUNT; z++) {
 		struct buddy_zone_stats st;

@@ -14,8 +14,26 @@
  *
  * Per-CPU stacks (struct slab_cpu) hold free objects that are not in any slab's
  * free list; they are filled and emptied c->mag_batch objects at a time under the
- * cache lock. Each stack has its own lock, uncontended except while another CPU
- * empties it (slab_cache_shrink()).
+ * cache lock. A stack has no lock: only its CPU touches it, with interrupts masked
+ * from reading the CPU index until the stack is consistent again (a "per-CPU
+ * section"). Another CPU that wants stacks emptied (slab_cache_shrink(),
+ * kmalloc_shrink(), the accounting check) asks their owners through a cross-CPU call
+ * whose function empties the target's own stack; statistics read other CPUs'
+ * counts with relaxed loads (the owner stores them with relaxed atomics).
+ *
+ * Locks: the cache lock (c->lock: partial list, spare, slab count and the slabs'
+ * records and free lists), then the buddy allocator's zone locks. Both are taken
+ * with interrupts masked and with mm_lock_noserve(), whose wait serves no cross-CPU
+ * request, for the reason given at the top of mm/buddy.c: a CPU waiting for the
+ * cache lock inside a per-CPU section (a refill or a flush) must not run a
+ * "empty your stack" request on the stack it is in the middle of changing. It cannot
+ * deadlock because a holder of the cache lock never waits for another CPU: it moves
+ * objects and slabs, frees slabs to the buddy (whose free path makes no call), and
+ * never allocates: a new slab is allocated and built with the cache lock dropped and
+ * interrupts as the caller had them (cache_grow()), since the buddy allocator may
+ * then drain every CPU's caches through a cross-CPU call. A shrink request takes the
+ * cache lock and frees slabs, which is safe for the same reason (its holder makes
+ * progress, and no CPU serves a request while holding it).
  *
  * Debug slot layout (c->debug): [object][red zone 8 B][magic 4 B][asked size 4 B]
  * [free link 8 B], padded to the alignment; without debug, the free link is the
@@ -24,6 +42,7 @@
 #include <kern/errno.h>
 #include <kern/panic.h>
 #include <kern/printk.h>
+#include <kern/smp.h>
 #include <kern/string.h>
 #include <mm/buddy.h>
 #include <mm/frame.h>
@@ -182,8 +201,13 @@ static void debug_init_free(struct slab_cache *c, void *obj)
 	meta_of(c, obj)->asked = (uint32_t)c->size;
 }
 
-/* A new slab on the partial list; returns its frame number or FRAME_PFN_NONE. */
-static uint32_t slab_grow(struct slab_cache *c)
+/*
+ * A new slab, all objects free, on no list yet: its frame number, or FRAME_PFN_NONE
+ * if the buddy allocator has no block. Called with no lock held and outside any
+ * per-CPU section (frame_alloc() may make a cross-CPU call, the constructor runs
+ * here); slab_install() then gives it to the cache.
+ */
+static uint32_t slab_new(struct slab_cache *c)
 {
 	paddr_t pa;
 
@@ -212,8 +236,6 @@ static uint32_t slab_grow(struct slab_cache *c)
 		*freeptr_of(c, obj) = f->slab.freelist;
 		f->slab.freelist = obj;
 	}
-	partial_add(c, f, pfn);
-	c->slabs++;
 	return pfn;
 }
 
@@ -230,6 +252,21 @@ static void slab_release(struct slab_cache *c, uint32_t pfn)
 	f->owner = FRAME_OWNER_KERNEL;
 	c->slabs--;
 	frame_free(paddr((uint64_t)pfn << PAGE_SHIFT), c->order);
+}
+
+/*
+ * Give the cache the empty slab @pfn from slab_new() (cache lock held): it becomes
+ * the spare, which slab_take() uses when no slab is partial. If another CPU installed
+ * one meanwhile, this one goes straight back: a slab on the partial list always has
+ * an object in use, and there is only one spare.
+ */
+static void slab_install(struct slab_cache *c, uint32_t pfn)
+{
+	c->slabs++;
+	if (c->spare == FRAME_PFN_NONE)
+		c->spare = pfn;
+	else
+		slab_release(c, pfn);
 }
 
 /* The record of the slab holding @obj (any address inside it), and its frame number. */
@@ -275,21 +312,17 @@ static void slab_put(struct slab_cache *c, void *obj)
 	}
 }
 
-/* Take one object out of a slab (cache lock held); NULL if no memory. */
+/* Take one object out of a slab (cache lock held); NULL if no slab has one free. */
 static void *slab_take(struct slab_cache *c)
 {
 	uint32_t pfn = c->partial;
 
 	if (pfn == FRAME_PFN_NONE) {
-		if (c->spare != FRAME_PFN_NONE) {
-			pfn = c->spare;
-			c->spare = FRAME_PFN_NONE;
-			partial_add(c, pfn_frame(pfn), pfn);
-		} else {
-			pfn = slab_grow(c);
-			if (pfn == FRAME_PFN_NONE)
-				return NULL;
-		}
+		if (c->spare == FRAME_PFN_NONE)
+			return NULL;
+		pfn = c->spare;
+		c->spare = FRAME_PFN_NONE;
+		partial_add(c, pfn_frame(pfn), pfn);
 	}
 	struct frame *f = pfn_frame(pfn);
 	void *obj = f->slab.freelist;
@@ -300,18 +333,27 @@ static void *slab_take(struct slab_cache *c)
 	return obj;
 }
 
-/* ---- per-CPU stacks (stack lock held) ---- */
+/* ---- per-CPU stacks (their CPU only, interrupts masked) ---- */
 
+static inline void mag_set_count(struct slab_cpu *sc, unsigned int n)
+{
+	__atomic_store_n(&sc->count, n, __ATOMIC_RELAXED);
+}
+
+/* Fill @sc from the slabs up to c->mag_batch objects (as many as there are). */
 static void mag_refill(struct slab_cache *c, struct slab_cpu *sc)
 {
-	spin_lock(&c->lock);
-	while (sc->count < c->mag_batch) {
+	unsigned int n = sc->count;
+
+	mm_lock_noserve(&c->lock);
+	while (n < c->mag_batch) {
 		void *obj = slab_take(c);
 		if (!obj)
 			break;
-		sc->objs[sc->count++] = obj;
+		sc->objs[n++] = obj;
 	}
 	spin_unlock(&c->lock);
+	mag_set_count(sc, n);
 }
 
 /* Move the @n oldest objects of @sc back to their slabs. */
@@ -320,12 +362,30 @@ static void mag_flush(struct slab_cache *c, struct slab_cpu *sc, unsigned int n)
 	n = MIN(n, sc->count);
 	if (n == 0)
 		return;
-	spin_lock(&c->lock);
+	mm_lock_noserve(&c->lock);
 	for (unsigned int i = 0; i < n; i++)
 		slab_put(c, sc->objs[i]);
 	spin_unlock(&c->lock);
 	memmove(&sc->objs[0], &sc->objs[n], (sc->count - n) * sizeof(sc->objs[0]));
-	sc->count -= n;
+	mag_set_count(sc, sc->count - n);
+}
+
+/*
+ * No slab of @c has a free object: make one and install it (see slab_new()). Returns
+ * false if there is no memory.
+ */
+static bool cache_grow(struct slab_cache *c)
+{
+	uint32_t pfn = slab_new(c);
+
+	if (pfn == FRAME_PFN_NONE)
+		return false;
+	unsigned long irq = cpu_irq_save();
+	mm_lock_noserve(&c->lock);
+	slab_install(c, pfn);
+	spin_unlock(&c->lock);
+	cpu_irq_restore(irq);
+	return true;
 }
 
 /* ---- debug checks ---- */
@@ -386,26 +446,32 @@ static bool debug_on_free(struct slab_cache *c, void *obj)
 
 /* ---- allocation and freeing ---- */
 
-/* cache_alloc() when the stack is empty, its lock busy, or debug or flags are set. */
+/* cache_alloc() when the stack is empty, or debug or flags are set. */
 static __attribute__((noinline)) void *cache_alloc_slow(struct slab_cache *c, unsigned int flags,
 							size_t asked)
 {
-	unsigned long irq = cpu_irq_save();
-	struct slab_cpu *sc = &c->cpu[cpu_current()];
-	void *obj = NULL;
+	void *obj;
 
-	spin_lock(&sc->lock);
-	if (unlikely(sc->count == 0))
-		mag_refill(c, sc);
-	if (likely(sc->count != 0))
-		obj = sc->objs[--sc->count];
-	spin_unlock(&sc->lock);
-	cpu_irq_restore(irq);
+	for (;;) {
+		unsigned long irq = cpu_irq_save();
+		struct slab_cpu *sc = &c->cpu[cpu_current()];
 
-	if (unlikely(!obj)) {
-		if (!(flags & KM_NOWARN))
-			pr_warn("slab %s: out of memory\n", c->name);
-		return NULL;
+		if (unlikely(sc->count == 0))
+			mag_refill(c, sc);
+		unsigned int n = sc->count;
+		if (likely(n != 0)) {
+			obj = sc->objs[n - 1];
+			mag_set_count(sc, n - 1);
+			cpu_irq_restore(irq);
+			break;
+		}
+		cpu_irq_restore(irq);
+		/* Out of the per-CPU section and the cache lock: the slab may take a call. */
+		if (unlikely(!cache_grow(c))) {
+			if (!(flags & KM_NOWARN))
+				pr_warn("slab %s: out of memory\n", c->name);
+			return NULL;
+		}
 	}
 	if (unlikely(c->debug))
 		debug_on_alloc(c, obj, asked);
@@ -415,9 +481,8 @@ static __attribute__((noinline)) void *cache_alloc_slow(struct slab_cache *c, un
 }
 
 /*
- * An object from this CPU's stack: no shared lock, no call. Anything else (an empty
- * stack, the stack's lock held by a CPU emptying it, debugging, KM_ZERO) goes to
- * cache_alloc_slow().
+ * An object from this CPU's stack: no lock, no call. Anything else (an empty stack,
+ * debugging, KM_ZERO) goes to cache_alloc_slow().
  */
 static __attribute__((always_inline)) inline void *cache_alloc(struct slab_cache *c,
 							       unsigned int flags, size_t asked)
@@ -425,17 +490,13 @@ static __attribute__((always_inline)) inline void *cache_alloc(struct slab_cache
 	if (likely(!(flags & KM_ZERO) && !c->debug)) {
 		unsigned long irq = cpu_irq_save();
 		struct slab_cpu *sc = &c->cpu[cpu_current()];
+		unsigned int n = sc->count;
 
-		if (likely(spin_trylock(&sc->lock))) {
-			unsigned int n = sc->count;
-			if (likely(n != 0)) {
-				void *obj = sc->objs[n - 1];
-				sc->count = n - 1;
-				spin_unlock(&sc->lock);
-				cpu_irq_restore(irq);
-				return obj;
-			}
-			spin_unlock(&sc->lock);
+		if (likely(n != 0)) {
+			void *obj = sc->objs[n - 1];
+			mag_set_count(sc, n - 1);
+			cpu_irq_restore(irq);
+			return obj;
 		}
 		cpu_irq_restore(irq);
 	}
@@ -465,35 +526,37 @@ static __attribute__((noinline)) void cache_free_slow(struct slab_cache *c, void
 	unsigned long irq = cpu_irq_save();
 	struct slab_cpu *sc = &c->cpu[cpu_current()];
 
-	spin_lock(&sc->lock);
 	if (unlikely(sc->count >= c->mag_high))
 		mag_flush(c, sc, c->mag_batch);
-	sc->objs[sc->count++] = obj;
-	spin_unlock(&sc->lock);
+	sc->objs[sc->count] = obj;
+	mag_set_count(sc, sc->count + 1);
 	cpu_irq_restore(irq);
 }
 
-/* Push @obj on this CPU's stack; a full or busy stack, or debugging, go the slow way. */
+/* Push @obj (of a cache without debugging) on this CPU's stack; a full one goes the slow way. */
+static __attribute__((always_inline)) inline void cache_push(struct slab_cache *c, void *obj)
+{
+	unsigned long irq = cpu_irq_save();
+	struct slab_cpu *sc = &c->cpu[cpu_current()];
+	unsigned int n = sc->count;
+
+	if (likely(n < c->mag_high)) {
+		sc->objs[n] = obj;
+		mag_set_count(sc, n + 1);
+		cpu_irq_restore(irq);
+		return;
+	}
+	cpu_irq_restore(irq);
+	cache_free_slow(c, obj);
+}
+
+/* Give @obj back through this CPU's stack (whichever CPU allocated it). */
 static __attribute__((always_inline)) inline void cache_free(struct slab_cache *c, void *obj)
 {
-	if (likely(!c->debug)) {
-		unsigned long irq = cpu_irq_save();
-		struct slab_cpu *sc = &c->cpu[cpu_current()];
-
-		if (likely(spin_trylock(&sc->lock))) {
-			unsigned int n = sc->count;
-			if (likely(n < c->mag_high)) {
-				sc->objs[n] = obj;
-				sc->count = n + 1;
-				spin_unlock(&sc->lock);
-				cpu_irq_restore(irq);
-				return;
-			}
-			spin_unlock(&sc->lock);
-		}
-		cpu_irq_restore(irq);
-	}
-	cache_free_slow(c, obj);
+	if (likely(!c->debug))
+		cache_push(c, obj);
+	else
+		cache_free_slow(c, obj);
 }
 
 void slab_free(struct slab_cache *c, void *obj)
@@ -512,33 +575,48 @@ void slab_free(struct slab_cache *c, void *obj)
 	cache_free(c, obj);
 }
 
-void slab_cache_shrink(struct slab_cache *c)
+void slab_cache_drain_local(struct slab_cache *c)
 {
-	for (unsigned int cpu = 0; cpu < NCPUS; cpu++) {
-		struct slab_cpu *sc = &c->cpu[cpu];
-		unsigned long irq = spin_lock_irqsave(&sc->lock);
+	unsigned long irq = cpu_irq_save();
 
-		mag_flush(c, sc, SLAB_MAG_MAX);
-		spin_unlock_irqrestore(&sc->lock, irq);
-	}
-	unsigned long irq = spin_lock_irqsave(&c->lock);
+	mag_flush(c, &c->cpu[cpu_current()], SLAB_MAG_MAX);
+	cpu_irq_restore(irq);
+}
+
+/* The cross-CPU request of slab_cache_shrink(): runs on the stack's own CPU. */
+static void drain_request(void *arg)
+{
+	slab_cache_drain_local(arg);
+}
+
+/* Free @c's spare slab, if any. */
+static void release_spare(struct slab_cache *c)
+{
+	unsigned long irq = cpu_irq_save();
+
+	mm_lock_noserve(&c->lock);
 	if (c->spare != FRAME_PFN_NONE) {
 		slab_release(c, c->spare);
 		c->spare = FRAME_PFN_NONE;
 	}
-	spin_unlock_irqrestore(&c->lock, irq);
+	spin_unlock(&c->lock);
+	cpu_irq_restore(irq);
+}
+
+void slab_cache_shrink(struct slab_cache *c)
+{
+	smp_call_mask(&cpu_online_set, drain_request, c, true);
+	release_spare(c);
 }
 
 void slab_get_stats(struct slab_cache *c, struct slab_stats *out)
 {
 	memset(out, 0, sizeof(*out));
-	for (unsigned int cpu = 0; cpu < NCPUS; cpu++) {
-		struct slab_cpu *sc = &c->cpu[cpu];
-		unsigned long irq = spin_lock_irqsave(&sc->lock);
-		out->objects_cached += sc->count;
-		spin_unlock_irqrestore(&sc->lock, irq);
-	}
-	unsigned long irq = spin_lock_irqsave(&c->lock);
+	/* Other CPUs' stacks, read without asking them: a snapshot (see mm/buddy.c). */
+	for (unsigned int cpu = 0; cpu < NCPUS; cpu++)
+		out->objects_cached += __atomic_load_n(&c->cpu[cpu].count, __ATOMIC_RELAXED);
+	unsigned long irq = cpu_irq_save();
+	mm_lock_noserve(&c->lock);
 	out->slabs = c->slabs;
 	for (uint32_t pfn = c->partial; pfn != FRAME_PFN_NONE; pfn = pfn_frame(pfn)->slab.next) {
 		out->partial_slabs++;
@@ -547,7 +625,8 @@ void slab_get_stats(struct slab_cache *c, struct slab_stats *out)
 	/* Full slabs are on no list: every object of theirs is out. */
 	uint64_t full = c->slabs - out->partial_slabs - (c->spare != FRAME_PFN_NONE);
 	out->objects_in_use += full * c->objects;
-	spin_unlock_irqrestore(&c->lock, irq);
+	spin_unlock(&c->lock);
+	cpu_irq_restore(irq);
 	out->objects_in_use -= out->objects_cached;
 	out->objects_per_slab = c->objects;
 	out->order = c->order;
@@ -601,6 +680,26 @@ int kmalloc_init(void)
 	return 0;
 }
 
+void kmalloc_drain_local(void)
+{
+	for (unsigned int i = 0; i < KMALLOC_CLASSES; i++)
+		slab_cache_drain_local(&kmalloc_caches[i]);
+}
+
+static void kmalloc_drain_request(void *arg)
+{
+	(void)arg;
+	kmalloc_drain_local();
+}
+
+void kmalloc_shrink(void)
+{
+	/* One call for every class: each CPU empties all of its kmalloc stacks. */
+	smp_call_mask(&cpu_online_set, kmalloc_drain_request, NULL, true);
+	for (unsigned int i = 0; i < KMALLOC_CLASSES; i++)
+		release_spare(&kmalloc_caches[i]);
+}
+
 struct slab_cache *kmalloc_cache(size_t size)
 {
 	if (size > KMALLOC_MAX_CACHE_SIZE)
@@ -617,11 +716,11 @@ static unsigned int large_order(size_t size)
 	return order;
 }
 
-void *kmalloc(size_t size, unsigned int flags)
+/* kmalloc() of 0 bytes or of more than KMALLOC_MAX_CACHE_SIZE. */
+static __attribute__((noinline)) void *kmalloc_large(size_t size, unsigned int flags)
 {
-	if (likely(size <= KMALLOC_MAX_CACHE_SIZE))
-		return cache_alloc(&kmalloc_caches[kmalloc_index(size)], flags, size);
-
+	if (size == 0)
+		return cache_alloc(&kmalloc_caches[0], flags, 0);
 	if (size > (PAGE_SIZE << FRAME_MAX_ORDER))
 		return NULL;
 	unsigned int order = large_order(size);
@@ -631,6 +730,22 @@ void *kmalloc(size_t size, unsigned int flags)
 		return NULL;
 	frame_set_owner(pa, FRAME_OWNER_KMALLOC);
 	return phys_to_virt(pa);
+}
+
+void *kmalloc(size_t size, unsigned int flags)
+{
+	/*
+	 * One unsigned comparison keeps sizes 1..KMALLOC_MAX_CACHE_SIZE: 0 wraps round to
+	 * the out-of-line path. The class is then the bit length of size - 1, at least
+	 * that of 15 (16 B).
+	 */
+	size_t m = size - 1;
+	if (likely(m < KMALLOC_MAX_CACHE_SIZE)) {
+		unsigned int i = (unsigned int)(64 - __builtin_clzl(m | (KMALLOC_MIN_SIZE - 1))) -
+				 KMALLOC_MIN_SHIFT;
+		return cache_alloc(&kmalloc_caches[i], flags, size);
+	}
+	return kmalloc_large(size, flags);
 }
 
 /* The usable size of @p without side effects; 0 (and *c NULL) if not ours. */
@@ -656,11 +771,14 @@ static size_t usable_size(const void *p, struct slab_cache **cp, unsigned int *o
 }
 
 /* kfree() of anything but an object in the first frame of a non-debug slab. */
+/* kfree() of anything but an object in the first frame of a non-debug slab. */
 static __attribute__((noinline)) void kfree_slow(const void *p)
 {
 	struct slab_cache *c;
 	unsigned int order = 0;
 
+	if (!p)
+		return;
 	size_t n = usable_size(p, &c, &order);
 	if (n == 0) {
 		bad_free(p, NULL, "not a kmalloc() object");
@@ -674,15 +792,20 @@ static __attribute__((noinline)) void kfree_slow(const void *p)
 
 void kfree(const void *p)
 {
-	if (unlikely(!p))
-		return;
-	/* Fast path: an object in the first frame of its slab (one O(1) record lookup). */
+	/*
+	 * Fast path: an object in the first frame of its slab, found through the frame
+	 * database's direct index. NULL (whose "physical address" is far beyond the
+	 * index: the direct map never starts at 0), an index miss and everything else
+	 * take kfree_slow(), by a tail call.
+	 */
 	paddr_t pa = virt_to_phys(p);
-	struct frame *f = framedb_lookup(pa);
-	if (likely(f && f->owner == FRAME_OWNER_SLAB && frame_state(f) == FRAME_ALLOCATED)) {
+	struct frame *f;
+	if (likely(buddy_record_fast(pa, &f) && f->owner == FRAME_OWNER_SLAB &&
+		   frame_state(f) == FRAME_ALLOCATED)) {
 		struct slab_cache *c = f->slab.cache;
+		/* fast_free_mask is all ones for a debug cache: only plain ones get here. */
 		if (likely((pa.raw & c->fast_free_mask) == 0)) {
-			cache_free(c, (void *)p);
+			cache_push(c, (void *)p);
 			return;
 		}
 	}

@@ -21,9 +21,14 @@
  * frees that the frame database can see (not a slab or kmalloc block, not an
  * object boundary) are still reported; a double free is not.
  *
- * Locks, in nesting order: a cache's per-CPU lock, the cache lock, then the buddy
- * allocator's. Callable from any CPU, interrupts on or off; never from a
- * constructor.
+ * Per-CPU stacks have no lock: only their CPU touches them, with interrupts
+ * masked; emptying other CPUs' stacks (slab_cache_shrink(), kmalloc_shrink()) is a
+ * cross-CPU call each owner serves. Locks, in nesting order: the cache lock, then
+ * the buddy allocator's zone locks, both taken with mm_lock_noserve() (see "Locks"
+ * in mm/buddy.c). Callable from any CPU, interrupts on or off; never from a
+ * constructor or while holding an allocator lock. A new slab comes from the buddy
+ * allocator, which drains every CPU's caches by a cross-CPU call when it finds
+ * nothing free: see buddy_alloc() in <mm/buddy.h> for what that asks of the caller.
  */
 #ifndef MM_SLAB_H
 #define MM_SLAB_H
@@ -45,14 +50,22 @@
 #define KM_ZERO    (1u << 0)   /* zero the object (ksize() bytes) */
 #define KM_NOWARN  (1u << 1)   /* no console message on failure */
 
+/*
+ * A CPU's stack of free objects of one cache: touched by that CPU only, interrupts
+ * masked; count is stored with relaxed atomics so that statistics may read it.
+ */
 struct slab_cpu {
-	spinlock_t lock;
 	unsigned int count;
 	void *objs[SLAB_MAG_MAX];
 } __aligned(64);
 
 /* A cache. Treat as opaque; static storage is fine (slab_cache_init()). */
 struct slab_cache {
+	/*
+	 * First, so that this CPU's stack is the cache's address plus one multiple of
+	 * the CPU index, the shortest address arithmetic on the fast paths.
+	 */
+	struct slab_cpu cpu[NCPUS];
 	const char *name;
 	size_t size;                 /* object size, as asked */
 	size_t align;
@@ -71,7 +84,6 @@ struct slab_cache {
 	uint32_t partial;            /* frame number of the first partial slab */
 	uint32_t spare;              /* one empty slab kept against thrashing */
 	uint64_t slabs;              /* slabs held, the spare included */
-	struct slab_cpu cpu[NCPUS];
 };
 
 struct slab_stats {
@@ -108,8 +120,27 @@ void *slab_alloc(struct slab_cache *c, unsigned int flags);
 /* Give @obj back to @c. A bad free is reported and ignored. */
 void slab_free(struct slab_cache *c, void *obj);
 
-/* Empty every CPU's stack of @c and free its spare slab. */
+/*
+ * Empty every online CPU's stack of @c (a cross-CPU call with wait, served by each
+ * owner; the caller's own stack directly) and free its spare slab. The calling rules
+ * of <kern/smp.h> apply (thread context, no allocator lock held).
+ */
 void slab_cache_shrink(struct slab_cache *c);
+
+/*
+ * Give the calling CPU's stack of @c (of every kmalloc class) back to the slabs:
+ * what the cross-CPU requests run on their target, and what a CPU going offline
+ * calls (with buddy_drain_local()) before it leaves cpu_online_set. Never from
+ * inside an allocator call.
+ */
+void slab_cache_drain_local(struct slab_cache *c);
+void kmalloc_drain_local(void);
+
+/*
+ * slab_cache_shrink() of every kmalloc class with one cross-CPU call: every online
+ * CPU empties all of its kmalloc stacks, then the classes' spare slabs are freed.
+ */
+void kmalloc_shrink(void);
 
 void slab_get_stats(struct slab_cache *c, struct slab_stats *out);
 

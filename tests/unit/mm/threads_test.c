@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
  * Multi-threaded stress of the buddy allocator and kmalloc, printed as TAP. Each
- * thread acts as one CPU (host_cpu_set()), so the per-CPU caches and stacks are
- * exercised as in the kernel; allocations are handed between threads so that many
- * are freed on another CPU than the one that allocated them, and threads
- * occasionally drain another CPU's caches. Each allocation carries a tag checked
- * when it is freed. At the end everything is freed and the allocator must be back
- * in its starting state. Also built with ThreadSanitizer (mm-threads-tsan).
+ * thread acts as one CPU and serves that CPU's cross-CPU calls (host_cpu_attach(),
+ * polling between operations as a kernel CPU takes interrupts), so the per-CPU
+ * caches and stacks are exercised as in the kernel; allocations are handed between
+ * threads so that many are freed on another CPU than the one that allocated them,
+ * and threads occasionally drain another CPU's caches, a request that CPU's thread
+ * runs. Each allocation carries a tag checked when it is freed. At the end
+ * everything is freed and the allocator must be back in its starting state. Also
+ * built with ThreadSanitizer (mm-threads-tsan).
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -68,9 +70,11 @@ static void *worker(void *arg)
 	struct item local[LOCAL_MAX];
 	unsigned int n = 0;
 
-	host_cpu_set(cpu);
+	host_cpu_attach(cpu);
 	for (unsigned int s = 0; s < STEPS; s++) {
 		uint64_t r = rng(&seed) % 100;
+
+		host_cpu_poll();   /* "interrupts enabled": serve the other threads' drains */
 
 		if (r < 50 && n < LOCAL_MAX) {
 			struct item it = { .tag = ++tags };
@@ -120,6 +124,7 @@ static void *worker(void *arg)
 	}
 	while (n > 0)
 		release(&local[--n]);
+	host_cpu_detach();
 	return NULL;
 }
 
