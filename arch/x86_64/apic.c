@@ -42,7 +42,6 @@
 
 #define SVR_ENABLE      X86_LAPIC_SVR_ENABLE   /* APIC software enable (10.9, figure 10-23) */
 #define LVT_MASKED      (1u << 16)    /* figure 10-8 */
-#define LVT_TIMER_PERIODIC (1u << 17)  /* timer mode 01 (figure 10-8) */
 #define TIMER_DIV_16    0x3           /* divide configuration bits 3,1,0 = 0,1,1 (figure 10-10) */
 
 /*
@@ -149,12 +148,20 @@ uint32_t x86_lapic_svr(void)
 	return lapic_read(LAPIC_SVR);
 }
 
-void x86_lapic_timer_start(uint32_t count, bool periodic)
+void x86_lapic_timer_start(uint32_t count, bool interrupt)
 {
-	/* The divider and the mode first: writing the initial count starts the timer. */
+	/*
+	 * The divider and the LVT first (timer mode 00, one-shot: bits 18:17 clear),
+	 * then the initial count, whose write starts the countdown.
+	 */
 	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
-	lapic_write(LAPIC_LVT_TIMER, periodic ? LVT_TIMER_PERIODIC | X86_VEC_TIMER : LVT_MASKED);
+	lapic_write(LAPIC_LVT_TIMER, interrupt ? X86_VEC_TIMER : LVT_MASKED);
 	lapic_write(LAPIC_TIMER_INIT, count);
+}
+
+void x86_lapic_timer_restart(uint32_t count)
+{
+	lapic_write(LAPIC_TIMER_INIT, count);    /* one-shot: a new count starts a new countdown */
 }
 
 uint32_t x86_lapic_timer_count(void)

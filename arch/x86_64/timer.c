@@ -52,8 +52,11 @@ void x86_time_init(uint64_t entry_tsc)
 }
 
 /*
- * The per-CPU tick (<kern/timer.h>): each CPU's local APIC timer in periodic mode
- * (apic.c). Its rate (the bus clock / 16; QEMU: 1 GHz / 16) is measured once on
+ * The per-CPU tick (<kern/timer.h>): each CPU's local APIC timer, one-shot and
+ * re-armed by each of its interrupts (apic.c). Not periodic mode: QEMU keeps a
+ * periodic timer on its grid and delivers the expiries it ran late for in a burst,
+ * so a CPU could count more ticks than the period allows; a re-armed one-shot
+ * only falls behind. Its rate (the bus clock / 16; QEMU: 1 GHz / 16) is measured once on
  * the boot CPU against time_ns() (the TSC, measured against the PIT above) over
  * TIMER_CALIBRATE_MS, with the timer masked. No TSC-deadline mode: QEMU's TCG
  * lacks it.
@@ -100,4 +103,10 @@ const char *arch_timer_init_cpu(void)
 		return NULL;
 	x86_lapic_timer_start(lapic_period, true);
 	return "the local APIC timer";
+}
+
+void x86_timer_interrupt(void)
+{
+	x86_lapic_timer_restart(lapic_period);
+	timer_tick();
 }

@@ -15,10 +15,10 @@
 #include <kern/percpu.h>
 #include <kern/printk.h>
 #include <kern/smp.h>
-#include <kern/timer.h>
 #include <arch/apic.h>
 #include <arch/cpu.h>
 #include <arch/trap.h>
+#include <arch/x86.h>
 
 static const char *const exception_names[32] = {
 	[0] = "divide error (#DE)",
@@ -105,7 +105,7 @@ void x86_trap(struct trap_frame *tf)
 {
 	switch (tf->vector) {
 	case X86_VEC_TIMER:
-		timer_tick();     /* periodic: nothing to re-arm */
+		x86_timer_interrupt();
 		x86_lapic_eoi();
 		return;
 	case X86_VEC_IPI:

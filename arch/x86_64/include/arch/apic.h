@@ -47,12 +47,14 @@ uint32_t x86_lapic_svr(void);
 #define X86_LAPIC_SVR_ENABLE (1u << 8)
 
 /*
- * This CPU's local APIC timer (10.5.4), counting down at the bus clock divided by
- * 16: x86_lapic_timer_start() loads @count and starts it, periodic (raising
- * X86_VEC_TIMER each time it reaches zero) or one-shot and masked (for measuring
- * its rate); x86_lapic_timer_count() reads the current count; _stop() stops it.
+ * This CPU's local APIC timer (10.5.4), one-shot, counting down at the bus clock
+ * divided by 16: x86_lapic_timer_start() loads @count and starts it, raising
+ * X86_VEC_TIMER when it reaches zero (@interrupt) or masked (for measuring its
+ * rate); x86_lapic_timer_restart() starts it again with the same mode;
+ * x86_lapic_timer_count() reads the current count; _stop() stops it.
  */
-void x86_lapic_timer_start(uint32_t count, bool periodic);
+void x86_lapic_timer_start(uint32_t count, bool interrupt);
+void x86_lapic_timer_restart(uint32_t count);
 uint32_t x86_lapic_timer_count(void);
 void x86_lapic_timer_stop(void);
 

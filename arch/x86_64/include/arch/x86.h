@@ -46,6 +46,9 @@ int x86_acpi_enumerate_cpus(uint64_t *lapic_phys, unsigned int *found);
 int x86_madt_parse(const uint8_t *madt, uint32_t len, uint64_t phys, uint64_t *lapic_phys,
 		   void (*cpu)(uint32_t apic_id, void *ctx), void *ctx);
 
+/* The local APIC timer's interrupt (timer.c): re-arm it, count the tick. */
+void x86_timer_interrupt(void);
+
 /* An AP's descriptor tables: its own GDT and TSS, the shared IDT (cpu.c). */
 void x86_cpu_init_ap(unsigned int cpu);
 
