@@ -45,6 +45,7 @@ struct percpu percpu_areas[NCPUS];
 struct cpuset cpu_online_set;
 unsigned int smp_call_timeout_ms = 10000;
 int smp_stopping;
+static unsigned int smp_stopper = ~0u;   /* the CPU that panicked first (set once, CAS) */
 
 static unsigned int nr_possible = 1;   /* CPUs found (within NCPUS); 0 is the boot CPU */
 static unsigned int nr_left_out;       /* enabled CPUs beyond NCPUS */
@@ -124,7 +125,9 @@ void smp_poll(void)
 	unsigned int self = cpu_current();
 	struct percpu *me = &percpu_areas[self];
 
-	if (__atomic_load_n(&smp_stopping, __ATOMIC_RELAXED))
+	/* A panic elsewhere stops us here; the panicking CPU itself goes on. */
+	if (__atomic_load_n(&smp_stopping, __ATOMIC_RELAXED) &&
+	    __atomic_load_n(&smp_stopper, __ATOMIC_RELAXED) != self)
 		smp_stopped_halt();
 	for (unsigned int w = 0; w < CPUSET_WORDS; w++) {
 		uint64_t bits = __atomic_exchange_n(&me->call_from.bits[w], 0, __ATOMIC_ACQUIRE);
@@ -261,11 +264,10 @@ void smp_stopped_halt(void)
 
 bool smp_stop_others(void)
 {
-	static unsigned int stopper = ~0u;
 	unsigned int self = cpu_current();
 	unsigned int expect = ~0u;
 
-	if (!__atomic_compare_exchange_n(&stopper, &expect, self, false, __ATOMIC_SEQ_CST,
+	if (!__atomic_compare_exchange_n(&smp_stopper, &expect, self, false, __ATOMIC_SEQ_CST,
 					 __ATOMIC_SEQ_CST))
 		return expect == self;   /* a nested panic on the stopping CPU goes on */
 	__atomic_store_n(&smp_stopping, 1, __ATOMIC_SEQ_CST);
