@@ -23,8 +23,10 @@
  * is held; the smaller runs stamp every frame. A stamp names the frame and the
  * allocation, so a block overlapping it overwrites it.
  */
+#include <kern/cpu.h>
 #include <kern/errno.h>
 #include <kern/ktest.h>
+#include <kern/smp.h>
 #include <kern/string.h>
 #include <kern/time.h>
 #include <mm/buddy.h>
@@ -728,5 +730,89 @@ KTEST(buddy, bad_free_reported)
 	expected++;
 
 	KT_EXPECT_EQ(t, buddy_bad_frees() - before, expected);
+	mm_ktest_expect_baseline(t, &base);
+}
+
+/*
+ * The per-CPU caches are their CPU's alone: buddy_drain_cpu(c) is a cross-CPU call
+ * that CPU c serves, emptying its own cache and nobody else's. Each online CPU in
+ * turn (the others through smp_work_start()) allocates and frees a few frames, which
+ * leaves them in its cache; then each CPU's cache is drained through the call, one
+ * CPU at a time, and the cached count must drop by exactly what that CPU held, to 0
+ * at the end, with the free count back at the baseline. With one CPU online this is
+ * the local path (the call runs the drain directly); it loops over cpu_online_set,
+ * so it covers every CPU that is online.
+ */
+#define FILL_FRAMES 24
+
+static unsigned int fill_errors[NCPUS];
+
+static void fill_cache(void *arg)
+{
+	paddr_t pa[FILL_FRAMES];
+
+	(void)arg;
+	for (unsigned int i = 0; i < FILL_FRAMES; i++)
+		if (frame_alloc(i % BUDDY_PCP_ORDERS, FRAME_NOWARN, &pa[i]) != 0) {
+			fill_errors[cpu_current()]++;
+			pa[i] = paddr(0);
+		}
+	for (unsigned int i = FILL_FRAMES; i-- > 0;)
+		if (pa[i].raw)
+			frame_free(pa[i], i % BUDDY_PCP_ORDERS);
+}
+
+static uint64_t cached_frames(void)
+{
+	uint64_t n = 0;
+
+	for (unsigned int z = 0; z < ZONE_COUNT; z++) {
+		struct buddy_zone_stats st;
+		buddy_get_stats((enum frame_zone)z, &st);
+		n += st.cached_frames;
+	}
+	return n;
+}
+
+KTEST(buddy, drain_every_cpu)
+{
+	struct mm_baseline base;
+	uint64_t held[NCPUS] = { 0 };
+	unsigned int self = cpu_current(), cpus = 0;
+
+	mm_ktest_baseline(&base);
+	KT_EXPECT_EQ(t, cached_frames(), 0);
+	memset(fill_errors, 0, sizeof(fill_errors));
+	for (unsigned int c = 0; c < NCPUS; c++) {
+		if (!cpuset_has(&cpu_online_set, c))
+			continue;
+		uint64_t before = cached_frames();
+		if (c == self) {
+			fill_cache(NULL);
+		} else {
+			while (smp_work_start(c, fill_cache, NULL) == -EBUSY)
+				cpu_relax();
+			smp_work_wait(c);
+		}
+		held[c] = cached_frames() - before;
+		KT_EXPECT(t, held[c] > 0, "CPU %u's cache holds nothing after its frees", c);
+		KT_EXPECT_EQ(t, fill_errors[c], 0);
+		cpus++;
+	}
+	for (unsigned int c = 0; c < NCPUS; c++) {
+		if (!cpuset_has(&cpu_online_set, c))
+			continue;
+		uint64_t before = cached_frames();
+		buddy_drain_cpu(c);
+		KT_EXPECT(t, before - cached_frames() == held[c],
+			  "draining CPU %u freed %llu cached frames, it held %llu", c,
+			  (unsigned long long)(before - cached_frames()), (unsigned long long)held[c]);
+	}
+	KT_EXPECT_EQ(t, cached_frames(), 0);
+	/* Nothing settled on the side: the count is back without mm_ktest_settle(). */
+	for (unsigned int z = 0; z < ZONE_COUNT; z++)
+		KT_EXPECT_EQ(t, mm_ktest_zone_free((enum frame_zone)z), base.free[z]);
+	KT_EXPECT_EQ(t, buddy_check(), 0);
+	ktest_log(t, "%u CPU caches drained by cross-CPU call", cpus);
 	mm_ktest_expect_baseline(t, &base);
 }

@@ -9,8 +9,10 @@
  * red zone right after it), and only a word at each end of large ones: the
  * checks are about placement, not bandwidth.
  */
+#include <kern/cpu.h>
 #include <kern/errno.h>
 #include <kern/ktest.h>
+#include <kern/smp.h>
 #include <kern/string.h>
 #include <mm/frame.h>
 #include <mm/slab.h>
@@ -478,5 +480,72 @@ KTEST(slab, debug_cache_double_free)
 	slab_free(c, again);
 	slab_free(c, other);
 	KT_EXPECT_EQ(t, slab_cache_destroy(c), 0);
+	mm_ktest_expect_baseline(t, &base);
+}
+
+/*
+ * Each CPU's stacks are its own: every online CPU in turn (the others through
+ * smp_work_start()) allocates and frees kmalloc objects of two classes, which stay on
+ * its stacks; slab_cache_shrink() of one class then empties that class on every CPU
+ * by a cross-CPU call each CPU serves, leaving the other class alone, and
+ * kmalloc_shrink() empties the rest. With one CPU online this is the local path.
+ */
+#define FILL_OBJS 24
+
+static unsigned int fill_errors[NCPUS];
+
+static void fill_stacks(void *arg)
+{
+	void *p[FILL_OBJS];
+
+	(void)arg;
+	for (unsigned int i = 0; i < FILL_OBJS; i++)
+		if (!(p[i] = kmalloc(i % 2 ? 64 : 256, KM_NOWARN)))
+			fill_errors[cpu_current()]++;
+	for (unsigned int i = FILL_OBJS; i-- > 0;)
+		kfree(p[i]);
+}
+
+static uint64_t cached_objects(size_t size)
+{
+	struct slab_stats st;
+
+	slab_get_stats(kmalloc_cache(size), &st);
+	return st.objects_cached;
+}
+
+KTEST(slab, shrink_every_cpu)
+{
+	struct mm_baseline base;
+	unsigned int self = cpu_current(), cpus = 0;
+
+	mm_ktest_baseline(&base);
+	memset(fill_errors, 0, sizeof(fill_errors));
+	for (unsigned int c = 0; c < NCPUS; c++) {
+		if (!cpuset_has(&cpu_online_set, c))
+			continue;
+		uint64_t before = cached_objects(64);
+		if (c == self) {
+			fill_stacks(NULL);
+		} else {
+			while (smp_work_start(c, fill_stacks, NULL) == -EBUSY)
+				cpu_relax();
+			smp_work_wait(c);
+		}
+		KT_EXPECT(t, cached_objects(64) - before >= FILL_OBJS / 2,
+			  "CPU %u's kmalloc-64 stack holds %llu more objects, %u freed", c,
+			  (unsigned long long)(cached_objects(64) - before), FILL_OBJS / 2);
+		KT_EXPECT_EQ(t, fill_errors[c], 0);
+		cpus++;
+	}
+	uint64_t other = cached_objects(256);
+	KT_EXPECT(t, other >= (uint64_t)cpus * (FILL_OBJS / 2), "kmalloc-256: %llu cached",
+		  (unsigned long long)other);
+	slab_cache_shrink(kmalloc_cache(64));
+	KT_EXPECT_EQ(t, cached_objects(64), 0);
+	KT_EXPECT_EQ(t, cached_objects(256), other);
+	kmalloc_shrink();
+	KT_EXPECT_EQ(t, cached_objects(256), 0);
+	ktest_log(t, "%u CPUs' stacks emptied by cross-CPU call", cpus);
 	mm_ktest_expect_baseline(t, &base);
 }

@@ -83,15 +83,24 @@ __attribute__((constructor)) static void host_smp_init(void)
 		cpuset_add(&cpu_online_set, i);
 }
 
+/* Requests each CPU's attached thread ran from its mailbox (atomic). */
+static unsigned long served[NCPUS];
+
 /* Run the requests @q (taken from a mailbox) as the calling thread's CPU. */
 static void run_calls(struct host_call *q)
 {
 	while (q) {
 		struct host_call *next = q->next;   /* the caller may return once done is set */
 		q->fn(q->arg);
+		__atomic_fetch_add(&served[host_cpu_index], 1, __ATOMIC_RELAXED);
 		__atomic_store_n(&q->done, 1, __ATOMIC_RELEASE);
 		q = next;
 	}
+}
+
+unsigned long host_cpu_calls_served(unsigned int cpu)
+{
+	return __atomic_load_n(&served[cpu], __ATOMIC_RELAXED);
 }
 
 void host_cpu_poll(void)

@@ -34,6 +34,9 @@ void host_cpu_detach(void);
  */
 void host_cpu_poll(void);
 
+/* Requests CPU @cpu's attached thread has run from its mailbox so far. */
+unsigned long host_cpu_calls_served(unsigned int cpu);
+
 /* The wait hint the allocators' locks use: yields, serves nothing (mm_lock_wait()). */
 void host_cpu_pause(void);
 
