@@ -264,8 +264,12 @@ not up yet (before buddy_init() in mm_init())."""
         pcps = static_var("pcps", "mm/buddy.c")
         nzones = zones.type.range()[1] + 1
         norders = zones[0]["nr_free"].type.range()[1] + 1
-        ncpus = pcps.type.range()[1] + 1 if pcps is not None else 0
-        pcp_orders = pcps[0]["list"][0].type.range()[1] + 1 if ncpus else 0
+        # pcps: one flat array of per-CPU stacks, CPU by CPU, then zone, then order
+        # (pcp_of() in mm/buddy.c); the CPU count is the length of percpu_areas.
+        areas = gdb.lookup_global_symbol("percpu_areas")
+        ncpus = areas.type.range()[1] + 1 if areas is not None and pcps is not None else 0
+        nstacks = pcps.type.range()[1] + 1 if ncpus else 0
+        pcp_orders = nstacks // (ncpus * nzones) if ncpus else 0
         kib = 4    # frames are 4 KiB (PAGE_SIZE), on every arch
         total_free = total_managed = 0
         for zi in range(nzones):
@@ -276,7 +280,7 @@ not up yet (before buddy_init() in mm_init())."""
             cached = [0] * norders
             for cpu in range(ncpus):
                 for o in range(pcp_orders):
-                    cached[o] += int(pcps[cpu]["list"][zi][o]["count"])
+                    cached[o] += int(pcps[(cpu * nzones + zi) * pcp_orders + o]["count"])
             cached_frames = sum(c << o for o, c in enumerate(cached))
             gdb.write("zone %s: [%#x, %#x) managed %d frames (%d KiB), free %d frames + %d in "
                       "per-CPU caches = %d KiB free\n" % (
