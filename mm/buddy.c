@@ -165,9 +165,12 @@ void mm_lock_wait(spinlock_t *l)
 #if __STDC_HOSTED__
 			host_cpu_pause();
 #else
-			/* A panic elsewhere: the holder may be stopped for good. */
+			/*
+			 * A panic: the holder may be stopped for good, and a CPU without an
+			 * NMI stops in smp_poll() (which lets the panicking CPU go on).
+			 */
 			if (unlikely(__atomic_load_n(&smp_stopping, __ATOMIC_RELAXED)))
-				smp_stopped_halt();
+				smp_poll();
 			arch_cpu_relax();
 #endif
 		}
