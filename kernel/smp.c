@@ -224,7 +224,9 @@ void smp_call_mask(const struct cpuset *cpus, smp_call_fn fn, void *arg, bool wa
 		/* The bits are set before the interrupt: a woken target finds them. */
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		arch_smp_send_ipi(&targets);
-		me->ipis_sent++;
+		me->call_rounds++;
+		for (unsigned int w = 0; w < CPUSET_WORDS; w++)
+			me->ipis_sent += (uint64_t)__builtin_popcountll(targets.bits[w]);
 	}
 	if (cpuset_has(cpus, self))
 		fn(arg);

@@ -72,7 +72,8 @@ struct percpu {
 	uint64_t ipis_received;      /* cross-CPU-call interrupts taken */
 	uint64_t calls_served;       /* requests of other CPUs run here */
 	uint64_t shootdowns_served;  /* TLB shootdown requests run here */
-	uint64_t ipis_sent;          /* rounds of cross-CPU-call interrupts this CPU sent */
+	uint64_t call_rounds;        /* requests this CPU sent (one round of interrupts each) */
+	uint64_t ipis_sent;          /* cross-CPU-call interrupts it sent: one per target */
 	uint64_t shootdowns_sent;    /* TLB shootdowns this CPU initiated (any mechanism) */
 	uint64_t shootdowns_by_call; /*   of which by cross-CPU call (targets count them) */
 	uint64_t timer_ticks;        /* local timer interrupts (<kern/timer.h>) */
