@@ -5,23 +5,6 @@
  */
 #include <arch/sbi.h>
 
-struct sbiret sbi_call(unsigned long eid, unsigned long fid, unsigned long arg0,
-		       unsigned long arg1, unsigned long arg2)
-{
-	register unsigned long a0 __asm__("a0") = arg0;
-	register unsigned long a1 __asm__("a1") = arg1;
-	register unsigned long a2 __asm__("a2") = arg2;
-	register unsigned long a6 __asm__("a6") = fid;
-	register unsigned long a7 __asm__("a7") = eid;
-
-	/* SBI spec 3: every register but a0 and a1 is preserved across the call. */
-	__asm__ __volatile__("ecall"
-			     : "+r"(a0), "+r"(a1)
-			     : "r"(a2), "r"(a6), "r"(a7)
-			     : "memory");
-	return (struct sbiret){ .error = (long)a0, .value = (long)a1 };
-}
-
 struct sbiret sbi_call4(unsigned long eid, unsigned long fid, unsigned long arg0,
 			unsigned long arg1, unsigned long arg2, unsigned long arg3)
 {
@@ -32,11 +15,18 @@ struct sbiret sbi_call4(unsigned long eid, unsigned long fid, unsigned long arg0
 	register unsigned long a6 __asm__("a6") = fid;
 	register unsigned long a7 __asm__("a7") = eid;
 
+	/* SBI spec 3: every register but a0 and a1 is preserved across the call. */
 	__asm__ __volatile__("ecall"
 			     : "+r"(a0), "+r"(a1)
 			     : "r"(a2), "r"(a3), "r"(a6), "r"(a7)
 			     : "memory");
 	return (struct sbiret){ .error = (long)a0, .value = (long)a1 };
+}
+
+struct sbiret sbi_call(unsigned long eid, unsigned long fid, unsigned long arg0,
+		       unsigned long arg1, unsigned long arg2)
+{
+	return sbi_call4(eid, fid, arg0, arg1, arg2, 0);
 }
 
 bool sbi_has_extension(unsigned long eid)

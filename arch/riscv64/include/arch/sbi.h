@@ -52,7 +52,7 @@ struct sbiret {
 	long value;
 };
 
-/* One SBI call with up to three arguments (none of ours needs more). */
+/* One SBI call with up to three arguments (sbi_call4() with a3 = 0). */
 struct sbiret sbi_call(unsigned long eid, unsigned long fid, unsigned long arg0,
 		       unsigned long arg1, unsigned long arg2);
 
