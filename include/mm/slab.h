@@ -80,7 +80,7 @@ struct slab_cache {
 	bool debug;
 	bool created;                /* storage from slab_cache_create() */
 	void (*ctor)(void *obj);
-	spinlock_t lock;             /* the fields below */
+	spinlock_t lock;             /* the fields below (mm_lock_noserve(), interrupts masked) */
 	uint32_t partial;            /* frame number of the first partial slab */
 	uint32_t spare;              /* one empty slab kept against thrashing */
 	uint64_t slabs;              /* slabs held, the spare included */
