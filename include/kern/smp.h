@@ -10,9 +10,12 @@
  *
  *  1. A request's function runs on its target with interrupts masked, from the
  *     cross-CPU-call interrupt or from a wait loop of that CPU (rule 2). It must
- *     not wait for another CPU, take a lock, or allocate: it does a bounded piece
- *     of local work (a TLB flush, a counter, a per-CPU cache drain that needs
- *     only the owner's data) and returns.
+ *     not wait for another CPU, and may take only locks that no CPU ever holds
+ *     while it serves requests: in practice none, except the allocators' zone and
+ *     cache locks, whose holders never wait for another CPU and whose spin serves
+ *     nothing (mm_lock_noserve(), <mm/buddy.h>), so that a per-CPU cache drain can
+ *     hand its blocks back. It does a bounded piece of local work (a TLB flush, a
+ *     counter, such a drain) and returns.
  *  2. A CPU that waits for another CPU serves the requests sent to it while it
  *     waits: the wait for a call's completion does, and so does every spinlock's
  *     wait loop (cpu_relax() in the kernel polls this CPU's mailbox). So two CPUs
