@@ -17,6 +17,7 @@
 #include <kern/time.h>
 #include <mm/init.h>
 #include <mm/memmap.h>
+#include <mm/types.h>
 
 static void apply_loglevel(void)
 {
@@ -45,6 +46,16 @@ static bool run_requested_tests(void)
 
 const struct boot_info *boot_info;
 
+const void *boot_initrd(size_t *size)
+{
+	*size = 0;
+	if (!boot_info || !boot_info->initrd_phys)
+		return NULL;
+	/* Modules are RAM the direct map covers (mm_type_is_direct_mapped()). */
+	*size = (size_t)boot_info->initrd_size;
+	return phys_to_virt(paddr(boot_info->initrd_phys));
+}
+
 void kernel_main(struct boot_info *bi)
 {
 	boot_info = bi;
@@ -62,6 +73,9 @@ void kernel_main(struct boot_info *bi)
 			(unsigned long long)bi->acpi_rsdp, bi->acpi_revision);
 	if (bi->devicetree)
 		pr_info("boot: device tree at %#llx\n", (unsigned long long)bi->devicetree);
+	if (bi->initrd_phys)
+		pr_info("boot: initrd at %#llx, %llu bytes\n", (unsigned long long)bi->initrd_phys,
+			(unsigned long long)bi->initrd_size);
 	if (time_counter_hz())
 		pr_info("boot: time source %llu kHz, kernel_main after %llu us\n",
 			(unsigned long long)(time_counter_hz() / 1000),

@@ -121,7 +121,7 @@ static void add_reserved_memory(const struct fdt *fdt, int ac, int sc)
 }
 
 /* The initrd: /chosen linux,initrd-start and -end, one or two cells each (Linux binding). */
-static void add_initrd(const struct fdt *fdt, int chosen)
+static void add_initrd(const struct fdt *fdt, int chosen, struct boot_info *bi)
 {
 	uint64_t start, end;
 
@@ -129,6 +129,8 @@ static void add_initrd(const struct fdt *fdt, int chosen)
 	    !fdt_prop_uint(fdt, chosen, "linux,initrd-end", &end) || end <= start)
 		return;
 	add(start, end - start, MEM_MODULE);
+	bi->initrd_phys = start;
+	bi->initrd_size = end - start;
 }
 
 /*
@@ -193,7 +195,7 @@ struct boot_info *riscv_parse_devicetree(const struct fdt *fdt, uint64_t dtb_phy
 		if (fdt_mem_rsv(fdt, i, &base, &size) == 0)
 			add(base, size, MEM_RESERVED);
 	}
-	add_initrd(fdt, chosen);
+	add_initrd(fdt, chosen, bi);
 	add(dtb_phys, fdt->totalsize, MEM_BOOTINFO);
 	add(kernel_virt_to_phys(__kernel_start),
 	    (uint64_t)(__kernel_end - __kernel_start), MEM_KERNEL);

@@ -16,4 +16,6 @@ arch_fail_status=1
 arch_qemu_command() {
     qemu=(qemu-system-riscv64 -machine virt -bios default -m "$mem" -smp "$smp"
           -kernel "$elf" -append "$cmdline")
+    # QEMU loads it into RAM and names it in /chosen (linux,initrd-start/-end).
+    [ -z "$initrd" ] || qemu+=(-initrd "$initrd")
 }

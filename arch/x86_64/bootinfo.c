@@ -183,8 +183,14 @@ struct boot_info *x86_parse_multiboot2(uint32_t magic, uint32_t info_phys)
 			const struct mb2_tag_module *mod = (const void *)tag;
 			if (tag->size < sizeof(*mod))
 				panic("multiboot2: module tag of %u bytes", tag->size);
-			if (mod->mod_end > mod->mod_start)
+			if (mod->mod_end > mod->mod_start) {
 				add(mod->mod_start, mod->mod_end - mod->mod_start, MEM_MODULE);
+				/* The first module is the initramfs (scripts/run --initrd). */
+				if (!bi.initrd_phys) {
+					bi.initrd_phys = mod->mod_start;
+					bi.initrd_size = mod->mod_end - mod->mod_start;
+				}
+			}
 			break;
 		}
 		case MB2_TAG_MMAP:

@@ -6,8 +6,9 @@
 #   arch_uefi              1 if --uefi is meaningful here, else 0
 #   arch_firmware          how the kernel boots, in a few words ("it boots ...")
 #   arch_qemu_command      function: fills the array qemu=(...) from $elf, $build_dir,
-#                          $cmdline, $mem, $smp, $uefi; prints why and returns 1 if it
-#                          cannot (scripts/run then exits 1)
+#                          $cmdline, $mem, $smp, $uefi and $initrd (an absolute path,
+#                          or empty); prints why and returns 1 if it cannot
+#                          (scripts/run then exits 1)
 #   arch_ok_status         QEMU's exit status when the kernel powered off with success
 #   arch_fail_status       QEMU's exit status when the kernel reported failure
 #
@@ -23,13 +24,14 @@ arch_ok_status=33
 arch_fail_status=35
 
 arch_qemu_command() {
-    # A GRUB ISO per command line (grub.cfg carries it), rebuilt when the kernel changes.
+    # A GRUB ISO per command line and initrd (grub.cfg carries the command line, the
+    # initrd is a module in it), rebuilt when the kernel or the initrd changes.
     local key iso ovmf
-    key=$(printf '%s' "$cmdline" | cksum | cut -d' ' -f1)
+    key=$(printf '%s\n%s' "$cmdline" "$initrd" | cksum | cut -d' ' -f1)
     iso=$build_dir/run/cmdline-$key.iso
     mkdir -p "$build_dir/run" || return 1
-    if [ ! -f "$iso" ] || [ "$elf" -nt "$iso" ]; then
-        "$root/arch/x86_64/mkiso" "$elf" "$iso" "$cmdline" || return 1
+    if [ ! -f "$iso" ] || [ "$elf" -nt "$iso" ] || { [ -n "$initrd" ] && [ "$initrd" -nt "$iso" ]; }; then
+        "$root/arch/x86_64/mkiso" "$elf" "$iso" "$cmdline" "$initrd" || return 1
     fi
     qemu=(qemu-system-x86_64 -m "$mem" -smp "$smp" -cdrom "$iso" -boot d
           -device isa-debug-exit,iobase=0xf4,iosize=0x04 -net none)

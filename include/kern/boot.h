@@ -18,6 +18,10 @@ struct boot_info {
 	uint64_t acpi_rsdp;         /* physical address of the ACPI RSDP (kernel's copy), or 0 */
 	unsigned int acpi_revision; /* RSDP revision: 0 = ACPI 1.0 (RSDT), 2 = XSDT */
 	uint64_t devicetree;        /* physical address of the flattened device tree, or 0 */
+	uint64_t initrd_phys;       /* the initramfs (a newc cpio archive) the boot loader
+	                               loaded: x86_64 the first multiboot2 module, riscv64
+	                               /chosen linux,initrd-start; 0 if none */
+	uint64_t initrd_size;       /* its size in bytes */
 	unsigned int paging_levels; /* page-table levels in use (x86_64 4/5; riscv64 3/4/5 = Sv39/48/57) */
 	const char *paging;         /* the paging mode's name, e.g. "5-level (LA57)", "Sv48" */
 	struct memmap *memmap;      /* raw regions: RAM as the firmware reported it, plus
@@ -52,6 +56,12 @@ static inline uint64_t image_virt_to_phys(const void *p)
 {
 	return (uint64_t)((uintptr_t)p - boot_info->image_offset);
 }
+
+/*
+ * The initramfs the boot loader gave (a newc cpio archive, <kern/cpio.h>) through
+ * the direct map, or NULL (and *@size 0) if there is none. After mm_init().
+ */
+const void *boot_initrd(size_t *size);
 
 /* The generic kernel's entry point, called once on the boot CPU. Never returns. */
 __noreturn void kernel_main(struct boot_info *bi);
