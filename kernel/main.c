@@ -12,6 +12,7 @@
 #include <kern/ktest.h>
 #include <kern/panic.h>
 #include <kern/printk.h>
+#include <kern/sched.h>
 #include <kern/smp.h>
 #include <kern/string.h>
 #include <kern/time.h>
@@ -89,6 +90,7 @@ void kernel_main(struct boot_info *bi)
 
 	mm_init(bi);
 	mm_print_summary(bi);
+	sched_init();
 	smp_init();
 
 	bool ok = run_requested_tests();

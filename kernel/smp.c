@@ -27,6 +27,7 @@
 #include <kern/panic.h>
 #include <kern/percpu.h>
 #include <kern/printk.h>
+#include <kern/sched.h>
 #include <kern/smp.h>
 #include <kern/time.h>
 #include <kern/timer.h>
@@ -299,6 +300,8 @@ __noreturn void smp_ap_entry(void)
 {
 	struct percpu *me = this_cpu();
 
+	/* This context is the CPU's idle thread from now on. */
+	sched_init_ap();
 	/*
 	 * Join the kernel-half shootdown set, then drop everything the TLB took while
 	 * we were not in it: an edit that read the set before our bit was there did
@@ -327,6 +330,8 @@ __noreturn void smp_ap_entry(void)
 			fn(me->work_arg);
 			/* Release: what the work did is visible to whoever sees it done. */
 			__atomic_store_n(&me->work_fn, NULL, __ATOMIC_RELEASE);
+		} else if (sched_nr_runnable(me->index)) {
+			sched_idle_poll();
 		} else {
 			arch_cpu_idle();
 		}

@@ -82,3 +82,22 @@ bool arch_unwind_frame(uintptr_t *fp, uintptr_t *pc)
 	*fp = ((const uintptr_t *)f)[-2];
 	return true;
 }
+
+/*
+ * A new thread's stack for arch_switch() (lib.S): the 112-byte frame of ra and
+ * s0-s11 with ra = arch_thread_entry, s1 = @fn, s2 = @arg, the rest 0, ending
+ * 16-byte aligned (psABI).
+ */
+uintptr_t arch_thread_stack_init(uintptr_t top, void (*fn)(void *), void *arg)
+{
+	extern char arch_thread_entry[];
+	uintptr_t a = top & ~(uintptr_t)15;
+	uint64_t *f = (uint64_t *)(a - 112);
+
+	for (int i = 0; i < 14; i++)
+		f[i] = 0;
+	f[0] = (uint64_t)(uintptr_t)arch_thread_entry;   /* ra */
+	f[2] = (uint64_t)(uintptr_t)fn;                  /* s1 */
+	f[3] = (uint64_t)(uintptr_t)arg;                 /* s2 */
+	return (uintptr_t)f;
+}

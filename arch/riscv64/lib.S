@@ -73,3 +73,53 @@ arch_longjmp:
 	seqz	a0, a1
 	add	a0, a0, a1
 	ret
+
+/*
+ * Thread switch (<kern/sched.h>): void arch_switch(uintptr_t *save_sp (a0),
+ * uintptr_t new_sp (a1)). Saves ra and the callee-saved s0-s11 (psABI) in a
+ * 112-byte frame on the current stack (16-byte aligned), stores sp in *save_sp,
+ * loads new_sp and restores the same frame; "ret" resumes the other thread. A new
+ * thread's frame (arch_thread_stack_init()) returns into arch_thread_entry with
+ * s1 = its function and s2 = its argument.
+ */
+	.globl	arch_switch
+arch_switch:
+	addi	sp, sp, -112
+	sd	ra, 0(sp)
+	sd	s0, 8(sp)
+	sd	s1, 16(sp)
+	sd	s2, 24(sp)
+	sd	s3, 32(sp)
+	sd	s4, 40(sp)
+	sd	s5, 48(sp)
+	sd	s6, 56(sp)
+	sd	s7, 64(sp)
+	sd	s8, 72(sp)
+	sd	s9, 80(sp)
+	sd	s10, 88(sp)
+	sd	s11, 96(sp)
+	sd	sp, 0(a0)
+	mv	sp, a1
+	ld	ra, 0(sp)
+	ld	s0, 8(sp)
+	ld	s1, 16(sp)
+	ld	s2, 24(sp)
+	ld	s3, 32(sp)
+	ld	s4, 40(sp)
+	ld	s5, 48(sp)
+	ld	s6, 56(sp)
+	ld	s7, 64(sp)
+	ld	s8, 72(sp)
+	ld	s9, 80(sp)
+	ld	s10, 88(sp)
+	ld	s11, 96(sp)
+	addi	sp, sp, 112
+	ret
+
+	.globl	arch_thread_entry
+arch_thread_entry:
+	mv	a0, s1
+	mv	a1, s2
+	li	s0, 0			/* the frame-pointer chain ends here */
+	call	sched_thread_start	/* never returns */
+	unimp

@@ -218,3 +218,25 @@ bool arch_unwind_frame(uintptr_t *fp, uintptr_t *pc)
 	*fp = ((const uintptr_t *)f)[0];
 	return true;
 }
+
+/*
+ * A new thread's stack for arch_switch() (lib.S): six callee-saved slots (r12 =
+ * @fn, r13 = @arg, the rest 0) and the return address arch_thread_entry, placed
+ * so that the stack is 16-byte aligned right after that return (SysV ABI: aligned
+ * at each call, and arch_thread_entry calls).
+ */
+uintptr_t arch_thread_stack_init(uintptr_t top, void (*fn)(void *), void *arg)
+{
+	extern char arch_thread_entry[];
+	uintptr_t a = top & ~(uintptr_t)15;
+	uint64_t *f = (uint64_t *)(a - 72);
+
+	f[0] = 0;                          /* r15 */
+	f[1] = 0;                          /* r14 */
+	f[2] = (uint64_t)(uintptr_t)arg;   /* r13 */
+	f[3] = (uint64_t)(uintptr_t)fn;    /* r12 */
+	f[4] = 0;                          /* rbx */
+	f[5] = 0;                          /* rbp */
+	f[6] = (uint64_t)(uintptr_t)arch_thread_entry;
+	return (uintptr_t)f;
+}

@@ -64,3 +64,38 @@ arch_longjmp:
 	jnz	1f
 	incl	%eax
 1:	jmpq	*56(%rdi)
+
+/*
+ * Thread switch (<kern/sched.h>): void arch_switch(uintptr_t *save_sp (rdi),
+ * uintptr_t new_sp (rsi)). Pushes the callee-saved registers (SysV ABI: rbx, rbp,
+ * r12-r15) on the current stack, stores the stack pointer in *save_sp, loads
+ * new_sp and pops the same registers in reverse order; the return address on the
+ * new stack resumes the other thread. A new thread's stack is laid out by
+ * arch_thread_stack_init() to "return" into thread_entry below.
+ */
+	.globl	arch_switch
+arch_switch:
+	pushq	%rbp
+	pushq	%rbx
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	movq	%rsp, (%rdi)
+	movq	%rsi, %rsp
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbx
+	popq	%rbp
+	ret
+
+/* A new thread's first return: r12 = its function, r13 = its argument. */
+	.globl	arch_thread_entry
+arch_thread_entry:
+	movq	%r12, %rdi
+	movq	%r13, %rsi
+	xorl	%ebp, %ebp		/* the frame-pointer chain ends here */
+	call	sched_thread_start	/* never returns */
+	ud2

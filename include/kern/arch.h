@@ -87,6 +87,20 @@ void arch_smp_send_stop(const struct cpuset *cpus);
 void arch_cpu_idle(void);
 
 /*
+ * Threads (kernel/sched.c, <kern/sched.h>), in arch/<arch>/lib.S and cpu.c.
+ *
+ * arch_switch(@save_sp, @new_sp): save the callee-saved registers on the current
+ *   stack, store the stack pointer in *@save_sp, switch to @new_sp (a stack saved
+ *   by arch_switch() or made by arch_thread_stack_init()) and resume there.
+ *   Called with interrupts masked.
+ * arch_thread_stack_init(@top, @fn, @arg): lay out a new thread's first frame
+ *   below @top so that switching to the returned stack pointer calls
+ *   sched_thread_start(@fn, @arg) with the frame-pointer chain ended.
+ */
+void arch_switch(uintptr_t *save_sp, uintptr_t new_sp);
+uintptr_t arch_thread_stack_init(uintptr_t top, void (*fn)(void *), void *arg);
+
+/*
  * arch_counter_read(): a free-running counter of constant frequency, the same on
  *   every CPU (x86_64 TSC, riscv64 time CSR); kernel/time.c turns it into time.
  */

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Kernel threads and the per-CPU scheduler (kernel/sched.c).
+ *
+ * Each thread has its own kernel stack with a guard page (<mm/kstack.h>) and runs
+ * on one CPU: the one thread_create() placed it on (the online CPU with the fewest
+ * runnable threads) or named. Every CPU has a run queue (FIFO) and an idle thread
+ * (on an AP, the context that came up; on the boot CPU, one made by sched_init()),
+ * which serves cross-CPU calls and waits for an interrupt when nothing is
+ * runnable. Scheduling is cooperative for now: a thread runs until it yields,
+ * sleeps or exits (kernel code runs with interrupts masked; the tick is taken in
+ * the idle loop). Preemption on the tick comes with user mode.
+ *
+ * Sleeping: a wait queue holds sleeping threads; wait_event() checks its condition
+ * under the queue's lock before it sleeps, and wake_up_all() makes them runnable
+ * on their own CPUs (an IPI wakes an idle one), so no wake-up is lost.
+ *
+ * Locks (both spinlocks with interrupts masked; holders never wait for another
+ * CPU): a wait queue's lock, then a run queue's lock (rq->lock, one at a time).
+ * A run queue is dequeued only by its own CPU; other CPUs only append to it.
+ *
+ * An exited thread's stack is freed by the next thread its CPU switches to (not
+ * on itself); thread_join() waits for that, so after it every frame the thread
+ * held is back.
+ */
+#ifndef KERN_SCHED_H
+#define KERN_SCHED_H
+
+#include <kern/spinlock.h>
+#include <kern/types.h>
+#include <mm/kstack.h>
+
+enum thread_state { THREAD_RUNNABLE, THREAD_RUNNING, THREAD_SLEEPING, THREAD_DEAD };
+
+struct thread;
+
+/* Threads sleeping until something changes (see wait_event()). */
+struct waitq {
+	spinlock_t lock;             /* the list; taken before any run-queue lock */
+	struct thread *head;
+};
+
+#define WAITQ_INIT { SPINLOCK_INIT, NULL }
+
+struct thread {
+	uintptr_t sp;                /* saved stack pointer while switched out */
+	struct kstack stack;
+	unsigned int state;          /* enum thread_state; under its CPU's rq->lock */
+	unsigned int cpu;            /* the CPU it runs on */
+	struct thread *rq_next;      /* run-queue link */
+	struct thread *wq_next;      /* wait-queue link */
+	void (*fn)(void *);
+	void *arg;
+	bool is_idle;
+	bool freed;                  /* its stack is back (set by the next thread) */
+	struct waitq exit_wq;        /* woken when freed (thread_join()) */
+	char name[16];
+};
+
+
+/* Set up the scheduler on the boot CPU (after mm_init(), before smp_init()). */
+void sched_init(void);
+
+/* Make the calling AP's start-up context its idle thread (smp_ap_entry()). */
+void sched_init_ap(void);
+
+/*
+ * Create a thread running @fn(@arg) on @cpu (or the least loaded online CPU if
+ * @cpu is -1); it is runnable at once. Returns it, or NULL (-ENOMEM: no memory for
+ * its stack or its struct; -EINVAL: @cpu offline). Freed by thread_join().
+ */
+struct thread *thread_create(void (*fn)(void *), void *arg, int cpu, const char *name, int *err);
+
+/* Wait until @t has exited and its stack is freed, then free @t. */
+void thread_join(struct thread *t);
+
+/* The calling thread. */
+struct thread *thread_current(void);
+
+/* Let the other runnable threads of this CPU run first. */
+void thread_yield(void);
+
+/* End the calling thread (also what returning from its function does). */
+__noreturn void thread_exit(void);
+
+/* The idle loop's check: is a thread runnable on this CPU? Then run it. */
+void sched_idle_poll(void);
+
+/* Runnable threads queued on @cpu (placement, tests). */
+unsigned int sched_nr_runnable(unsigned int cpu);
+
+/* Context switches made by @cpu so far. */
+uint64_t sched_switches(unsigned int cpu);
+
+/* Where a new thread starts (arch_thread_entry calls it). */
+__noreturn void sched_thread_start(void (*fn)(void *), void *arg);
+
+/* Wait queues. */
+void waitq_init(struct waitq *wq);
+/* Sleep until @cond(@arg) holds; @cond is checked under the queue's lock. */
+void wait_event(struct waitq *wq, bool (*cond)(void *), void *arg);
+/* Make every thread sleeping on @wq runnable. */
+void wake_up_all(struct waitq *wq);
+
+#endif

@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Kernel threads and the per-CPU scheduler (see <kern/sched.h> for the model and
+ * the lock rules).
+ *
+ * A thread's state changes under its CPU's run-queue lock, except on its own CPU
+ * while it runs (RUNNING -> SLEEPING/DEAD before it calls schedule()). A sleeper
+ * may be woken, and so appended to its run queue, while it is still on its way
+ * into schedule(): schedule() then finds it RUNNABLE (not RUNNING), does not queue
+ * it a second time, and may pick it straight back.
+ */
+#include <kern/arch.h>
+#include <kern/boot.h>
+#include <kern/cpu.h>
+#include <kern/errno.h>
+#include <kern/panic.h>
+#include <kern/percpu.h>
+#include <kern/printk.h>
+#include <kern/sched.h>
+#include <kern/smp.h>
+#include <kern/string.h>
+#include <mm/slab.h>
+
+struct rq {
+	spinlock_t lock;             /* the queue, nr, and its threads' states */
+	struct thread *head, *tail;  /* runnable threads, FIFO (never the idle one) */
+	unsigned int nr;
+	struct thread *curr;         /* written by this CPU only */
+	struct thread *idle;
+	struct thread *dead;         /* exited, its stack to be freed after the switch */
+	uint64_t switches;
+} __aligned(64);
+
+static struct rq rqs[NCPUS];
+static struct thread boot_thread;          /* kernel_main()'s context, on the boot stack */
+static struct thread ap_idle[NCPUS];       /* each AP's start-up context */
+static bool sched_up;
+
+static void rq_push(struct rq *rq, struct thread *t)
+{
+	t->rq_next = NULL;
+	if (rq->tail)
+		rq->tail->rq_next = t;
+	else
+		rq->head = t;
+	rq->tail = t;
+	rq->nr++;
+}
+
+static struct thread *rq_pop(struct rq *rq)
+{
+	struct thread *t = rq->head;
+
+	if (t) {
+		rq->head = t->rq_next;
+		if (!rq->head)
+			rq->tail = NULL;
+		rq->nr--;
+	}
+	return t;
+}
+
+/* The thread's stack is this CPU's stack now (overflow reports, the unwinder). */
+static void set_cpu_stack(const struct thread *t)
+{
+	struct percpu *pc = this_cpu();
+
+	pc->stack_guard = t->stack.guard;
+	pc->stack_bottom = t->stack.bottom;
+	pc->stack_top = t->stack.top;
+}
+
+/* Right after a switch, in the new thread: free the stack of one that exited. */
+static void sched_finish(void)
+{
+	struct rq *rq = &rqs[cpu_current()];
+	struct thread *d = rq->dead;
+
+	if (!d)
+		return;
+	rq->dead = NULL;
+	/* kmap_unmap() shoots down; no lock is held here (the flush protocol allows it anyway). */
+	kstack_free(&d->stack);
+	__atomic_store_n(&d->freed, true, __ATOMIC_RELEASE);
+	wake_up_all(&d->exit_wq);
+}
+
+/* Switch to the next runnable thread of this CPU, or its idle thread. Interrupts masked. */
+static void schedule(void)
+{
+	unsigned int cpu = cpu_current();
+	struct rq *rq = &rqs[cpu];
+	struct thread *prev = rq->curr, *next;
+
+	spin_lock(&rq->lock);
+	if (prev->state == THREAD_RUNNING && !prev->is_idle) {
+		prev->state = THREAD_RUNNABLE;
+		rq_push(rq, prev);
+	}
+	next = rq_pop(rq);
+	if (!next)
+		next = rq->idle;
+	if (next == prev) {
+		prev->state = THREAD_RUNNING;
+		spin_unlock(&rq->lock);
+		return;
+	}
+	KASSERT(next->cpu == cpu, "thread %s of CPU %u queued on CPU %u", next->name, next->cpu, cpu);
+	next->state = THREAD_RUNNING;
+	rq->curr = next;
+	rq->switches++;
+	if (prev->state == THREAD_DEAD)
+		rq->dead = prev;
+	spin_unlock(&rq->lock);
+	set_cpu_stack(next);
+	arch_switch(&prev->sp, next->sp);
+	sched_finish();
+}
+
+static void idle_loop(void *arg);
+static int thread_alloc(void (*fn)(void *), void *arg, unsigned int cpu, const char *name,
+			struct thread **out);
+
+static void thread_init_static(struct thread *t, unsigned int cpu, const char *name, bool idle)
+{
+	memset(t, 0, sizeof(*t));
+	t->cpu = cpu;
+	t->is_idle = idle;
+	t->state = THREAD_RUNNING;
+	strlcpy(t->name, name, sizeof(t->name));
+}
+
+void sched_init(void)
+{
+	struct rq *rq = &rqs[0];
+
+	for (unsigned int i = 0; i < NCPUS; i++)
+		spin_init(&rqs[i].lock);
+	thread_init_static(&boot_thread, 0, "boot", false);
+	boot_thread.stack.guard = (uintptr_t)boot_stack_guard;
+	boot_thread.stack.bottom = (uintptr_t)boot_stack_bottom;
+	boot_thread.stack.top = (uintptr_t)boot_stack_top;
+	rq->curr = &boot_thread;
+	/* The boot CPU's idle thread: a thread of its own, run when nothing else is. */
+	struct thread *idle;
+	int err = thread_alloc(idle_loop, NULL, 0, "idle0", &idle);
+	if (err)
+		panic("sched: no memory for the boot CPU's idle thread (%d)", err);
+	idle->is_idle = true;
+	rq->idle = idle;
+	sched_up = true;
+}
+
+void sched_init_ap(void)
+{
+	unsigned int cpu = cpu_current();
+	struct thread *t = &ap_idle[cpu];
+	struct percpu *pc = this_cpu();
+
+	thread_init_static(t, cpu, "idle", true);
+	t->stack.guard = pc->stack_guard;
+	t->stack.bottom = pc->stack_bottom;
+	t->stack.top = pc->stack_top;
+	rqs[cpu].idle = t;
+	rqs[cpu].curr = t;
+}
+
+struct thread *thread_current(void)
+{
+	return rqs[cpu_current()].curr;
+}
+
+/* The online CPU with the fewest runnable threads (ties: the lowest index). */
+static unsigned int least_loaded(void)
+{
+	unsigned int best = 0, best_nr = ~0u;
+
+	for (unsigned int c = 0; c < NCPUS; c++) {
+		if (!cpuset_has(&cpu_online_set, c) || !rqs[c].idle)
+			continue;
+		unsigned int nr = __atomic_load_n(&rqs[c].nr, __ATOMIC_RELAXED) +
+				  (rqs[c].curr && !rqs[c].curr->is_idle);
+		if (nr < best_nr) {
+			best = c;
+			best_nr = nr;
+		}
+	}
+	return best;
+}
+
+/* Append @t (RUNNABLE) to its CPU's queue, and wake that CPU if it is another. */
+static void enqueue(struct thread *t)
+{
+	struct rq *rq = &rqs[t->cpu];
+	unsigned long flags = spin_lock_irqsave(&rq->lock);
+
+	rq_push(rq, t);
+	spin_unlock_irqrestore(&rq->lock, flags);
+	if (t->cpu != cpu_current()) {
+		struct cpuset s;
+		cpuset_clear(&s);
+		cpuset_add(&s, t->cpu);
+		/* An empty mailbox: the interrupt only ends the idle wait. */
+		arch_smp_send_ipi(&s);
+	}
+}
+
+/* A new thread with its stack, not queued yet. Returns 0, -ENOMEM. */
+static int thread_alloc(void (*fn)(void *), void *arg, unsigned int cpu, const char *name,
+			struct thread **out)
+{
+	struct thread *t = kzalloc(sizeof(*t), 0);
+
+	if (!t)
+		return -ENOMEM;
+	if (kstack_alloc(&t->stack)) {
+		kfree(t);
+		return -ENOMEM;
+	}
+	waitq_init(&t->exit_wq);
+	t->fn = fn;
+	t->arg = arg;
+	t->cpu = cpu;
+	t->state = THREAD_RUNNABLE;
+	strlcpy(t->name, name ? name : "thread", sizeof(t->name));
+	t->sp = arch_thread_stack_init(t->stack.top, fn, arg);
+	*out = t;
+	return 0;
+}
+
+struct thread *thread_create(void (*fn)(void *), void *arg, int cpu, const char *name, int *err)
+{
+	struct thread *t = NULL;
+	int e;
+
+	KASSERT(sched_up, "thread_create() before sched_init()");
+	if (cpu >= 0 && (cpu >= (int)NCPUS || !cpuset_has(&cpu_online_set, (unsigned int)cpu) ||
+			 !rqs[cpu].idle))
+		e = -EINVAL;
+	else
+		e = thread_alloc(fn, arg, cpu >= 0 ? (unsigned int)cpu : least_loaded(), name, &t);
+	if (!e)
+		enqueue(t);
+	if (err)
+		*err = e;
+	return e ? NULL : t;
+}
+
+__noreturn void sched_thread_start(void (*fn)(void *), void *arg)
+{
+	sched_finish();
+	fn(arg);
+	thread_exit();
+}
+
+void thread_yield(void)
+{
+	unsigned long flags = cpu_irq_save();
+
+	schedule();
+	cpu_irq_restore(flags);
+}
+
+__noreturn void thread_exit(void)
+{
+	cpu_irq_save();
+	struct rq *rq = &rqs[cpu_current()];
+	struct thread *self = rq->curr;
+
+	KASSERT(!self->is_idle && self != &boot_thread, "thread_exit() from %s", self->name);
+	spin_lock(&rq->lock);
+	self->state = THREAD_DEAD;
+	spin_unlock(&rq->lock);
+	schedule();
+	panic("sched: a dead thread (%s) was switched back to", self->name);
+}
+
+static bool thread_freed(void *arg)
+{
+	const struct thread *t = arg;
+
+	return __atomic_load_n(&t->freed, __ATOMIC_ACQUIRE);
+}
+
+void thread_join(struct thread *t)
+{
+	wait_event(&t->exit_wq, thread_freed, t);
+	kfree(t);
+}
+
+void sched_idle_poll(void)
+{
+	struct rq *rq = &rqs[cpu_current()];
+
+	if (__atomic_load_n(&rq->nr, __ATOMIC_RELAXED)) {
+		unsigned long flags = cpu_irq_save();
+		schedule();
+		cpu_irq_restore(flags);
+	}
+}
+
+/* The boot CPU's idle thread (an AP idles in smp_ap_entry()'s loop). */
+static void idle_loop(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		unsigned long flags = cpu_irq_save();
+		if (smp_poll_pending())
+			smp_poll();
+		else if (__atomic_load_n(&rqs[0].nr, __ATOMIC_RELAXED))
+			schedule();
+		else
+			arch_cpu_idle();
+		cpu_irq_restore(flags);
+	}
+}
+
+unsigned int sched_nr_runnable(unsigned int cpu)
+{
+	return __atomic_load_n(&rqs[cpu].nr, __ATOMIC_RELAXED);
+}
+
+uint64_t sched_switches(unsigned int cpu)
+{
+	return __atomic_load_n(&rqs[cpu].switches, __ATOMIC_RELAXED);
+}
+
+/* ---- wait queues ---- */
+
+void waitq_init(struct waitq *wq)
+{
+	spin_init(&wq->lock);
+	wq->head = NULL;
+}
+
+void wait_event(struct waitq *wq, bool (*cond)(void *), void *arg)
+{
+	unsigned long flags = cpu_irq_save();
+	struct rq *rq = &rqs[cpu_current()];
+	struct thread *self = rq->curr;
+
+	KASSERT(!self->is_idle, "an idle thread may not sleep");
+	for (;;) {
+		spin_lock(&wq->lock);
+		if (cond(arg)) {
+			spin_unlock(&wq->lock);
+			break;
+		}
+		spin_lock(&rq->lock);
+		self->state = THREAD_SLEEPING;
+		spin_unlock(&rq->lock);
+		self->wq_next = wq->head;
+		wq->head = self;
+		spin_unlock(&wq->lock);
+		schedule();
+	}
+	cpu_irq_restore(flags);
+}
+
+void wake_up_all(struct waitq *wq)
+{
+	unsigned long flags = spin_lock_irqsave(&wq->lock);
+	struct thread *t = wq->head;
+
+	wq->head = NULL;
+	while (t) {
+		struct thread *next = t->wq_next;
+		struct rq *rq = &rqs[t->cpu];
+		bool woke = false;
+		spin_lock(&rq->lock);
+		if (t->state == THREAD_SLEEPING) {
+			t->state = THREAD_RUNNABLE;
+			rq_push(rq, t);
+			woke = true;
+		}
+		spin_unlock(&rq->lock);
+		if (woke && t->cpu != cpu_current()) {
+			struct cpuset s;
+			cpuset_clear(&s);
+			cpuset_add(&s, t->cpu);
+			arch_smp_send_ipi(&s);
+		}
+		t = next;
+	}
+	spin_unlock_irqrestore(&wq->lock, flags);
+}

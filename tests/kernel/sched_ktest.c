@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Kernel threads and the scheduler on every CPU: threads run on the CPU they were
+ * placed on and are joined with their stacks freed (the suite's end-of-suite check
+ * finds every frame back); yielding is round robin; placement spreads runnable
+ * threads; sleeping and waking across CPUs loses no wake-up (a ping-pong of many
+ * rounds); a stress of threads created and exiting on every CPU at once.
+ */
+#include <kern/cpu.h>
+#include <kern/ktest.h>
+#include <kern/sched.h>
+#include <kern/smp.h>
+#include <kern/string.h>
+#include <mm/init.h>
+
+#define MAX_THREADS 64
+
+struct rec {
+	unsigned int placed, ran_on;
+	bool ran;
+};
+
+static void record(void *arg)
+{
+	struct rec *r = arg;
+
+	r->ran_on = cpu_current();
+	__atomic_store_n(&r->ran, true, __ATOMIC_RELEASE);
+}
+
+KTEST(sched, create_run_join_on_every_cpu)
+{
+	static struct rec recs[MAX_THREADS];
+	struct thread *th[MAX_THREADS];
+	unsigned int n = 0;
+	uint64_t before = mm_settled_free_frames();
+
+	memset(recs, 0, sizeof(recs));
+	for (unsigned int round = 0; round < 3; round++)
+		for (unsigned int c = 0; c < NCPUS && n < MAX_THREADS; c++) {
+			if (!cpuset_has(&cpu_online_set, c))
+				continue;
+			int err;
+			recs[n].placed = c;
+			th[n] = thread_create(record, &recs[n], (int)c, "rec", &err);
+			KT_ASSERT(t, th[n], "thread_create on CPU %u: %d", c, err);
+			n++;
+		}
+	for (unsigned int i = 0; i < n; i++)
+		thread_join(th[i]);
+	for (unsigned int i = 0; i < n; i++) {
+		KT_EXPECT(t, recs[i].ran, "thread %u never ran", i);
+		KT_EXPECT(t, recs[i].ran_on == recs[i].placed, "thread %u placed on CPU %u ran on %u",
+			  i, recs[i].placed, recs[i].ran_on);
+	}
+	/* Every stack and struct is back once joined. */
+	KT_EXPECT_EQ(t, mm_settled_free_frames(), before);
+	int err;
+	KT_EXPECT(t, !thread_create(record, &recs[0], (int)NCPUS, "bad", &err) && err == -EINVAL,
+		  "a thread on CPU %u (beyond max_cpus) was created", (unsigned int)NCPUS);
+}
+
+/* Three threads on this CPU, each logging its id then yielding: round robin. */
+static char rr_log[64];
+static unsigned int rr_len;
+
+static void rr_thread(void *arg)
+{
+	char id = (char)(uintptr_t)arg;
+
+	for (int i = 0; i < 4; i++) {
+		rr_log[rr_len++] = id;
+		thread_yield();
+	}
+}
+
+KTEST(sched, yield_is_round_robin)
+{
+	struct thread *th[3];
+	unsigned int self = cpu_current();
+
+	rr_len = 0;
+	memset(rr_log, 0, sizeof(rr_log));
+	for (int i = 0; i < 3; i++) {
+		th[i] = thread_create(rr_thread, (void *)(uintptr_t)('a' + i), (int)self, "rr", NULL);
+		KT_ASSERT(t, th[i], "no thread");
+	}
+	/* The caller is on the same queue: each yield lets the three take a turn. */
+	while (rr_len < 12)
+		thread_yield();
+	for (int i = 0; i < 3; i++)
+		thread_join(th[i]);
+	KT_EXPECT(t, strcmp(rr_log, "abcabcabcabc") == 0, "order %s", rr_log);
+}
+
+/* Runnable threads spread over the CPUs: placed where the fewest run. */
+static unsigned int spread_release;
+
+static void spinner(void *arg)
+{
+	struct rec *r = arg;
+
+	r->ran_on = cpu_current();
+	while (!__atomic_load_n(&spread_release, __ATOMIC_ACQUIRE)) {
+		cpu_relax();
+		thread_yield();
+	}
+}
+
+KTEST(sched, placement_spreads_runnable_threads)
+{
+	static struct rec recs[MAX_THREADS];
+	struct thread *th[MAX_THREADS];
+	unsigned int n = 2 * smp_online_count(), per[NCPUS] = { 0 };
+
+	if (n > MAX_THREADS)
+		n = MAX_THREADS;
+	spread_release = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		th[i] = thread_create(spinner, &recs[i], -1, "spin", NULL);
+		KT_ASSERT(t, th[i], "no thread");
+		recs[i].placed = th[i]->cpu;
+		per[th[i]->cpu]++;
+	}
+	__atomic_store_n(&spread_release, 1, __ATOMIC_RELEASE);
+	for (unsigned int i = 0; i < n; i++)
+		thread_join(th[i]);
+	/* This thread counts on its own CPU. */
+	per[cpu_current()]++;
+	unsigned int lo = ~0u, hi = 0;
+	for (unsigned int c = 0; c < NCPUS; c++)
+		if (cpuset_has(&cpu_online_set, c)) {
+			lo = per[c] < lo ? per[c] : lo;
+			hi = per[c] > hi ? per[c] : hi;
+		}
+	KT_EXPECT(t, hi - lo <= 1, "placement from %u to %u threads per CPU", lo, hi);
+	for (unsigned int i = 0; i < n; i++)
+		KT_EXPECT(t, recs[i].ran_on == recs[i].placed, "thread %u placed on CPU %u ran on %u", i,
+			  recs[i].placed, recs[i].ran_on);
+}
+
+/* Two threads on two CPUs hand a token back and forth through wait queues. */
+#define PINGS 300
+
+static struct waitq ping_wq = WAITQ_INIT, pong_wq = WAITQ_INIT;
+static unsigned int token;      /* even: ping's turn; odd: pong's */
+
+struct turn {
+	unsigned int parity;
+};
+
+static bool my_turn(void *arg)
+{
+	const struct turn *tu = arg;
+
+	return (__atomic_load_n(&token, __ATOMIC_ACQUIRE) & 1) == tu->parity ||
+	       __atomic_load_n(&token, __ATOMIC_ACQUIRE) >= 2 * PINGS;
+}
+
+static void player(void *arg)
+{
+	struct turn tu = { (unsigned int)(uintptr_t)arg };
+	struct waitq *mine = tu.parity ? &pong_wq : &ping_wq;
+	struct waitq *theirs = tu.parity ? &ping_wq : &pong_wq;
+
+	for (;;) {
+		wait_event(mine, my_turn, &tu);
+		if (__atomic_load_n(&token, __ATOMIC_ACQUIRE) >= 2 * PINGS)
+			break;
+		__atomic_fetch_add(&token, 1, __ATOMIC_RELEASE);
+		wake_up_all(theirs);
+	}
+	wake_up_all(theirs);
+}
+
+KTEST(sched, sleep_and_wake_across_cpus)
+{
+	unsigned int n = smp_online_count();
+	int c0 = 0, c1 = n > 1 ? 1 : 0;
+	uint64_t sw0 = sched_switches((unsigned int)c0), sw1 = sched_switches((unsigned int)c1);
+
+	token = 0;
+	struct thread *a = thread_create(player, (void *)0, c0, "ping", NULL);
+	struct thread *b = thread_create(player, (void *)1, c1, "pong", NULL);
+	KT_ASSERT(t, a && b, "no threads");
+	thread_join(a);
+	thread_join(b);
+	KT_EXPECT_EQ(t, token, 2 * PINGS);
+	ktest_log(t, "%u hand-overs between CPUs %d and %d, %llu + %llu switches", 2 * PINGS, c0, c1,
+		  (unsigned long long)(sched_switches((unsigned int)c0) - sw0),
+		  (unsigned long long)(sched_switches((unsigned int)c1) - sw1));
+}
+
+/* Threads on every CPU creating and joining threads of their own, at once. */
+static unsigned int stress_done[NCPUS];
+
+static void leaf(void *arg)
+{
+	__atomic_fetch_add((unsigned int *)arg, 1, __ATOMIC_RELAXED);
+}
+
+static void spawner(void *arg)
+{
+	unsigned int *count = arg;
+
+	for (unsigned int r = 0; r < 20; r++) {
+		struct thread *k[4];
+		for (unsigned int i = 0; i < 4; i++)
+			k[i] = thread_create(leaf, count, -1, "leaf", NULL);
+		for (unsigned int i = 0; i < 4; i++)
+			if (k[i])
+				thread_join(k[i]);
+	}
+}
+
+KTEST(sched, create_and_exit_stress)
+{
+	struct thread *sp[NCPUS];
+	unsigned int count = 0, spawners = 0;
+
+	memset(stress_done, 0, sizeof(stress_done));
+	for (unsigned int c = 0; c < NCPUS; c++) {
+		sp[c] = NULL;
+		if (cpuset_has(&cpu_online_set, c)) {
+			sp[c] = thread_create(spawner, &count, (int)c, "spawner", NULL);
+			KT_ASSERT(t, sp[c], "no spawner for CPU %u", c);
+			spawners++;
+		}
+	}
+	for (unsigned int c = 0; c < NCPUS; c++)
+		if (sp[c])
+			thread_join(sp[c]);
+	KT_EXPECT_EQ(t, count, spawners * 20 * 4);
+}
