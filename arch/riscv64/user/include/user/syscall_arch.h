@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * riscv64 Linux system calls for the user test runtime (tests/user/rt/): riscv64
+ * uses the generic table (include/uapi/asm-generic/unistd.h, with __ARCH_WANT_*
+ * choices of arch/riscv/include/uapi/asm/unistd.h; mmap is __NR3264_mmap, the
+ * 64-bit sys_mmap with a byte offset) and the `ecall` instruction: number in a7,
+ * arguments in a0..a5, the result (a value, or -errno in -4095..-1) in a0
+ * (arch/riscv/kernel/traps.c do_trap_ecall_u). Nothing else is clobbered.
+ * Included by assembly too (crt0.S), so the numbers come first.
+ */
+#ifndef USER_SYSCALL_ARCH_H
+#define USER_SYSCALL_ARCH_H
+
+#define SYS_read	63
+#define SYS_write	64
+#define SYS_exit	93
+#define SYS_exit_group	94
+#define SYS_getpid	172
+#define SYS_brk		214
+#define SYS_munmap	215
+#define SYS_mremap	216
+#define SYS_mmap	222
+#define SYS_mprotect	226
+#define SYS_msync	227
+#define SYS_mlock	228
+#define SYS_munlock	229
+#define SYS_mincore	232
+#define SYS_madvise	233
+
+/*
+ * Where this arch's Linux places a mapping whose hint (no MAP_FIXED) is not page
+ * aligned: riscv64 takes mm/mmap.c's generic arch_get_unmapped_area_topdown, which
+ * rounds it up ("addr = PAGE_ALIGN(addr)"); x86_64 rounds down. 0: down, 1: up.
+ * From the 6.1 source: there is no riscv64 Linux image here to run it on.
+ */
+#define ARCH_MMAP_HINT_ROUNDS_UP 1
+
+#ifndef __ASSEMBLER__
+
+static inline long arch_syscall6(long n, long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	register long r_a7 __asm__("a7") = n;
+	register long r_a0 __asm__("a0") = a0;
+	register long r_a1 __asm__("a1") = a1;
+	register long r_a2 __asm__("a2") = a2;
+	register long r_a3 __asm__("a3") = a3;
+	register long r_a4 __asm__("a4") = a4;
+	register long r_a5 __asm__("a5") = a5;
+
+	__asm__ volatile("ecall"
+			 : "+r"(r_a0)
+			 : "r"(r_a7), "r"(r_a1), "r"(r_a2), "r"(r_a3), "r"(r_a4), "r"(r_a5)
+			 : "memory");
+	return r_a0;
+}
+
+#endif /* !__ASSEMBLER__ */
+#endif /* USER_SYSCALL_ARCH_H */

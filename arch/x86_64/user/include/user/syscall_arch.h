@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * x86_64 Linux system calls for the user test runtime (tests/user/rt/): the numbers
+ * of x86_64's own table (arch/x86/entry/syscalls/syscall_64.tbl, as exported in
+ * <asm/unistd_64.h>) and the raw `syscall` instruction. The calling convention is
+ * the kernel's (entry_SYSCALL_64 in arch/x86/entry/entry_64.S): number in %rax,
+ * arguments in %rdi, %rsi, %rdx, %r10, %r8, %r9; the result (a value, or -errno
+ * in -4095..-1) in %rax; %rcx and %r11 are clobbered (return RIP and RFLAGS).
+ * Included by assembly too (crt0.S), so the numbers come first.
+ */
+#ifndef USER_SYSCALL_ARCH_H
+#define USER_SYSCALL_ARCH_H
+
+#define SYS_read	0
+#define SYS_write	1
+#define SYS_mmap	9
+#define SYS_mprotect	10
+#define SYS_munmap	11
+#define SYS_brk		12
+#define SYS_mremap	25
+#define SYS_msync	26
+#define SYS_mincore	27
+#define SYS_madvise	28
+#define SYS_getpid	39
+#define SYS_exit	60
+#define SYS_mlock	149
+#define SYS_munlock	150
+#define SYS_exit_group	231
+
+/*
+ * Where this arch's Linux places a mapping whose hint (no MAP_FIXED) is not page
+ * aligned: x86_64 rounds the hint down (arch/x86/kernel/sys_x86_64.c,
+ * arch_get_unmapped_area_topdown: "addr &= PAGE_MASK"), the generic code rounds it
+ * up. 0: down, 1: up. Seen on Linux 6.1 (tests/user/mm_errno.c).
+ */
+#define ARCH_MMAP_HINT_ROUNDS_UP 0
+
+#ifndef __ASSEMBLER__
+
+static inline long arch_syscall6(long n, long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	register long r10 __asm__("r10") = a3;
+	register long r8 __asm__("r8") = a4;
+	register long r9 __asm__("r9") = a5;
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(n), "D"(a0), "S"(a1), "d"(a2), "r"(r10), "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+#endif /* !__ASSEMBLER__ */
+#endif /* USER_SYSCALL_ARCH_H */
