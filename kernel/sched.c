@@ -3,6 +3,12 @@
  * Kernel threads and the per-CPU scheduler (see <kern/sched.h> for the model and
  * the lock rules).
  *
+ * Preemption: the tick (timer_tick() -> sched_tick()) marks the CPU when another
+ * thread is runnable; the arch's timer handler then calls sched_preempt_irq()
+ * after its end-of-interrupt, which switches from inside the handler: the
+ * interrupted frame stays on the preempted thread's stack and the handler returns
+ * through it when that thread is switched back to.
+ *
  * A thread's state changes under its CPU's run-queue lock, except on its own CPU
  * while it runs (RUNNING -> SLEEPING/DEAD before it calls schedule()). A sleeper
  * may be woken, and so appended to its run queue, while it is still on its way
@@ -28,8 +34,12 @@ struct rq {
 	struct thread *curr;         /* written by this CPU only */
 	struct thread *idle;
 	struct thread *dead;         /* exited, its stack to be freed after the switch */
+	bool need_resched;           /* the tick saw another runnable thread */
 	uint64_t switches;
+	uint64_t preemptions;
 } __aligned(64);
+
+unsigned int preempt_counts[NCPUS];
 
 static struct rq rqs[NCPUS];
 static struct thread boot_thread;          /* kernel_main()'s context, on the boot stack */
@@ -100,6 +110,7 @@ static void schedule(void)
 	next = rq_pop(rq);
 	if (!next)
 		next = rq->idle;
+	rq->need_resched = false;
 	if (next == prev) {
 		prev->state = THREAD_RUNNING;
 		spin_unlock(&rq->lock);
@@ -249,8 +260,40 @@ struct thread *thread_create(void (*fn)(void *), void *arg, int cpu, const char 
 __noreturn void sched_thread_start(void (*fn)(void *), void *arg)
 {
 	sched_finish();
+	/* Threads run with interrupts on: IPIs are taken at once, the tick preempts. */
+	arch_irq_enable();
 	fn(arg);
 	thread_exit();
+}
+
+void sched_tick(void)
+{
+	struct rq *rq = &rqs[cpu_current()];
+
+	if (sched_up && __atomic_load_n(&rq->nr, __ATOMIC_RELAXED))
+		rq->need_resched = true;
+}
+
+void sched_preempt_irq(bool irqs_were_on)
+{
+	unsigned int cpu = cpu_current();
+	struct rq *rq = &rqs[cpu];
+
+	/*
+	 * Only a thread that ran with interrupts on and held no spinlock; the idle
+	 * loop runs what is queued by itself.
+	 */
+	if (!rq->need_resched || !irqs_were_on || preempt_counts[cpu] || !rq->curr ||
+	    rq->curr->is_idle)
+		return;
+	rq->need_resched = false;
+	rq->preemptions++;
+	schedule();
+}
+
+uint64_t sched_preemptions(unsigned int cpu)
+{
+	return __atomic_load_n(&rqs[cpu].preemptions, __ATOMIC_RELAXED);
 }
 
 void thread_yield(void)

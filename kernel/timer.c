@@ -3,6 +3,7 @@
 #include <kern/cpu.h>
 #include <kern/percpu.h>
 #include <kern/printk.h>
+#include <kern/sched.h>
 #include <kern/timer.h>
 
 void timer_init_cpu(void)
@@ -19,6 +20,7 @@ void timer_init_cpu(void)
 void timer_tick(void)
 {
 	this_cpu()->timer_ticks++;
+	sched_tick();
 }
 
 bool timer_running(unsigned int cpu)

@@ -11,6 +11,7 @@
 #include <kern/panic.h>
 #include <kern/percpu.h>
 #include <kern/printk.h>
+#include <kern/sched.h>
 #include <arch/cpu.h>
 #include <arch/riscv.h>
 #include <arch/trap.h>
@@ -150,6 +151,8 @@ void riscv_trap(struct trap_frame *tf)
 	}
 	if (tf->scause == (SCAUSE_INTERRUPT | IRQ_S_TIMER)) {
 		riscv_timer_interrupt();
+		/* sstatus.SPIE: were interrupts on where the tick landed? Last, see sched.c. */
+		sched_preempt_irq(tf->sstatus & SSTATUS_SPIE);
 		return;
 	}
 	if (!(tf->scause & SCAUSE_INTERRUPT)) {

@@ -14,6 +14,7 @@
 #include <kern/panic.h>
 #include <kern/percpu.h>
 #include <kern/printk.h>
+#include <kern/sched.h>
 #include <kern/smp.h>
 #include <arch/apic.h>
 #include <arch/cpu.h>
@@ -107,6 +108,8 @@ void x86_trap(struct trap_frame *tf)
 	case X86_VEC_TIMER:
 		x86_timer_interrupt();
 		x86_lapic_eoi();
+		/* Last: a preemption returns here only when this thread runs again. */
+		sched_preempt_irq(tf->rflags & X86_RFLAGS_IF);
 		return;
 	case X86_VEC_IPI:
 		smp_ipi_interrupt();

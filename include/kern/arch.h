@@ -113,11 +113,13 @@ static inline uint64_t arch_counter_read(void);
  * arch_irq_save(): mask interrupts on this CPU; return the previous state.
  * arch_irq_restore(): restore a state arch_irq_save() returned (unmask only if
  *   interrupts were on then).
+ * arch_irq_enable(): unmask interrupts on this CPU.
  * arch_cpu_index(): the calling CPU's dense index, 0 for the boot CPU, below
  *   CONFIG_MAX_CPUS; stable while interrupts are masked.
  */
 static inline unsigned long arch_irq_save(void);
 static inline void arch_irq_restore(unsigned long flags);
+static inline void arch_irq_enable(void);
 static inline unsigned int arch_cpu_index(void);
 
 /* The current frame pointer (of the caller of this inline hook's expansion). */

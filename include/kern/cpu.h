@@ -62,6 +62,15 @@ static inline void cpu_irq_restore(unsigned long flags)
 /* More test threads than host cores: lets the lock holder run (sched_yield()). */
 void cpu_relax(void);
 
+/* Host threads are never preempted by the kernel's scheduler. */
+static inline void preempt_disable(void)
+{
+}
+
+static inline void preempt_enable(void)
+{
+}
+
 #else /* the kernel */
 
 #include <kern/arch.h>
@@ -98,6 +107,25 @@ void smp_relax(void);
 static inline void cpu_relax(void)
 {
 	smp_relax();
+}
+
+/*
+ * Preemption (<kern/sched.h>): the tick may switch threads only where the running
+ * thread's count is 0. A thread never changes CPU, so the index read here stays
+ * its own even if the tick lands between the read and the update.
+ */
+extern unsigned int preempt_counts[NCPUS];
+
+static inline void preempt_disable(void)
+{
+	preempt_counts[cpu_current()]++;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+static inline void preempt_enable(void)
+{
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	preempt_counts[cpu_current()]--;
 }
 
 #endif

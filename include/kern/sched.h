@@ -7,9 +7,11 @@
  * runnable threads) or named. Every CPU has a run queue (FIFO) and an idle thread
  * (on an AP, the context that came up; on the boot CPU, one made by sched_init()),
  * which serves cross-CPU calls and waits for an interrupt when nothing is
- * runnable. Scheduling is cooperative for now: a thread runs until it yields,
- * sleeps or exits (kernel code runs with interrupts masked; the tick is taken in
- * the idle loop). Preemption on the tick comes with user mode.
+ * runnable. A thread runs with interrupts on until it yields, sleeps or exits, or
+ * until the tick preempts it when another thread of its CPU is runnable: never
+ * while it holds a spinlock (spin_lock() disables preemption) or masks interrupts.
+ * Threads never change CPU. The boot thread (kernel_main(), the ktests) runs with
+ * interrupts masked, so it only switches when it yields or sleeps.
  *
  * Sleeping: a wait queue holds sleeping threads; wait_event() checks its condition
  * under the queue's lock before it sleeps, and wake_up_all() makes them runnable
@@ -91,6 +93,19 @@ unsigned int sched_nr_runnable(unsigned int cpu);
 
 /* Context switches made by @cpu so far. */
 uint64_t sched_switches(unsigned int cpu);
+
+/* The tick, from timer_tick(): is a switch due on this CPU? */
+void sched_tick(void);
+
+/*
+ * The arch's timer interrupt handler calls this last (after its EOI), with
+ * whether the interrupted context had interrupts on: preempts the running thread
+ * if a switch is due and allowed.
+ */
+void sched_preempt_irq(bool irqs_were_on);
+
+/* Preemptions on @cpu so far. */
+uint64_t sched_preemptions(unsigned int cpu);
 
 /* Where a new thread starts (arch_thread_entry calls it). */
 __noreturn void sched_thread_start(void (*fn)(void *), void *arg);

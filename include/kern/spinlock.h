@@ -4,8 +4,11 @@
  * __atomic builtins (understood by ThreadSanitizer in host tests).
  *
  * spin_lock() does not touch the interrupt state: code that also runs in
- * interrupt context takes the lock with spin_lock_irqsave(). Not recursive. The
- * lock order of each subsystem is written in its file's header comment.
+ * interrupt context takes the lock with spin_lock_irqsave(). Holding a spinlock
+ * disables preemption (<kern/sched.h>): the tick never switches away from a holder,
+ * so a thread spinning on the same CPU cannot wait for one that is switched out.
+ * Not recursive. The lock order of each subsystem is written in its file's header
+ * comment.
  */
 #ifndef KERN_SPINLOCK_H
 #define KERN_SPINLOCK_H
@@ -27,7 +30,11 @@ static inline void spin_init(spinlock_t *l)
 /* Take @l if it is free; returns whether it was taken. */
 static inline bool spin_trylock(spinlock_t *l)
 {
-	return __atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE) == 0;
+	preempt_disable();
+	if (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE) == 0)
+		return true;
+	preempt_enable();
+	return false;
 }
 
 /* Spin until @l is free, then take it. */
@@ -43,6 +50,7 @@ static inline void spin_lock(spinlock_t *l)
 static inline void spin_unlock(spinlock_t *l)
 {
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+	preempt_enable();
 }
 
 /* Is @l held (by anyone)? For assertions only. */

@@ -11,6 +11,8 @@
 #include <kern/sched.h>
 #include <kern/smp.h>
 #include <kern/string.h>
+#include <kern/time.h>
+#include <kern/timer.h>
 #include <mm/init.h>
 
 #define MAX_THREADS 64
@@ -231,4 +233,47 @@ KTEST(sched, create_and_exit_stress)
 		if (sp[c])
 			thread_join(sp[c]);
 	KT_EXPECT_EQ(t, count, spawners * 20 * 4);
+}
+
+/*
+ * Preemption: two threads on one CPU that never yield both make progress, in
+ * turns, because the tick switches between them. Without preemption the first
+ * would run its whole 300 ms, then the second: one change of turn instead of
+ * dozens.
+ */
+static unsigned int last_runner, turns;
+static uint64_t spin_until;
+
+static void busy(void *arg)
+{
+	unsigned int me = (unsigned int)(uintptr_t)arg;
+
+	while (time_ns() < spin_until) {
+		if (__atomic_exchange_n(&last_runner, me, __ATOMIC_RELAXED) != me)
+			__atomic_fetch_add(&turns, 1, __ATOMIC_RELAXED);
+		cpu_relax();
+	}
+}
+
+KTEST(sched, tick_preempts_busy_threads)
+{
+	unsigned int cpu = 0;
+
+	for (unsigned int c = 0; c < NCPUS; c++)
+		if (cpuset_has(&cpu_online_set, c) && timer_running(c))
+			cpu = c;
+	KT_ASSERT(t, timer_running(cpu), "no tick on CPU %u", cpu);
+	uint64_t p0 = sched_preemptions(cpu);
+	last_runner = 0;
+	turns = 0;
+	spin_until = time_ns() + 300000000ull;
+	struct thread *a = thread_create(busy, (void *)1, (int)cpu, "busy1", NULL);
+	struct thread *b = thread_create(busy, (void *)2, (int)cpu, "busy2", NULL);
+	KT_ASSERT(t, a && b, "no threads");
+	thread_join(a);
+	thread_join(b);
+	uint64_t p = sched_preemptions(cpu) - p0;
+	KT_EXPECT(t, turns >= 6 && p >= 5, "%u turns, %llu preemptions in 300 ms on CPU %u", turns,
+		  (unsigned long long)p, cpu);
+	ktest_log(t, "CPU %u: %u turns, %llu preemptions in 300 ms", cpu, turns, (unsigned long long)p);
 }

@@ -116,6 +116,12 @@ static inline unsigned long arch_irq_save(void)
 	return old & SSTATUS_SIE;
 }
 
+/* Unmask interrupts on this hart (a thread's start, <kern/sched.h>). */
+static inline void arch_irq_enable(void)
+{
+	csr_set(sstatus, SSTATUS_SIE);
+}
+
 static inline void arch_irq_restore(unsigned long flags)
 {
 	if (flags & SSTATUS_SIE)

@@ -93,6 +93,12 @@ static inline unsigned long arch_irq_save(void)
 	return flags;
 }
 
+/* Unmask interrupts on this CPU (a thread's start, <kern/sched.h>). */
+static inline void arch_irq_enable(void)
+{
+	__asm__ __volatile__("sti" ::: "memory");
+}
+
 static inline void arch_irq_restore(unsigned long flags)
 {
 	if (flags & X86_RFLAGS_IF)
