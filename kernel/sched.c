@@ -25,6 +25,9 @@
 #include <kern/sched.h>
 #include <kern/smp.h>
 #include <kern/string.h>
+#include <mm/as.h>
+#include <mm/init.h>
+#include <mm/mmu.h>
 #include <mm/slab.h>
 
 struct rq {
@@ -95,6 +98,21 @@ static void sched_finish(void)
 	wake_up_all(&d->exit_wq);
 }
 
+/*
+ * Change this CPU's root from @from's (NULL: the kernel table) to @to's. The new
+ * space's set gains this CPU before its root is loaded; the old one's loses it only
+ * after the load dropped its non-global entries (the protocol in <mm/tlb.h>).
+ */
+static void switch_as(struct as *from, struct as *to)
+{
+	if (to)
+		as_activate(to);
+	else
+		arch_mmu_activate(mm_kernel_pt.root, mm_kernel_pt.levels);
+	if (from)
+		as_deactivate(from);
+}
+
 /* Switch to the next runnable thread of this CPU, or its idle thread. Interrupts masked. */
 static void schedule(void)
 {
@@ -124,6 +142,8 @@ static void schedule(void)
 		rq->dead = prev;
 	spin_unlock(&rq->lock);
 	set_cpu_stack(next);
+	if (prev->as != next->as)
+		switch_as(prev->as, next->as);
 	arch_switch(&prev->sp, next->sp);
 	sched_finish();
 }
@@ -241,6 +261,12 @@ static int thread_alloc(void (*fn)(void *), void *arg, unsigned int cpu, const c
 
 struct thread *thread_create(void (*fn)(void *), void *arg, int cpu, const char *name, int *err)
 {
+	return thread_create_in(NULL, fn, arg, cpu, name, err);
+}
+
+struct thread *thread_create_in(struct as *as, void (*fn)(void *), void *arg, int cpu,
+				const char *name, int *err)
+{
 	struct thread *t = NULL;
 	int e;
 
@@ -250,8 +276,10 @@ struct thread *thread_create(void (*fn)(void *), void *arg, int cpu, const char 
 		e = -EINVAL;
 	else
 		e = thread_alloc(fn, arg, cpu >= 0 ? (unsigned int)cpu : least_loaded(), name, &t);
-	if (!e)
+	if (!e) {
+		t->as = as;
 		enqueue(t);
+	}
 	if (err)
 		*err = e;
 	return e ? NULL : t;

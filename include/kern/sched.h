@@ -10,7 +10,8 @@
  * runnable. A thread runs with interrupts on until it yields, sleeps or exits, or
  * until the tick preempts it when another thread of its CPU is runnable: never
  * while it holds a spinlock (spin_lock() disables preemption) or masks interrupts.
- * Threads never change CPU. The boot thread (kernel_main(), the ktests) runs with
+ * Threads never change CPU. A thread may run in a user address space (struct as):
+ * the switch activates it, and switching away deactivates it. The boot thread (kernel_main(), the ktests) runs with
  * interrupts masked, so it only switches when it yields or sleeps.
  *
  * Sleeping: a wait queue holds sleeping threads; wait_event() checks its condition
@@ -35,6 +36,7 @@
 enum thread_state { THREAD_RUNNABLE, THREAD_RUNNING, THREAD_SLEEPING, THREAD_DEAD };
 
 struct thread;
+struct as;
 
 /* Threads sleeping until something changes (see wait_event()). */
 struct waitq {
@@ -56,6 +58,7 @@ struct thread {
 	bool is_idle;
 	bool freed;                  /* its stack is back (set by the next thread) */
 	struct waitq exit_wq;        /* woken when freed (thread_join()) */
+	struct as *as;               /* the address space it runs in, or NULL: the kernel's */
 	char name[16];
 };
 
@@ -72,6 +75,14 @@ void sched_init_ap(void);
  * its stack or its struct; -EINVAL: @cpu offline). Freed by thread_join().
  */
 struct thread *thread_create(void (*fn)(void *), void *arg, int cpu, const char *name, int *err);
+
+/*
+ * The same in address space @as: the CPU it runs on has @as active (in as->cpus,
+ * so shootdowns of @as reach it) exactly while it runs, and leaves the set once it
+ * switched to another root (<mm/tlb.h>). @as must outlive the thread.
+ */
+struct thread *thread_create_in(struct as *as, void (*fn)(void *), void *arg, int cpu,
+				const char *name, int *err);
 
 /* Wait until @t has exited and its stack is freed, then free @t. */
 void thread_join(struct thread *t);

@@ -13,7 +13,10 @@
 #include <kern/string.h>
 #include <kern/time.h>
 #include <kern/timer.h>
+#include <kern/percpu.h>
+#include <mm/as.h>
 #include <mm/init.h>
+#include <mm/mman.h>
 
 #define MAX_THREADS 64
 
@@ -276,4 +279,64 @@ KTEST(sched, tick_preempts_busy_threads)
 	KT_EXPECT(t, turns >= 6 && p >= 5, "%u turns, %llu preemptions in 300 ms on CPU %u", turns,
 		  (unsigned long long)p, cpu);
 	ktest_log(t, "CPU %u: %u turns, %llu preemptions in 300 ms", cpu, turns, (unsigned long long)p);
+}
+
+/*
+ * A thread in a user address space: while it runs, its CPU is in the space's CPU
+ * set (a shootdown of the space reaches it, and only it); once it exited and its
+ * CPU switched away, the set is empty and an edit shoots down nobody.
+ */
+static unsigned int in_as_ready, in_as_release, in_as_cpu;
+static bool in_as_saw_itself;
+
+static void in_as(void *arg)
+{
+	const struct as *as = arg;
+
+	in_as_cpu = cpu_current();
+	in_as_saw_itself = cpuset_has(&as->cpus, in_as_cpu);
+	__atomic_store_n(&in_as_ready, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&in_as_release, __ATOMIC_ACQUIRE))
+		cpu_relax();
+}
+
+KTEST(sched, address_space_follows_the_thread)
+{
+	static struct as as;
+	unsigned int self = cpu_current(), cpu = self;
+	uintptr_t addr;
+
+	for (unsigned int c = 0; c < NCPUS; c++)
+		if (c != self && cpuset_has(&cpu_online_set, c))
+			cpu = c;
+	KT_ASSERT(t, as_create(&as, &mm_kernel_pt, NULL) == 0, "as_create");
+	KT_ASSERT(t, as_mmap(&as, 0, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0, &addr) == 0, "mmap");
+	KT_EXPECT(t, cpuset_is_empty(&as.cpus), "live before any thread ran in it");
+	in_as_ready = in_as_release = 0;
+	struct thread *th = thread_create_in(&as, in_as, &as, (int)cpu, "in-as", NULL);
+	KT_ASSERT(t, th, "no thread");
+	while (!__atomic_load_n(&in_as_ready, __ATOMIC_ACQUIRE))
+		thread_yield();
+	KT_EXPECT(t, in_as_saw_itself, "CPU %u ran it outside the set", in_as_cpu);
+	/* On this CPU the switch back to this thread took the CPU out of the set. */
+	for (unsigned int c = 0; c < NCPUS; c++)
+		KT_EXPECT(t, cpuset_has(&as.cpus, c) == (c == in_as_cpu && c != self),
+			  "CPU %u: in the set %d, runs it %d", c, cpuset_has(&as.cpus, c),
+			  c == in_as_cpu && c != self);
+	uint64_t served = cpu_area(in_as_cpu)->shootdowns_served;
+	uint64_t sent = this_cpu()->shootdowns_sent;
+	KT_EXPECT(t, as_munmap(&as, addr, PAGE_SIZE) == 0, "munmap");
+	if (in_as_cpu != self) {
+		KT_EXPECT_EQ(t, this_cpu()->shootdowns_sent - sent, 1);
+		if (this_cpu()->shootdowns_by_call)
+			KT_EXPECT_EQ(t, cpu_area(in_as_cpu)->shootdowns_served - served, 1);
+	}
+	__atomic_store_n(&in_as_release, 1, __ATOMIC_RELEASE);
+	thread_join(th);
+	KT_EXPECT(t, cpuset_is_empty(&as.cpus), "the set keeps a CPU after the thread left");
+	sent = this_cpu()->shootdowns_sent;
+	KT_EXPECT(t, as_munmap(&as, addr + PAGE_SIZE, PAGE_SIZE) == 0, "munmap");
+	KT_EXPECT_EQ(t, this_cpu()->shootdowns_sent - sent, 0);
+	as_destroy(&as);
 }
