@@ -13,6 +13,7 @@
  * Locking: as->lock around each public call; the static helpers run under it.
  */
 #include <kern/errno.h>
+#include <kern/string.h>
 #include <mm/as.h>
 #include <mm/frame.h>
 #include <mm/mman.h>
@@ -262,12 +263,38 @@ static int place(struct as *as, uintptr_t hint, size_t len, uintptr_t *out)
 
 /* ---- faults ---- */
 
+/*
+ * Map a zeroed frame at the unmapped page @page with the MMU protection @mprot;
+ * *@pa (if not NULL) is its frame. Returns 0 or -ENOMEM (nothing mapped, nothing
+ * leaked).
+ */
+static int map_zero_page(struct as *as, uintptr_t page, unsigned int mprot, paddr_t *pa)
+{
+	struct tlb_batch b;
+	paddr_t frame;
+
+	int err = frame_alloc(0, FRAME_ZERO | FRAME_NOWARN, &frame);
+	if (err)
+		return -ENOMEM;
+	/* Cannot fail: the buddy allocator handed this block out just now. */
+	(void)frame_set_owner(frame, FRAME_OWNER_USER);
+	batch_start(as, &b);
+	err = mapper_map(&as->pt, vaddr(page), frame, PAGE_SIZE, mprot, MMU_CACHE_WB, 0, &b);
+	tlb_batch_flush(&b);
+	if (err) {
+		frame_free(frame, 0);
+		return -ENOMEM;
+	}
+	if (pa)
+		*pa = frame;
+	return 0;
+}
+
 /* as_fault() with as->lock held; MAP_POPULATE prefaults through it too. */
 static int fault_locked(struct as *as, uintptr_t addr, enum fault_access access)
 {
 	struct vma *v = addr < as->task_size ? vma_find(&as->vmas, addr) : NULL;
 	struct mapper_leaf l;
-	struct tlb_batch b;
 
 	if (!v)
 		return -EFAULT;
@@ -283,26 +310,109 @@ static int fault_locked(struct as *as, uintptr_t addr, enum fault_access access)
 		tlb_flush_local_page(vaddr(page));
 		return 0;
 	}
-	paddr_t frame;
-	int err = frame_alloc(0, FRAME_ZERO | FRAME_NOWARN, &frame);
-	if (err)
-		return -ENOMEM;
-	/* Cannot fail: the buddy allocator handed this block out just now. */
-	(void)frame_set_owner(frame, FRAME_OWNER_USER);
-	batch_start(as, &b);
-	err = mapper_map(&as->pt, vaddr(page), frame, PAGE_SIZE, mprot, MMU_CACHE_WB, 0, &b);
-	tlb_batch_flush(&b);
-	if (err) {
-		frame_free(frame, 0);
-		return -ENOMEM;
-	}
-	return 0;
+	return map_zero_page(as, page, mprot, NULL);
 }
 
 int as_fault(struct as *as, const struct fault_info *fi)
 {
 	spin_lock(&as->lock);
 	int err = fault_locked(as, fi->addr, fi->access);
+	spin_unlock(&as->lock);
+	return err;
+}
+
+/* ---- kernel access to user pages ---- */
+
+/*
+ * as_copy_to() and as_zero() with @src NULL: for each page of [uaddr, uaddr + len),
+ * the VMA must cover it (else -EFAULT); a page with no frame gets a zeroed one
+ * with the VMA's protection (as_copy_to() only: as_zero() leaves it, since it
+ * would read as zero anyway), whatever that protection allows the program, and
+ * the bytes are written through the direct map, never through the user mapping.
+ */
+static int kernel_write(struct as *as, uintptr_t uaddr, const void *src, size_t len)
+{
+	const uint8_t *s = src;
+	int err = 0;
+
+	if (len == 0)
+		return 0;
+	if (uaddr >= as->task_size || len > as->task_size - uaddr)
+		return -EFAULT;
+	spin_lock(&as->lock);
+	while (len) {
+		uintptr_t page = uaddr & ~(PAGE_SIZE - 1);
+		size_t n = MIN(len, PAGE_SIZE - (uaddr - page));
+		struct vma *v = vma_find(&as->vmas, uaddr);
+		struct mapper_leaf l;
+		paddr_t pa;
+
+		if (!v) {
+			err = -EFAULT;
+			break;
+		}
+		if (mapper_translate(&as->pt, vaddr(page), &l) == 0) {
+			pa = paddr(l.pa.raw + (page - l.va.raw));
+		} else if (s) {
+			err = map_zero_page(as, page, mmu_prot_of(v->prot), &pa);
+			if (err)
+				break;
+		} else {
+			goto next;
+		}
+		uint8_t *dst = (uint8_t *)phys_to_virt(pa) + (uaddr - page);
+		if (s)
+			memcpy(dst, s, n);
+		else
+			memset(dst, 0, n);
+next:
+		if (s)
+			s += n;
+		uaddr += n;
+		len -= n;
+	}
+	spin_unlock(&as->lock);
+	return err;
+}
+
+int as_copy_to(struct as *as, uintptr_t uaddr, const void *src, size_t len)
+{
+	return kernel_write(as, uaddr, src, len);
+}
+
+int as_zero(struct as *as, uintptr_t uaddr, size_t len)
+{
+	return kernel_write(as, uaddr, NULL, len);
+}
+
+int as_copy_from(struct as *as, void *dst, uintptr_t uaddr, size_t len)
+{
+	uint8_t *d = dst;
+	int err = 0;
+
+	if (len == 0)
+		return 0;
+	if (uaddr >= as->task_size || len > as->task_size - uaddr)
+		return -EFAULT;
+	spin_lock(&as->lock);
+	while (len) {
+		uintptr_t page = uaddr & ~(PAGE_SIZE - 1);
+		size_t n = MIN(len, PAGE_SIZE - (uaddr - page));
+		struct mapper_leaf l;
+
+		if (!vma_find(&as->vmas, uaddr)) {
+			err = -EFAULT;
+			break;
+		}
+		if (mapper_translate(&as->pt, vaddr(page), &l) == 0)
+			memcpy(d, (uint8_t *)phys_to_virt(paddr(l.pa.raw + (page - l.va.raw))) +
+			       (uaddr - page), n);
+		else
+			memset(d, 0, n);    /* not faulted in yet: reads as zero */
+		d += n;
+		uaddr += n;
+		len -= n;
+	}
 	spin_unlock(&as->lock);
 	return err;
 }

@@ -98,6 +98,32 @@ uintptr_t as_brk(struct as *as, uintptr_t addr);
  */
 int as_fault(struct as *as, const struct fault_info *fi);
 
+/*
+ * Kernel access to a space's user pages, for the loader filling an image and a
+ * stack before the program runs (kernel/elf.c), and later for system calls.
+ * Neither needs @as to be active: the bytes go through the direct map, reached
+ * with mapper_translate(), never through the user mapping.
+ *
+ * as_copy_to(): write @len bytes of @src at @uaddr. Every page of the range must
+ * lie in a VMA (else -EFAULT: nothing is written from the first page outside
+ * one on). A page not yet faulted in gets a zeroed frame first, as a write
+ * fault would, but whatever the VMA's protection: the kernel may fill a
+ * read-only or PROT_NONE page (the leaf keeps the VMA's protection, so the
+ * program still cannot write it). Returns 0, -EFAULT, or -ENOMEM when a frame
+ * or table was missing; on an error the pages before the failing one were
+ * written and stay mapped (they belong to their VMAs: munmap or as_destroy()
+ * frees them). Takes as->lock.
+ *
+ * as_zero(): the same with zeros; a page not faulted in already reads as zero
+ * and is left alone, so it never allocates (returns 0 or -EFAULT).
+ *
+ * as_copy_from(): read @len bytes at @uaddr into @dst (a page not faulted in
+ * reads as zero and stays unmapped). Returns 0 or -EFAULT, as as_copy_to().
+ */
+int as_copy_to(struct as *as, uintptr_t uaddr, const void *src, size_t len);
+int as_zero(struct as *as, uintptr_t uaddr, size_t len);
+int as_copy_from(struct as *as, void *dst, uintptr_t uaddr, size_t len);
+
 /* Statistics and test hooks. */
 size_t as_vma_count(const struct as *as);
 
