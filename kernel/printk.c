@@ -59,6 +59,17 @@ void vprintk(enum log_level level, const char *fmt, va_list ap)
 	console_lock_release();
 }
 
+void console_write(const char *buf, size_t n)
+{
+	console_lock_take();
+	for (size_t i = 0; i < n; i++) {
+		if (buf[i] == '\n')
+			arch_console_putc('\r');
+		arch_console_putc(buf[i]);
+	}
+	console_lock_release();
+}
+
 void printk(enum log_level level, const char *fmt, ...)
 {
 	va_list ap;

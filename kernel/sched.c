@@ -48,6 +48,7 @@ static struct rq rqs[NCPUS];
 static struct thread boot_thread;          /* kernel_main()'s context, on the boot stack */
 static struct thread ap_idle[NCPUS];       /* each AP's start-up context */
 static bool sched_up;
+static unsigned int next_tid;
 
 static void rq_push(struct rq *rq, struct thread *t)
 {
@@ -142,6 +143,9 @@ static void schedule(void)
 		rq->dead = prev;
 	spin_unlock(&rq->lock);
 	set_cpu_stack(next);
+	/* The preemption count belongs to the thread: a yield with preemption off keeps it off. */
+	prev->preempt_count = preempt_counts[cpu];
+	preempt_counts[cpu] = next->preempt_count;
 	if (prev->as != next->as)
 		switch_as(prev->as, next->as);
 	arch_switch(&prev->sp, next->sp);
@@ -253,6 +257,7 @@ static int thread_alloc(void (*fn)(void *), void *arg, unsigned int cpu, const c
 	t->arg = arg;
 	t->cpu = cpu;
 	t->state = THREAD_RUNNABLE;
+	t->tid = __atomic_add_fetch(&next_tid, 1, __ATOMIC_RELAXED);
 	strlcpy(t->name, name ? name : "thread", sizeof(t->name));
 	t->sp = arch_thread_stack_init(t->stack.top, fn, arg);
 	*out = t;
@@ -353,10 +358,19 @@ static bool thread_freed(void *arg)
 	return __atomic_load_n(&t->freed, __ATOMIC_ACQUIRE);
 }
 
-void thread_join(struct thread *t)
+void thread_join_result(struct thread *t, int *status, int *sig)
 {
 	wait_event(&t->exit_wq, thread_freed, t);
+	if (status)
+		*status = t->exit_status;
+	if (sig)
+		*sig = t->exit_signal;
 	kfree(t);
+}
+
+void thread_join(struct thread *t)
+{
+	thread_join_result(t, NULL, NULL);
 }
 
 void sched_idle_poll(void)

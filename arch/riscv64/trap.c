@@ -12,6 +12,7 @@
 #include <kern/percpu.h>
 #include <kern/printk.h>
 #include <kern/sched.h>
+#include <kern/syscall.h>
 #include <arch/cpu.h>
 #include <arch/riscv.h>
 #include <arch/trap.h>
@@ -142,6 +143,59 @@ static bool page_fault(struct trap_frame *tf, uint64_t code)
 	return true;
 }
 
+/* riscv_user_enter (traps.S): the first return to user mode. */
+__noreturn void riscv_user_enter(uintptr_t pc, uintptr_t sp);
+
+void arch_user_enter(uintptr_t pc, uintptr_t sp)
+{
+	riscv_user_enter(pc, sp);
+}
+
+/*
+ * An exception from U-mode: a system call (ecall: number in a7, arguments in
+ * a0..a5, the result in a0, as Linux's do_trap_ecall_u), a page fault for the
+ * generic fault path, anything else fatal to the thread. Interrupts are on while
+ * the call runs and off again before the return to user mode (traps.S's return
+ * path must not be interrupted once sscratch is set).
+ */
+static void user_exception(struct trap_frame *tf, uint64_t code)
+{
+	switch (code) {
+	case EXC_ECALL_U:
+		tf->sepc += 4;
+		local_irq_enable();
+		tf->regs[10] = (uint64_t)syscall_dispatch(tf->regs[17], (const unsigned long *)&tf->regs[10]);
+		break;
+	case EXC_INST_PAGE_FAULT:
+	case EXC_LOAD_PAGE_FAULT:
+	case EXC_STORE_PAGE_FAULT: {
+		struct fault_info fi = {
+			.addr = tf->stval,
+			.pc = tf->sepc,
+			.access = code == EXC_INST_PAGE_FAULT ? FAULT_EXEC :
+				  code == EXC_STORE_PAGE_FAULT ? FAULT_WRITE : FAULT_READ,
+			.cause = FAULT_CAUSE_UNKNOWN,
+			.user = true,
+		};
+		local_irq_enable();
+		user_fault(&fi, tf->regs[2]);
+		break;
+	}
+	case EXC_ILLEGAL_INST:
+		local_irq_enable();
+		user_fatal_signal(SIGILL, "illegal instruction", tf->sepc, tf->regs[2]);
+	case EXC_BREAKPOINT:
+		local_irq_enable();
+		user_fatal_signal(SIGTRAP, "breakpoint", tf->sepc, tf->regs[2]);
+	default:
+		local_irq_enable();
+		user_fatal_signal(code == EXC_LOAD_MISALIGNED || code == EXC_STORE_MISALIGNED ? SIGBUS : SIGSEGV,
+				  exception_names[code < 16 ? code : 0] ? exception_names[code] : "exception",
+				  tf->sepc, tf->regs[2]);
+	}
+	local_irq_disable();
+}
+
 void riscv_trap(struct trap_frame *tf)
 {
 	/* The cross-CPU-call interrupt (SBI sPI or ACLINT SSWI both raise sip.SSIP). */
@@ -153,6 +207,10 @@ void riscv_trap(struct trap_frame *tf)
 		riscv_timer_interrupt();
 		/* sstatus.SPIE: were interrupts on where the tick landed? Last, see sched.c. */
 		sched_preempt_irq(tf->sstatus & SSTATUS_SPIE);
+		return;
+	}
+	if (!(tf->scause & SCAUSE_INTERRUPT) && !(tf->sstatus & SSTATUS_SPP)) {
+		user_exception(tf, tf->scause & SCAUSE_CODE_MASK);
 		return;
 	}
 	if (!(tf->scause & SCAUSE_INTERRUPT)) {

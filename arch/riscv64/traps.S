@@ -10,6 +10,7 @@
  * saved sepc (privileged spec 1.12, 4.1.7 and 3.3.2).
  */
 #include <kern/percpu.h>
+#include <arch/cpu.h>
 #include <arch/trap.h>
 
 	.text
@@ -17,14 +18,22 @@
 	.globl	trap_entry
 trap_entry:
 	/*
+	 * sscratch is 0 while the hart runs the kernel and holds its per-CPU area
+	 * while it runs user code (set just before the sret to user mode): one swap
+	 * tells where the trap came from, and from user mode gives the kernel its tp.
+	 */
+	csrrw	tp, sscratch, tp
+	bnez	tp, from_user
+	csrrw	tp, sscratch, tp	/* from the kernel: tp back, sscratch 0 again */
+	/*
 	 * A kernel stack that ran into its guard page (this hart's, from its per-CPU
 	 * area at tp, <kern/percpu.h>) has no room for a frame: pushing one would
 	 * fault again, and again, each time lower. Such a trap continues on this
 	 * hart's overflow stack instead (its top in the per-CPU scratch word 0, set
-	 * before the hart runs C); the frame records the sp that overflowed.
-	 * sscratch holds t0 meanwhile.
+	 * before the hart runs C); the frame records the sp that overflowed. The
+	 * per-CPU scratch word 1 holds t0 meanwhile.
 	 */
-	csrw	sscratch, t0
+	sd	t0, PERCPU_SCRATCH + 8(tp)
 	ld	t0, PERCPU_STACK_GUARD(tp)
 	bltu	sp, t0, 1f		/* below the guard page: not this stack */
 	ld	t0, PERCPU_STACK_BOTTOM(tp)
@@ -34,14 +43,14 @@ trap_entry:
 	ld	sp, PERCPU_SCRATCH(tp)
 	addi	sp, sp, -TF_SIZE
 	sd	t0, TF_REG(2)(sp)
-	csrr	t0, sscratch
+	ld	t0, PERCPU_SCRATCH + 8(tp)
 	sd	x1, TF_REG(1)(sp)
 	.irp	n, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
 	sd	x\n, TF_REG(\n)(sp)
 	.endr
 	j	2f
 
-1:	csrr	t0, sscratch
+1:	ld	t0, PERCPU_SCRATCH + 8(tp)
 	addi	sp, sp, -TF_SIZE
 	sd	x1, TF_REG(1)(sp)
 	.irp	n, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
@@ -62,14 +71,71 @@ trap_entry:
 	mv	a0, sp
 	call	riscv_trap
 
+	.globl	riscv_trap_return
+riscv_trap_return:
 	ld	t0, TF_SEPC(sp)
 	csrw	sepc, t0
 	ld	t0, TF_SSTATUS(sp)
-	csrw	sstatus, t0
+	andi	t1, t0, SSTATUS_SPP
+	bnez	t1, 3f
+	/* Back to user mode: the next trap from there finds the per-CPU area here. */
+	csrw	sscratch, tp
+3:	csrw	sstatus, t0
 	ld	x1, TF_REG(1)(sp)
 	.irp	n, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
 	ld	x\n, TF_REG(\n)(sp)
 	.endr
 	ld	x2, TF_REG(2)(sp)
 	sret
+
+/*
+ * A trap from user mode: tp is this hart's per-CPU area, sscratch the user's tp.
+ * The frame goes at the top of the running thread's kernel stack (PERCPU_STACK_TOP,
+ * which the scheduler keeps current); nothing of the kernel's lives there while
+ * the thread is in user mode.
+ */
+from_user:
+	sd	t0, PERCPU_SCRATCH + 8(tp)
+	mv	t0, sp
+	ld	sp, PERCPU_STACK_TOP(tp)
+	addi	sp, sp, -TF_SIZE
+	sd	t0, TF_REG(2)(sp)
+	ld	t0, PERCPU_SCRATCH + 8(tp)
+	sd	x1, TF_REG(1)(sp)
+	.irp	n, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+	sd	x\n, TF_REG(\n)(sp)
+	.endr
+	csrr	t0, sscratch
+	sd	t0, TF_REG(4)(sp)
+	csrw	sscratch, zero
+	li	s0, 0			/* a backtrace stops at the user boundary */
+	j	2b
+
+/*
+ * void riscv_user_enter(uintptr_t pc (a0), uintptr_t sp (a1)): leave this
+ * thread's kernel context for good and start user mode at pc with sp, every other
+ * register 0: a frame at the top of the thread's kernel stack, with sstatus.SPP
+ * clear (return to U-mode), SPIE set (interrupts on there) and SUM clear, taken
+ * back through riscv_trap_return.
+ */
+	.globl	riscv_user_enter
+riscv_user_enter:
+	ld	t0, PERCPU_STACK_TOP(tp)
+	addi	t0, t0, -TF_SIZE
+	mv	t1, t0
+	addi	t2, t0, TF_SIZE
+4:	sd	zero, 0(t1)
+	addi	t1, t1, 8
+	bltu	t1, t2, 4b
+	sd	a0, TF_SEPC(t0)
+	sd	a1, TF_REG(2)(t0)
+	csrr	t1, sstatus
+	li	t2, SSTATUS_SPP | SSTATUS_SUM | SSTATUS_SIE
+	not	t2, t2
+	and	t1, t1, t2
+	ori	t1, t1, SSTATUS_SPIE
+	sd	t1, TF_SSTATUS(t0)
+	csrc	sstatus, SSTATUS_SIE	/* no interrupt between here and the sret */
+	mv	sp, t0
+	j	riscv_trap_return
 

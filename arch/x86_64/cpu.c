@@ -11,6 +11,7 @@
 #include <kern/boot.h>
 #include <kern/cpu.h>
 #include <kern/percpu.h>
+#include <kern/panic.h>
 #include <kern/string.h>
 #include <arch/apic.h>
 #include <arch/cpu.h>
@@ -239,4 +240,11 @@ uintptr_t arch_thread_stack_init(uintptr_t top, void (*fn)(void *), void *arg)
 	f[5] = 0;                          /* rbp */
 	f[6] = (uint64_t)(uintptr_t)arch_thread_entry;
 	return (uintptr_t)f;
+}
+
+/* Not yet: ARCH_HAS_USER_MODE is 0, and nothing may ask for user mode. */
+void arch_user_enter(uintptr_t pc, uintptr_t sp)
+{
+	panic("x86_64: user mode is not implemented yet (pc %#lx, sp %#lx)", (unsigned long)pc,
+	      (unsigned long)sp);
 }

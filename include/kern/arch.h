@@ -101,6 +101,24 @@ void arch_switch(uintptr_t *save_sp, uintptr_t new_sp);
 uintptr_t arch_thread_stack_init(uintptr_t top, void (*fn)(void *), void *arg);
 
 /*
+ * User mode (kernel/syscall.c, kernel/uaccess.c).
+ *
+ * arch_user_enter(@pc, @sp): leave the calling thread's kernel context for good
+ *   and run user code at @pc with stack pointer @sp (its address space active),
+ *   every other register 0. System calls come back as syscall_dispatch() with the
+ *   arch's Linux numbers (<arch/unistd.h>); user faults as user_fault().
+ * ARCH_HAS_USER_MODE (from <arch/cpu.h>): 1 where arch_user_enter() and the user
+ *   trap paths exist; 0 while a port has not written them (arch_user_enter()
+ *   then panics, and the user ktests say the arch has no user mode).
+ * arch_user_access_begin()/end(): open and close user pages to kernel accesses
+ *   (riscv64 sstatus.SUM; x86_64 stac/clac under SMAP). Nothing else may run in
+ *   between but the copy.
+ */
+__noreturn void arch_user_enter(uintptr_t pc, uintptr_t sp);
+static inline void arch_user_access_begin(void);
+static inline void arch_user_access_end(void);
+
+/*
  * arch_counter_read(): a free-running counter of constant frequency, the same on
  *   every CPU (x86_64 TSC, riscv64 time CSR); kernel/time.c turns it into time.
  */

@@ -28,6 +28,9 @@ enum log_level {
 __printf(2, 3) void printk(enum log_level level, const char *fmt, ...);
 void vprintk(enum log_level level, const char *fmt, va_list ap);
 
+/* Write @n bytes to the console as they are (a program's write(2)), whole, under the console lock. */
+void console_write(const char *buf, size_t n);
+
 /* Formatting into a buffer; return the length the full output would have had. */
 __printf(3, 4) int snprintf(char *buf, size_t size, const char *fmt, ...);
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);

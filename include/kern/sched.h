@@ -56,9 +56,15 @@ struct thread {
 	void (*fn)(void *);
 	void *arg;
 	bool is_idle;
+	unsigned int preempt_count;  /* the CPU's count, saved while switched out */
 	bool freed;                  /* its stack is back (set by the next thread) */
 	struct waitq exit_wq;        /* woken when freed (thread_join()) */
 	struct as *as;               /* the address space it runs in, or NULL: the kernel's */
+	unsigned int tid;            /* unique, from 1 (gettid(); getpid() for now) */
+	int exit_status;             /* exit()'s status, 0..255 */
+	int exit_signal;             /* the signal that ended it, or 0 */
+	uint64_t syscalls;           /* system calls made */
+	uint64_t user_bytes_written; /* by write() */
 	char name[16];
 };
 
@@ -86,6 +92,9 @@ struct thread *thread_create_in(struct as *as, void (*fn)(void *), void *arg, in
 
 /* Wait until @t has exited and its stack is freed, then free @t. */
 void thread_join(struct thread *t);
+
+/* The same, giving its exit status and the signal that ended it (0: none). */
+void thread_join_result(struct thread *t, int *status, int *sig);
 
 /* The calling thread. */
 struct thread *thread_current(void);

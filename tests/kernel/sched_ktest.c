@@ -73,10 +73,13 @@ static void rr_thread(void *arg)
 {
 	char id = (char)(uintptr_t)arg;
 
+	/* The order of yields is the subject: no tick may switch in between. */
+	preempt_disable();
 	for (int i = 0; i < 4; i++) {
 		rr_log[rr_len++] = id;
 		thread_yield();
 	}
+	preempt_enable();
 }
 
 KTEST(sched, yield_is_round_robin)

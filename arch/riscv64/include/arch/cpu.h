@@ -79,6 +79,11 @@ static inline void local_irq_disable(void)
 	csr_clear(sstatus, SSTATUS_SIE);
 }
 
+static inline void local_irq_enable(void)
+{
+	csr_set(sstatus, SSTATUS_SIE);
+}
+
 /*
  * Device-register access. Volatile accesses of exactly the given width; the device
  * regions on the platforms we run on are strongly ordered I/O (PMAs, privileged
@@ -115,6 +120,20 @@ static inline unsigned long arch_irq_save(void)
 	__asm__ __volatile__("csrrci %0, sstatus, %1" : "=r"(old) : "K"(SSTATUS_SIE) : "memory");
 	return old & SSTATUS_SIE;
 }
+
+/* User pages open to S-mode loads and stores only while SUM is set (spec 4.1.1.2). */
+static inline void arch_user_access_begin(void)
+{
+	csr_set(sstatus, SSTATUS_SUM);
+}
+
+static inline void arch_user_access_end(void)
+{
+	csr_clear(sstatus, SSTATUS_SUM);
+}
+
+/* User mode: entered through riscv_user_enter (traps.S), <kern/arch.h>. */
+#define ARCH_HAS_USER_MODE 1
 
 /* Unmask interrupts on this hart (a thread's start, <kern/sched.h>). */
 static inline void arch_irq_enable(void)

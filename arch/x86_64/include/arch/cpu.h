@@ -93,6 +93,18 @@ static inline unsigned long arch_irq_save(void)
 	return flags;
 }
 
+/* SMAP is not enabled yet: user pages are open to the kernel, nothing to switch. */
+static inline void arch_user_access_begin(void)
+{
+}
+
+static inline void arch_user_access_end(void)
+{
+}
+
+/* User mode (syscall/sysret, the user trap paths) is not written yet. */
+#define ARCH_HAS_USER_MODE 0
+
 /* Unmask interrupts on this CPU (a thread's start, <kern/sched.h>). */
 static inline void arch_irq_enable(void)
 {

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * System calls and user faults, the generic half (kernel/syscall.c). The arch's
+ * trap code decodes the call (number and six arguments in the arch's Linux
+ * registers) and hands it here; numbers are the arch's own Linux ones
+ * (<arch/unistd.h>), results a value or -errno, as on Linux. Implemented so far:
+ * write (to the console, fds 1 and 2), exit, exit_group, getpid, gettid; any
+ * other number returns -ENOSYS and logs one line naming it (at most
+ * SYSCALL_UNKNOWN_LOG_MAX lines per boot).
+ */
+#ifndef KERN_SYSCALL_H
+#define KERN_SYSCALL_H
+
+#include <kern/fault.h>
+#include <kern/types.h>
+
+#define SYSCALL_UNKNOWN_LOG_MAX 16
+
+/* Run system call @nr; called with interrupts on, in the calling thread. */
+long syscall_dispatch(unsigned long nr, const unsigned long args[6]);
+
+/*
+ * A fault in user mode: demand paging through as_fault(); returns if it was
+ * resolved. Otherwise the thread ends as if killed by SIGSEGV, after a line like
+ * Linux's ("NAME[TID]: segfault at ADDR ip IP sp SP error ..."): never returns.
+ */
+void user_fault(const struct fault_info *fi, uintptr_t sp);
+
+/* Any other synchronous exception in user mode (@what: "illegal instruction"...). */
+__noreturn void user_fatal_signal(int sig, const char *what, uintptr_t pc, uintptr_t sp);
+
+#define SIGILL  4
+#define SIGTRAP 5
+#define SIGBUS  7
+#define SIGFPE  8
+#define SIGSEGV 11
+
+#endif

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Access to the calling thread's user memory from the kernel (kernel/uaccess.c).
+ *
+ * A user pointer is checked against the thread's user range before any access,
+ * so a kernel address given by a program is -EFAULT, never a kernel access; the
+ * copy itself runs under the exception table (copy_nofault()), so an unmapped or
+ * protected user page is -EFAULT too, never a kernel fault. Only around the copy
+ * does the arch open user pages to the kernel (arch_user_access_begin/end():
+ * riscv64 sstatus.SUM; x86_64 stac/clac where SMAP is on).
+ */
+#ifndef KERN_UACCESS_H
+#define KERN_UACCESS_H
+
+#include <kern/types.h>
+
+int copy_from_user(void *dst, uintptr_t usrc, size_t n);
+int copy_to_user(uintptr_t udst, const void *src, size_t n);
+
+/* Is [@uaddr, @uaddr + @n) inside the calling thread's user range? */
+bool user_range_ok(uintptr_t uaddr, size_t n);
+
+#endif
