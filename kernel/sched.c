@@ -82,7 +82,10 @@ static void set_cpu_stack(const struct thread *t)
 	pc->stack_guard = t->stack.guard;
 	pc->stack_bottom = t->stack.bottom;
 	pc->stack_top = t->stack.top;
+	arch_set_kernel_stack(t->stack.top);
 }
+
+static void wake_up_all_locked(struct waitq *wq);
 
 /* Right after a switch, in the new thread: free the stack of one that exited. */
 static void sched_finish(void)
@@ -95,8 +98,15 @@ static void sched_finish(void)
 	rq->dead = NULL;
 	/* kmap_unmap() shoots down; no lock is held here (the flush protocol allows it anyway). */
 	kstack_free(&d->stack);
+	/*
+	 * Under the queue's lock: a joiner sees freed only there, and frees the struct
+	 * (the lock included) once it did, so this CPU must touch nothing of @d after
+	 * the unlock.
+	 */
+	unsigned long flags = spin_lock_irqsave(&d->exit_wq.lock);
 	__atomic_store_n(&d->freed, true, __ATOMIC_RELEASE);
-	wake_up_all(&d->exit_wq);
+	wake_up_all_locked(&d->exit_wq);
+	spin_unlock_irqrestore(&d->exit_wq.lock, flags);
 }
 
 /*
@@ -445,6 +455,14 @@ void wait_event(struct waitq *wq, bool (*cond)(void *), void *arg)
 void wake_up_all(struct waitq *wq)
 {
 	unsigned long flags = spin_lock_irqsave(&wq->lock);
+
+	wake_up_all_locked(wq);
+	spin_unlock_irqrestore(&wq->lock, flags);
+}
+
+/* wake_up_all() with @wq's lock held (and so interrupts masked). */
+static void wake_up_all_locked(struct waitq *wq)
+{
 	struct thread *t = wq->head;
 
 	wq->head = NULL;
@@ -467,5 +485,4 @@ void wake_up_all(struct waitq *wq)
 		}
 		t = next;
 	}
-	spin_unlock_irqrestore(&wq->lock, flags);
 }

@@ -22,6 +22,8 @@
 #define GDT_KDATA 0x10
 #define GDT_TSS   0x18     /* 16 bytes: entries 3 and 4 */
 #define GDT_CODE32 0x28    /* for paging.S, which turns paging off to change mode */
+#define GDT_UDATA 0x30     /* user data (RPL 3: 0x33), then user 64-bit code (0x3b): */
+#define GDT_UCODE 0x38     /*   the order SYSRET needs above STAR's base 0x28 */
 
 /* 64-bit TSS (Intel SDM vol. 3A 8.7). */
 struct tss {
@@ -60,7 +62,7 @@ _Static_assert(sizeof(struct idt_entry) == 16, "IDT entry layout");
  * then used by that CPU's hardware only. Each CPU has its own TSS because ltr
  * marks the descriptor busy (SDM vol. 3A 7.2.2), and its own double-fault stack.
  */
-static uint64_t gdts[NCPUS][6] __aligned(16);
+static uint64_t gdts[NCPUS][8] __aligned(16);
 static struct tss tsss[NCPUS] __aligned(16);
 static uint8_t df_stacks[NCPUS][DF_STACK_SIZE] __aligned(16);
 /* Shared: built once by the boot CPU in x86_cpu_init(), read-only afterwards. */
@@ -84,6 +86,8 @@ static void gdt_init(unsigned int cpu)
 		 (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
 	gdt[4] = base >> 32;
 	gdt[5] = 0x00cf9a000000ffff;    /* 32-bit code, DPL 0 (compatibility mode) */
+	gdt[6] = 0x00cff2000000ffff;    /* data, DPL 3 */
+	gdt[7] = 0x00affa000000ffff;    /* 64-bit code, DPL 3 */
 
 	tss->ist[0] = (uint64_t)(uintptr_t)(df_stacks[cpu] + DF_STACK_SIZE);
 	tss->iomap_base = sizeof(*tss);   /* no I/O permission bitmap */
@@ -141,17 +145,50 @@ static void idt_load(void)
 	__asm__ __volatile__("lidt %0" : : "m"(p) : "memory");
 }
 
+/*
+ * SYSCALL/SYSRET (SDM vol. 3A 5.8.8): EFER.SCE on; STAR's kernel CS 0x08 (SS 0x10)
+ * and SYSRET base 0x28 (user SS 0x33, user CS 0x3b); the entry x86_syscall_entry
+ * (traps.S) with IF, DF, TF and AC cleared on entry (FMASK). The kernel GS base
+ * waits in IA32_KERNEL_GS_BASE while user code runs (swapgs on every crossing);
+ * the user's starts at 0.
+ */
+#define MSR_EFER           0xc0000080
+#define MSR_STAR           0xc0000081
+#define MSR_LSTAR          0xc0000082
+#define MSR_FMASK          0xc0000084
+#define MSR_KERNEL_GS_BASE 0xc0000102
+#define EFER_SCE           (1ull << 0)
+
+static void syscall_init(void)
+{
+	extern const char x86_syscall_entry[];
+
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+	wrmsr(MSR_STAR, (uint64_t)GDT_CODE32 << 48 | (uint64_t)GDT_KCODE << 32);
+	wrmsr(MSR_LSTAR, (uint64_t)(uintptr_t)x86_syscall_entry);
+	wrmsr(MSR_FMASK, 0x200 | 0x400 | 0x100 | 0x40000);
+	wrmsr(MSR_KERNEL_GS_BASE, 0);
+}
+
 void x86_cpu_init(void)
 {
 	gdt_init(0);
 	idt_build();
 	idt_load();
+	syscall_init();
 }
 
 void x86_cpu_init_ap(unsigned int cpu)
 {
 	gdt_init(cpu);
 	idt_load();
+	syscall_init();
+}
+
+/* Interrupts and exceptions from user mode switch to this stack (TSS.RSP0). */
+void arch_set_kernel_stack(uintptr_t top)
+{
+	tsss[cpu_current()].rsp[0] = top;
 }
 
 /*
@@ -242,9 +279,10 @@ uintptr_t arch_thread_stack_init(uintptr_t top, void (*fn)(void *), void *arg)
 	return (uintptr_t)f;
 }
 
-/* Not yet: ARCH_HAS_USER_MODE is 0, and nothing may ask for user mode. */
+/* x86_user_enter (traps.S): an iretq frame at the top of the thread's kernel stack. */
+__noreturn void x86_user_enter(uintptr_t pc, uintptr_t sp);
+
 void arch_user_enter(uintptr_t pc, uintptr_t sp)
 {
-	panic("x86_64: user mode is not implemented yet (pc %#lx, sp %#lx)", (unsigned long)pc,
-	      (unsigned long)sp);
+	x86_user_enter(pc, sp);
 }

@@ -15,6 +15,7 @@
 #include <kern/percpu.h>
 #include <kern/printk.h>
 #include <kern/sched.h>
+#include <kern/syscall.h>
 #include <kern/smp.h>
 #include <arch/apic.h>
 #include <arch/cpu.h>
@@ -102,8 +103,59 @@ static bool page_fault(struct trap_frame *tf)
 	return true;
 }
 
+/*
+ * From user mode: a system call (rax the number, rdi, rsi, rdx, r10, r8, r9 the
+ * arguments, rax the result: Linux's x86_64 ABI), a page fault for the generic
+ * fault path, any other exception fatal to the thread with Linux's signal for it.
+ * Interrupts are on while the call or the fault runs, off again before the return.
+ */
+static void user_trap(struct trap_frame *tf)
+{
+	switch (tf->vector) {
+	case X86_VEC_SYSCALL: {
+		unsigned long a[6] = { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 };
+		__asm__ __volatile__("sti" ::: "memory");
+		tf->rax = (uint64_t)syscall_dispatch(tf->rax, a);
+		break;
+	}
+	case 14: {
+		struct fault_info fi = {
+			.addr = read_cr2(),
+			.pc = tf->rip,
+			.access = tf->error & PF_INSN ? FAULT_EXEC :
+				  tf->error & PF_WRITE ? FAULT_WRITE : FAULT_READ,
+			.cause = tf->error & PF_PRESENT ? FAULT_PROTECTION : FAULT_NOT_PRESENT,
+			.user = true,
+		};
+		__asm__ __volatile__("sti" ::: "memory");
+		user_fault(&fi, tf->rsp);
+		break;
+	}
+	case 6:
+		__asm__ __volatile__("sti" ::: "memory");
+		user_fatal_signal(SIGILL, "invalid opcode", tf->rip, tf->rsp);
+	case 0:
+		__asm__ __volatile__("sti" ::: "memory");
+		user_fatal_signal(SIGFPE, "divide error", tf->rip, tf->rsp);
+	case 3:
+		__asm__ __volatile__("sti" ::: "memory");
+		user_fatal_signal(SIGTRAP, "breakpoint", tf->rip, tf->rsp);
+	default:
+		__asm__ __volatile__("sti" ::: "memory");
+		user_fatal_signal(SIGSEGV, tf->vector < 32 && exception_names[tf->vector] ?
+				  exception_names[tf->vector] : "exception", tf->rip, tf->rsp);
+	}
+	__asm__ __volatile__("cli" ::: "memory");
+}
+
 void x86_trap(struct trap_frame *tf)
 {
+	/* Interrupts (and NMIs) from user mode take the kernel's paths below. */
+	if ((tf->cs & 3) && (tf->vector < 32 || tf->vector == X86_VEC_SYSCALL) &&
+	    tf->vector != X86_VEC_NMI && tf->vector != 18) {
+		user_trap(tf);
+		return;
+	}
 	switch (tf->vector) {
 	case X86_VEC_TIMER:
 		x86_timer_interrupt();

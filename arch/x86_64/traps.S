@@ -6,7 +6,12 @@
  * calls x86_trap(struct trap_frame *). The layout must match struct trap_frame in
  * <arch/trap.h>. The spurious vector has a stub of its own that only returns.
  */
+#include <kern/percpu.h>
 #include <arch/apic.h>
+#include <arch/trap.h>
+
+#define USER_CS 0x3b		/* cpu.c's GDT: user 64-bit code and data, RPL 3 */
+#define USER_DS 0x33
 
 /* Vectors for which the CPU pushes an error code (Intel SDM vol. 3A, table 6-1). */
 #define HAS_ERR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
@@ -55,6 +60,14 @@ x86_spurious_stub:
 	iretq
 
 trap_common:
+	/*
+	 * From user mode (the saved CS has RPL 3): the GS base is the user's; swapgs
+	 * brings the kernel's (the per-CPU area) back, and the return path swaps again.
+	 */
+	testb	$3, 24(%rsp)
+	jz	trap_saved
+	swapgs
+trap_saved:
 	pushq	%rax
 	pushq	%rcx
 	pushq	%rdx
@@ -73,6 +86,7 @@ trap_common:
 	movq	%rsp, %rdi
 	cld
 	call	x86_trap
+trap_return:
 	popq	%r15
 	popq	%r14
 	popq	%r13
@@ -89,7 +103,55 @@ trap_common:
 	popq	%rcx
 	popq	%rax
 	addq	$16, %rsp		/* vector and error code */
-	iretq
+	testb	$3, 8(%rsp)
+	jz	1f
+	swapgs
+1:	iretq
+
+/*
+ * SYSCALL from user mode (cpu.c's MSRs): rcx holds the user rip, r11 its rflags,
+ * interrupts are off (FMASK) and rsp is still the user's. The kernel stack is the
+ * running thread's (PERCPU_STACK_TOP, kept current by the scheduler). The frame is
+ * the one an interrupt from user mode pushes, vector X86_VEC_SYSCALL, so x86_trap()
+ * serves it and it returns through the same iretq path (no SYSRET yet: iretq is
+ * correct for any rip, SYSRET to a non-canonical one would fault in ring 0).
+ */
+	.balign 16
+	.globl	x86_syscall_entry
+x86_syscall_entry:
+	swapgs
+	movq	%rsp, %gs:(PERCPU_SCRATCH + 8)
+	movq	%gs:PERCPU_STACK_TOP, %rsp
+	pushq	$USER_DS
+	pushq	%gs:(PERCPU_SCRATCH + 8)
+	pushq	%r11
+	pushq	$USER_CS
+	pushq	%rcx
+	pushq	$0
+	pushq	$X86_VEC_SYSCALL
+	jmp	trap_saved
+
+/*
+ * void x86_user_enter(uintptr_t pc (rdi), uintptr_t sp (rsi)): leave the thread's
+ * kernel context for good: a zeroed frame at the top of its kernel stack that
+ * returns to user mode at pc with sp, interrupts on (rflags 0x202), through the
+ * common return path.
+ */
+	.globl	x86_user_enter
+x86_user_enter:
+	cli
+	movq	%gs:PERCPU_STACK_TOP, %rsp
+	pushq	$USER_DS
+	pushq	%rsi
+	pushq	$0x202
+	pushq	$USER_CS
+	pushq	%rdi
+	pushq	$0
+	pushq	$0
+	.rept	15
+	pushq	$0
+	.endr
+	jmp	trap_return
 
 	/* The stubs' addresses, for the IDT. */
 	.section .rodata

@@ -115,6 +115,8 @@ uintptr_t arch_thread_stack_init(uintptr_t top, void (*fn)(void *), void *arg);
  *   between but the copy.
  */
 __noreturn void arch_user_enter(uintptr_t pc, uintptr_t sp);
+/* The running thread's kernel stack ends at @top (x86_64: TSS.RSP0); the scheduler calls it. */
+void arch_set_kernel_stack(uintptr_t top);
 static inline void arch_user_access_begin(void);
 static inline void arch_user_access_end(void);
 

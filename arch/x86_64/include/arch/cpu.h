@@ -102,8 +102,8 @@ static inline void arch_user_access_end(void)
 {
 }
 
-/* User mode (syscall/sysret, the user trap paths) is not written yet. */
-#define ARCH_HAS_USER_MODE 0
+/* User mode: SYSCALL entry and iretq return (traps.S), <kern/arch.h>. */
+#define ARCH_HAS_USER_MODE 1
 
 /* Unmask interrupts on this CPU (a thread's start, <kern/sched.h>). */
 static inline void arch_irq_enable(void)

@@ -3,6 +3,10 @@
 #ifndef ARCH_TRAP_H
 #define ARCH_TRAP_H
 
+/* Not a hardware vector: the frame x86_syscall_entry builds for a system call. */
+#define X86_VEC_SYSCALL 0x100
+
+#ifndef __ASSEMBLER__
 #include <kern/types.h>
 
 struct trap_frame {
@@ -17,5 +21,6 @@ _Static_assert(sizeof(struct trap_frame) == 22 * 8, "trap frame layout must matc
 
 void x86_trap(struct trap_frame *tf);
 void x86_cpu_init(void);
+#endif
 
 #endif
