@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * riscv64 traps: the handler behind traps.S. Every exception is fatal for now, and
- * so is every interrupt (sstatus.SIE stays 0 and sie is 0, so none should come):
- * it prints the cause by name, the faulting address or instruction, sstatus and
- * all registers, then panics with a backtrace that starts at the trapping
- * instruction. Never returns to a broken context.
+ * riscv64 traps: the handler behind traps.S. The software interrupt (cross-CPU
+ * calls) and the timer are served (the tick may preempt). From U-mode, system
+ * calls and page faults are served and other exceptions end the thread
+ * (user_exception()). In the kernel every exception is fatal, page faults with a
+ * fixup aside, and so is any other interrupt: it prints the cause by name, the
+ * faulting address or instruction, sstatus and all registers, then panics with a
+ * backtrace that starts at the trapping instruction. Never returns to a broken
+ * context.
  */
 #include <kern/boot.h>
 #include <kern/fault.h>
@@ -135,7 +138,7 @@ static bool page_fault(struct trap_frame *tf, uint64_t code)
 	};
 
 	if (fi.user)
-		return false;     /* no user mode yet */
+		return false;     /* user_exception() takes U-mode faults before they get here */
 	uintptr_t fixup = fault_kernel(&fi);
 	if (!fixup)
 		return false;

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * x86_64 CPU exceptions and interrupts: the handler behind traps.S. The timer
- * tick and the cross-CPU-call IPI are served and acknowledged; an NMI while a panic stops the
- * CPUs (smp_stopping) halts this one. Every other exception is fatal for now,
+ * x86_64 CPU exceptions, interrupts and system calls: the handler behind traps.S.
+ * The timer tick and the cross-CPU-call IPI are served and acknowledged (the tick
+ * may preempt); an NMI while a panic stops the CPUs (smp_stopping) halts this one.
+ * From user mode, system calls and page faults are served and other exceptions
+ * end the thread (user_trap()). In the kernel every other exception is fatal,
  * kernel page faults with a fixup aside: it prints the cause, the faulting address
  * (CR2 for a page fault), the error code decoded, and all registers, then panics
  * with a backtrace that starts at the faulting instruction. Never returns to a
@@ -95,7 +97,7 @@ static bool page_fault(struct trap_frame *tf)
 	};
 
 	if (fi.user)
-		return false;     /* no user mode yet */
+		return false;     /* user_trap() takes user faults before they get here */
 	uintptr_t fixup = fault_kernel(&fi);
 	if (!fixup)
 		return false;
