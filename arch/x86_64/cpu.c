@@ -159,9 +159,36 @@ static void idt_load(void)
 #define MSR_KERNEL_GS_BASE 0xc0000102
 #define EFER_SCE           (1ull << 0)
 
+bool x86_user_pages_guarded;
+
+#define CR4_SMEP (1ull << 20)
+#define CR4_SMAP (1ull << 21)
+
+/*
+ * SMEP and SMAP where the CPU has both (CPUID.(7,0):EBX bits 7 and 20): set on the
+ * boot CPU first, read by the APs (their trampoline copies the boot CPU's CR4, and
+ * this runs again on each). QEMU's -cpu max has them, qemu64 has neither.
+ */
+static void smep_smap_init(void)
+{
+	uint32_t a, b, c, d;
+
+	cpuid(0, 0, &a, &b, &c, &d);
+	if (a < 7)
+		return;
+	cpuid(7, 0, &a, &b, &c, &d);
+	if (!(b & (1u << 7)) || !(b & (1u << 20)))
+		return;
+	uint64_t cr4 = read_cr4() | CR4_SMEP | CR4_SMAP;
+	__asm__ __volatile__("mov %0, %%cr4" : : "r"(cr4) : "memory");
+	x86_user_pages_guarded = true;
+}
+
 static void syscall_init(void)
 {
 	extern const char x86_syscall_entry[];
+
+	smep_smap_init();
 
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 	wrmsr(MSR_STAR, (uint64_t)GDT_CODE32 << 48 | (uint64_t)GDT_KCODE << 32);

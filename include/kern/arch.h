@@ -119,6 +119,9 @@ __noreturn void arch_user_enter(uintptr_t pc, uintptr_t sp);
 void arch_set_kernel_stack(uintptr_t top);
 static inline void arch_user_access_begin(void);
 static inline void arch_user_access_end(void);
+/* Does the hardware stop kernel accesses to user pages outside them, and kernel
+ * execution of user pages (riscv64 always; x86_64 with SMEP and SMAP)? */
+static inline bool arch_user_pages_guarded(void);
 
 /*
  * arch_counter_read(): a free-running counter of constant frequency, the same on

@@ -10,9 +10,11 @@
  */
 #include <kern/arch.h>
 #include <kern/errno.h>
+#include <kern/fault.h>
 #include <kern/ktest.h>
 #include <kern/sched.h>
 #include <kern/syscall.h>
+#include <kern/uaccess.h>
 #include <mm/as.h>
 #include <mm/init.h>
 #include <mm/mman.h>
@@ -122,4 +124,60 @@ KTEST(user, stack_pages_fault_in)
 		KT_EXPECT_EQ(t, r.sig, 0);
 		KT_EXPECT_EQ(t, r.status, 4 + 3 + 2 + 1);
 	}
+}
+
+/*
+ * The kernel reaches user pages only through the user copies: a plain
+ * copy_nofault() of a user address faults where the hardware guards user pages
+ * (riscv64 without SUM; x86_64 with SMAP), copy_from_user() reads it; executing a
+ * user page from the kernel faults (riscv64 always; x86_64 with SMEP).
+ */
+struct probe {
+	uintptr_t addr;
+	int raw, via, exec;
+	uint64_t val;
+};
+
+static void probe_user(void *arg)
+{
+	struct probe *p = arg;
+	uint64_t v = 0;
+	struct fault_info fi;
+
+	p->raw = copy_nofault(&v, (const void *)p->addr, sizeof(v));
+	p->via = copy_from_user(&p->val, p->addr, sizeof(p->val));
+	/*
+	 * Call into the user page (the test program's code) only where that must
+	 * fault: without SMEP the kernel would run it, system calls and all.
+	 */
+	if (arch_user_pages_guarded())
+		p->exec = fault_catch_call((void (*)(void *))(p->addr + PAGE_SIZE), NULL, &fi);
+}
+
+KTEST(user, kernel_uses_user_pages_only_through_copies)
+{
+	static struct as as;
+	static struct probe p;
+	static const uint64_t magic = 0x5eed5eed0badf00dull;
+	uintptr_t a;
+
+	KT_ASSERT(t, as_create(&as, &mm_kernel_pt, NULL) == 0, "as_create");
+	KT_ASSERT(t, as_mmap(&as, 0, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0, &a) == 0, "mmap");
+	KT_ASSERT(t, as_copy_to(&as, a, &magic, sizeof(magic)) == 0, "copy");
+	KT_ASSERT(t, as_copy_to(&as, a + PAGE_SIZE, ublob_hello, (size_t)(ublob_hello_end - ublob_hello)) == 0,
+		  "copy code");
+	p.addr = a;
+	struct thread *th = thread_create_in(&as, probe_user, &p, -1, "probe", NULL);
+	KT_ASSERT(t, th, "no thread");
+	thread_join(th);
+	as_destroy(&as);
+	KT_EXPECT_EQ(t, p.via, 0);
+	KT_EXPECT_EQ(t, p.val, magic);
+	if (!arch_user_pages_guarded()) {
+		ktest_log(t, "this CPU does not guard user pages (no SMEP/SMAP): only the copy is checked");
+		return;
+	}
+	KT_EXPECT(t, p.raw == -EFAULT, "a plain kernel read of a user page gave %d", p.raw);
+	KT_EXPECT(t, p.exec != 0, "the kernel executed a user page");
 }

@@ -132,6 +132,12 @@ static inline void arch_user_access_end(void)
 	csr_clear(sstatus, SSTATUS_SUM);
 }
 
+/* S-mode never executes U pages and touches them only with SUM (always on riscv). */
+static inline bool arch_user_pages_guarded(void)
+{
+	return true;
+}
+
 /* User mode: entered through riscv_user_enter (traps.S), <kern/arch.h>. */
 #define ARCH_HAS_USER_MODE 1
 

@@ -93,13 +93,30 @@ static inline unsigned long arch_irq_save(void)
 	return flags;
 }
 
-/* SMAP is not enabled yet: user pages are open to the kernel, nothing to switch. */
+/*
+ * SMEP and SMAP (SDM vol. 3A 4.6.1), on where the CPU has both (cpu.c): the kernel
+ * then never executes user pages, and reads or writes them only between stac and
+ * clac, which is what copy_from_user()/copy_to_user() do. Without SMAP, stac and
+ * clac do not exist (#UD), hence the flag.
+ */
+extern bool x86_user_pages_guarded;
+
 static inline void arch_user_access_begin(void)
 {
+	if (x86_user_pages_guarded)
+		__asm__ __volatile__("stac" ::: "memory");
 }
 
 static inline void arch_user_access_end(void)
 {
+	if (x86_user_pages_guarded)
+		__asm__ __volatile__("clac" ::: "memory");
+}
+
+/* Does the kernel fault on user pages outside arch_user_access_begin/end()? */
+static inline bool arch_user_pages_guarded(void)
+{
+	return x86_user_pages_guarded;
 }
 
 /* User mode: SYSCALL entry and iretq return (traps.S), <kern/arch.h>. */
