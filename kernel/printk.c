@@ -50,13 +50,7 @@ void vprintk(enum log_level level, const char *fmt, va_list ap)
 	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	if (n >= (int)sizeof(buf))
 		n = sizeof(buf) - 1;
-	console_lock_take();
-	for (int i = 0; i < n; i++) {
-		if (buf[i] == '\n')
-			arch_console_putc('\r');
-		arch_console_putc(buf[i]);
-	}
-	console_lock_release();
+	console_write(buf, (size_t)n);
 }
 
 void console_write(const char *buf, size_t n)

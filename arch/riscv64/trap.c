@@ -121,13 +121,10 @@ static void print_frame(const struct trap_frame *tf)
 	}
 }
 
-/*
- * A page fault in kernel mode goes to the generic fault path; returns true if it
- * was resolved (the frame now resumes at a fixup).
- */
-static bool page_fault(struct trap_frame *tf, uint64_t code)
+/* A page fault (@code) decoded for the generic fault path (S- and U-mode alike). */
+static struct fault_info page_fault_info(const struct trap_frame *tf, uint64_t code)
 {
-	struct fault_info fi = {
+	return (struct fault_info){
 		.addr = tf->stval,
 		.pc = tf->sepc,
 		.access = code == EXC_INST_PAGE_FAULT ? FAULT_EXEC :
@@ -136,6 +133,15 @@ static bool page_fault(struct trap_frame *tf, uint64_t code)
 		.cause = FAULT_CAUSE_UNKNOWN,
 		.user = !(tf->sstatus & SSTATUS_SPP),
 	};
+}
+
+/*
+ * A page fault in kernel mode goes to the generic fault path; returns true if it
+ * was resolved (the frame now resumes at a fixup).
+ */
+static bool page_fault(struct trap_frame *tf, uint64_t code)
+{
+	struct fault_info fi = page_fault_info(tf, code);
 
 	if (fi.user)
 		return false;     /* user_exception() takes U-mode faults before they get here */
@@ -172,14 +178,7 @@ static void user_exception(struct trap_frame *tf, uint64_t code)
 	case EXC_INST_PAGE_FAULT:
 	case EXC_LOAD_PAGE_FAULT:
 	case EXC_STORE_PAGE_FAULT: {
-		struct fault_info fi = {
-			.addr = tf->stval,
-			.pc = tf->sepc,
-			.access = code == EXC_INST_PAGE_FAULT ? FAULT_EXEC :
-				  code == EXC_STORE_PAGE_FAULT ? FAULT_WRITE : FAULT_READ,
-			.cause = FAULT_CAUSE_UNKNOWN,
-			.user = true,
-		};
+		struct fault_info fi = page_fault_info(tf, code);
 		local_irq_enable();
 		user_fault(&fi, tf->regs[2]);
 		break;

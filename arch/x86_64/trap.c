@@ -80,13 +80,10 @@ static void print_regs(const struct trap_frame *tf)
 #define PF_INSN    (1u << 4)   /* reported with NX (EFER.NXE) or SMEP on */
 #define PF_PK      (1u << 5)
 
-/*
- * A page fault in kernel mode goes to the generic fault path; returns true if it
- * was resolved (the frame now resumes at a fixup).
- */
-static bool page_fault(struct trap_frame *tf)
+/* A page fault decoded for the generic fault path (kernel and user mode alike). */
+static struct fault_info page_fault_info(const struct trap_frame *tf)
 {
-	struct fault_info fi = {
+	return (struct fault_info){
 		.addr = read_cr2(),
 		.pc = tf->rip,
 		.access = tf->error & PF_INSN ? FAULT_EXEC :
@@ -95,6 +92,15 @@ static bool page_fault(struct trap_frame *tf)
 		.cause = tf->error & PF_PRESENT ? FAULT_PROTECTION : FAULT_NOT_PRESENT,
 		.user = tf->error & PF_USER,
 	};
+}
+
+/*
+ * A page fault in kernel mode goes to the generic fault path; returns true if it
+ * was resolved (the frame now resumes at a fixup).
+ */
+static bool page_fault(struct trap_frame *tf)
+{
+	struct fault_info fi = page_fault_info(tf);
 
 	if (fi.user)
 		return false;     /* user_trap() takes user faults before they get here */
@@ -121,14 +127,7 @@ static void user_trap(struct trap_frame *tf)
 		break;
 	}
 	case 14: {
-		struct fault_info fi = {
-			.addr = read_cr2(),
-			.pc = tf->rip,
-			.access = tf->error & PF_INSN ? FAULT_EXEC :
-				  tf->error & PF_WRITE ? FAULT_WRITE : FAULT_READ,
-			.cause = tf->error & PF_PRESENT ? FAULT_PROTECTION : FAULT_NOT_PRESENT,
-			.user = true,
-		};
+		struct fault_info fi = page_fault_info(tf);
 		__asm__ __volatile__("sti" ::: "memory");
 		user_fault(&fi, tf->rsp);
 		break;

@@ -95,9 +95,9 @@ void smp_call_others(smp_call_fn fn, void *arg, bool wait);
 
 /*
  * Hand @fn(@arg) to the idle loop of CPU @cpu (not the caller), where it runs in
- * thread context with interrupts masked: unlike a request's function it may take
- * locks, allocate and make cross-CPU calls (tests, and work until there are
- * threads). Returns 0, -EBUSY if that CPU still runs earlier work, or -EINVAL if
+ * that CPU's idle thread with interrupts masked: unlike a request's function it
+ * may take locks, allocate and make cross-CPU calls, but it must not sleep (the
+ * idle thread never does; use a thread, <kern/sched.h>, for that). The tests use it. Returns 0, -EBUSY if that CPU still runs earlier work, or -EINVAL if
  * it is the caller or offline. smp_work_wait() waits for it to return.
  */
 int smp_work_start(unsigned int cpu, smp_call_fn fn, void *arg);
