@@ -34,9 +34,95 @@ long sys_brk(void *addr) { return SC(brk, addr, 0, 0, 0, 0, 0); }
 long sys_mincore(void *addr, size_t len, unsigned char *vec) { return SC(mincore, addr, len, vec, 0, 0, 0); }
 long sys_madvise(void *addr, size_t len, int advice) { return SC(madvise, addr, len, advice, 0, 0, 0); }
 long sys_getpid(void) { return SC(getpid, 0, 0, 0, 0, 0, 0); }
+long sys_getppid(void) { return SC(getppid, 0, 0, 0, 0, 0, 0); }
+long sys_gettid(void) { return SC(gettid, 0, 0, 0, 0, 0, 0); }
+
+_Noreturn void sys_exit(int status)
+{
+	SC(exit, status, 0, 0, 0, 0, 0);
+	__builtin_trap();
+}
 
 _Noreturn void sys_exit_group(int status)
 {
 	SC(exit_group, status, 0, 0, 0, 0, 0);
 	__builtin_trap();
 }
+
+/* The rt_sig* calls take the size of the kernel's sigset_t and refuse any other
+ * (kernel/signal.c: "if (sigsetsize != sizeof(sigset_t)) return -EINVAL"). */
+long sys_rt_sigaction(int sig, const struct linux_k_sigaction *act, struct linux_k_sigaction *old,
+		      size_t setsize)
+{
+	return SC(rt_sigaction, sig, act, old, setsize, 0, 0);
+}
+
+long sys_rt_sigprocmask(int how, const linux_sigset_t *set, linux_sigset_t *old, size_t setsize)
+{
+	return SC(rt_sigprocmask, how, set, old, setsize, 0, 0);
+}
+
+long sys_rt_sigpending(linux_sigset_t *set, size_t setsize) { return SC(rt_sigpending, set, setsize, 0, 0, 0, 0); }
+long sys_sigaltstack(const linux_stack_t *ss, linux_stack_t *old) { return SC(sigaltstack, ss, old, 0, 0, 0, 0); }
+long sys_kill(int pid, int sig) { return SC(kill, pid, sig, 0, 0, 0, 0); }
+long sys_tgkill(int tgid, int tid, int sig) { return SC(tgkill, tgid, tid, sig, 0, 0, 0); }
+
+long sys_clone3(struct linux_clone_args *args, size_t size) { return SC(clone3, args, size, 0, 0, 0, 0); }
+
+long sys_futex(volatile int *uaddr, int op, int val, const struct linux_timespec *timeout,
+	       volatile int *uaddr2, int val3)
+{
+	return SC(futex, uaddr, op, val, timeout, uaddr2, val3);
+}
+
+long sys_set_tid_address(volatile int *tidptr) { return SC(set_tid_address, tidptr, 0, 0, 0, 0, 0); }
+
+long sys_set_robust_list(struct linux_robust_list_head *head, size_t len)
+{
+	return SC(set_robust_list, head, len, 0, 0, 0, 0);
+}
+
+long sys_get_robust_list(int pid, struct linux_robust_list_head **head, size_t *len)
+{
+	return SC(get_robust_list, pid, head, len, 0, 0, 0);
+}
+
+long sys_rseq(struct linux_rseq *rseq, uint32_t len, int flags, uint32_t sig)
+{
+	return SC(rseq, rseq, len, flags, sig, 0, 0);
+}
+
+long sys_sched_yield(void) { return SC(sched_yield, 0, 0, 0, 0, 0, 0); }
+
+long sys_sched_getaffinity(int pid, size_t len, void *mask)
+{
+	return SC(sched_getaffinity, pid, len, mask, 0, 0, 0);
+}
+
+long sys_clock_gettime(int clock, struct linux_timespec *ts) { return SC(clock_gettime, clock, ts, 0, 0, 0, 0); }
+
+long sys_nanosleep(const struct linux_timespec *req, struct linux_timespec *rem)
+{
+	return SC(nanosleep, req, rem, 0, 0, 0, 0);
+}
+
+/* The raw clock_nanosleep returns -errno like every call (the positive error
+ * number is glibc's wrapper). */
+long sys_clock_nanosleep(int clock, int flags, const struct linux_timespec *req,
+			 struct linux_timespec *rem)
+{
+	return SC(clock_nanosleep, clock, flags, req, rem, 0, 0);
+}
+
+long sys_uname(struct linux_utsname *u) { return SC(uname, u, 0, 0, 0, 0, 0); }
+long sys_getrlimit(int resource, struct linux_rlimit *rl) { return SC(getrlimit, resource, rl, 0, 0, 0, 0); }
+
+long sys_prlimit64(int pid, int resource, const struct linux_rlimit *new_rl,
+		   struct linux_rlimit *old_rl)
+{
+	return SC(prlimit64, pid, resource, new_rl, old_rl, 0, 0);
+}
+
+long sys_getrandom(void *buf, size_t len, unsigned int flags) { return SC(getrandom, buf, len, flags, 0, 0, 0); }
+long sys_ioctl(int fd, unsigned long req, void *arg) { return SC(ioctl, fd, req, arg, 0, 0, 0); }
+long sys_fstat(int fd, struct linux_stat *st) { return SC(fstat, fd, st, 0, 0, 0, 0); }

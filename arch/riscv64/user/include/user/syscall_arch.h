@@ -11,21 +11,49 @@
 #ifndef USER_SYSCALL_ARCH_H
 #define USER_SYSCALL_ARCH_H
 
-#define SYS_read	63
-#define SYS_write	64
-#define SYS_exit	93
-#define SYS_exit_group	94
-#define SYS_getpid	172
-#define SYS_brk		214
-#define SYS_munmap	215
-#define SYS_mremap	216
-#define SYS_mmap	222
-#define SYS_mprotect	226
-#define SYS_msync	227
-#define SYS_mlock	228
-#define SYS_munlock	229
-#define SYS_mincore	232
-#define SYS_madvise	233
+#define SYS_ioctl		29
+#define SYS_read		63
+#define SYS_write		64
+#define SYS_fstat		80	/* __NR3264_fstat: newfstat (__ARCH_WANT_NEW_STAT) */
+#define SYS_exit		93
+#define SYS_exit_group		94
+#define SYS_set_tid_address	96
+#define SYS_futex		98
+#define SYS_set_robust_list	99
+#define SYS_get_robust_list	100
+#define SYS_nanosleep		101
+#define SYS_clock_gettime	113
+#define SYS_clock_nanosleep	115
+#define SYS_sched_getaffinity	123
+#define SYS_sched_yield		124
+#define SYS_kill		129
+#define SYS_tgkill		131
+#define SYS_sigaltstack		132
+#define SYS_rt_sigaction	134
+#define SYS_rt_sigprocmask	135
+#define SYS_rt_sigpending	136
+#define SYS_rt_sigreturn	139
+#define SYS_uname		160
+#define SYS_getrlimit		163	/* __ARCH_WANT_SET_GET_RLIMIT on riscv64 */
+#define SYS_getpid		172
+#define SYS_getppid		173
+#define SYS_gettid		178
+#define SYS_brk			214
+#define SYS_munmap		215
+#define SYS_mremap		216
+#define SYS_clone		220
+#define SYS_mmap		222
+#define SYS_mprotect		226
+#define SYS_msync		227
+#define SYS_mlock		228
+#define SYS_munlock		229
+#define SYS_mincore		232
+#define SYS_madvise		233
+#define SYS_riscv_flush_icache	259	/* __NR_arch_specific_syscall + 15 */
+#define SYS_prlimit64		261
+#define SYS_getrandom		278
+#define SYS_rseq		293
+#define SYS_clone3		435	/* __ARCH_WANT_SYS_CLONE3 */
 
 /*
  * Where this arch's Linux places a mapping whose hint (no MAP_FIXED) is not page

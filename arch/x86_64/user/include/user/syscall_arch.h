@@ -11,21 +11,49 @@
 #ifndef USER_SYSCALL_ARCH_H
 #define USER_SYSCALL_ARCH_H
 
-#define SYS_read	0
-#define SYS_write	1
-#define SYS_mmap	9
-#define SYS_mprotect	10
-#define SYS_munmap	11
-#define SYS_brk		12
-#define SYS_mremap	25
-#define SYS_msync	26
-#define SYS_mincore	27
-#define SYS_madvise	28
-#define SYS_getpid	39
-#define SYS_exit	60
-#define SYS_mlock	149
-#define SYS_munlock	150
-#define SYS_exit_group	231
+#define SYS_read		0
+#define SYS_write		1
+#define SYS_fstat		5
+#define SYS_mmap		9
+#define SYS_mprotect		10
+#define SYS_munmap		11
+#define SYS_brk			12
+#define SYS_rt_sigaction	13
+#define SYS_rt_sigprocmask	14
+#define SYS_rt_sigreturn	15
+#define SYS_ioctl		16
+#define SYS_sched_yield		24
+#define SYS_mremap		25
+#define SYS_msync		26
+#define SYS_mincore		27
+#define SYS_madvise		28
+#define SYS_nanosleep		35
+#define SYS_getpid		39
+#define SYS_clone		56
+#define SYS_exit		60
+#define SYS_kill		62
+#define SYS_uname		63
+#define SYS_getrlimit		97
+#define SYS_getppid		110
+#define SYS_rt_sigpending	127
+#define SYS_sigaltstack		131
+#define SYS_mlock		149
+#define SYS_munlock		150
+#define SYS_arch_prctl		158
+#define SYS_gettid		186
+#define SYS_futex		202
+#define SYS_sched_getaffinity	204
+#define SYS_set_tid_address	218
+#define SYS_clock_gettime	228
+#define SYS_clock_nanosleep	230
+#define SYS_exit_group		231
+#define SYS_tgkill		234
+#define SYS_set_robust_list	273
+#define SYS_get_robust_list	274
+#define SYS_prlimit64		302
+#define SYS_getrandom		318
+#define SYS_rseq		334
+#define SYS_clone3		435
 
 /*
  * Where this arch's Linux places a mapping whose hint (no MAP_FIXED) is not page

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * riscv64 assembly of the user test runtime (declared in include/user/cpu_arch.h):
+ * the thread start (clone's child begins on a new stack, with nothing of the
+ * parent's frame) and a load that a SIGSEGV handler can resume past. No signal
+ * restorer: Linux returns from riscv64 handlers through the vDSO (abi_arch.h).
+ */
+#include <user/syscall_arch.h>
+
+	.text
+
+/*
+ * long arch_clone(unsigned long flags, void *stack_top, int *ptid, int *ctid,
+ *                 void *tls, int (*fn)(void *), void *arg)
+ *
+ * Arguments a0..a6. riscv selects CLONE_BACKWARDS (arch/riscv/Kconfig), so the raw
+ * clone (kernel/fork.c) takes flags, newsp, parent_tid, tls, child_tid: tls and
+ * child_tid trade places against this function's order (musl's riscv64 __clone
+ * passes them the same way). fn and arg go on the child's stack first; the child
+ * gets the parent's registers with a0 = 0, sp = newsp and tp = tls (copy_thread),
+ * loads them, calls fn with sp 16-byte aligned (psABI) and passes its return to exit
+ * (the thread's, not the group's). The parent returns the child's tid or -errno.
+ */
+	.globl	arch_clone
+	.type	arch_clone, @function
+arch_clone:
+	andi	a1, a1, -16
+	addi	a1, a1, -16
+	sd	a5, 0(a1)		/* fn */
+	sd	a6, 8(a1)		/* arg */
+	mv	t0, a3			/* ctid */
+	mv	a3, a4			/* tls */
+	mv	a4, t0			/* child_tid */
+	li	a7, SYS_clone
+	ecall
+	bnez	a0, 1f
+	li	fp, 0			/* the child's outermost frame */
+	li	ra, 0
+	ld	t0, 0(sp)
+	ld	a0, 8(sp)
+	jalr	t0
+	li	a7, SYS_exit		/* a0: fn's return value */
+	ecall
+	unimp				/* not reached */
+1:	ret
+	.size	arch_clone, . - arch_clone
+
+/*
+ * int arch_probe_read(const volatile void *p, uint64_t *val)
+ *
+ * The load at arch_probe_read_insn may fault; rt_probe_fixup() then sets the saved
+ * a0 to the si_code and the saved pc to arch_probe_read_fixup, so the return skips
+ * the store.
+ */
+	.globl	arch_probe_read, arch_probe_read_insn, arch_probe_read_fixup
+	.type	arch_probe_read, @function
+arch_probe_read:
+	mv	t0, a0
+	li	a0, 0
+arch_probe_read_insn:
+	ld	t1, 0(t0)
+	sd	t1, 0(a1)
+arch_probe_read_fixup:
+	ret
+	.size	arch_probe_read, . - arch_probe_read
+
+	.section .note.GNU-stack, "", @progbits
