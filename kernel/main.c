@@ -12,6 +12,7 @@
 #include <kern/ktest.h>
 #include <kern/panic.h>
 #include <kern/printk.h>
+#include <kern/proc.h>
 #include <kern/sched.h>
 #include <kern/smp.h>
 #include <kern/string.h>
@@ -94,6 +95,9 @@ void kernel_main(struct boot_info *bi)
 	smp_init();
 
 	bool ok = run_requested_tests();
+	bool ran;
+	bool init_ok = proc_run_init(&ran);
+	ok = ok && init_ok;
 
 	pr_notice("%s: nothing left to run, powering off (%s)\n", KERNEL_NAME,
 		  ok ? "success" : "failure");

@@ -25,6 +25,8 @@
 #include <kern/sched.h>
 #include <kern/smp.h>
 #include <kern/string.h>
+#include <kern/proc.h>
+#include <kern/time.h>
 #include <mm/as.h>
 #include <mm/init.h>
 #include <mm/mmu.h>
@@ -37,6 +39,7 @@ struct rq {
 	struct thread *curr;         /* written by this CPU only */
 	struct thread *idle;
 	struct thread *dead;         /* exited, its stack to be freed after the switch */
+	struct thread *timed;        /* sleepers with a deadline (thread->timer_next) */
 	bool need_resched;           /* the tick saw another runnable thread */
 	uint64_t switches;
 	uint64_t preemptions;
@@ -98,15 +101,19 @@ static void sched_finish(void)
 	rq->dead = NULL;
 	/* kmap_unmap() shoots down; no lock is held here (the flush protocol allows it anyway). */
 	kstack_free(&d->stack);
+	if (d->detached) {
+		/* Nobody joins it: this CPU is its last user. */
+		if (d->proc)
+			proc_thread_freed(d);
+		kfree(d);
+		return;
+	}
 	/*
 	 * Under the queue's lock: a joiner sees freed only there, and frees the struct
 	 * (the lock included) once it did, so this CPU must touch nothing of @d after
 	 * the unlock.
 	 */
-	unsigned long flags = spin_lock_irqsave(&d->exit_wq.lock);
-	__atomic_store_n(&d->freed, true, __ATOMIC_RELEASE);
-	wake_up_all_locked(&d->exit_wq);
-	spin_unlock_irqrestore(&d->exit_wq.lock, flags);
+	waitq_complete(&d->exit_wq, &d->freed);
 }
 
 /*
@@ -300,6 +307,34 @@ struct thread *thread_create_in(struct as *as, void (*fn)(void *), void *arg, in
 	return e ? NULL : t;
 }
 
+struct thread *thread_create_proc(struct proc *p, struct as *as, void (*fn)(void *), void *arg,
+				  int cpu, unsigned int tid, const char *name, int *err)
+{
+	struct thread *t = NULL;
+	int e;
+
+	KASSERT(sched_up, "thread_create_proc() before sched_init()");
+	if (cpu >= 0 && (cpu >= (int)NCPUS || !cpuset_has(&cpu_online_set, (unsigned int)cpu) ||
+			 !rqs[cpu].idle))
+		e = -EINVAL;
+	else
+		e = thread_alloc(fn, arg, cpu >= 0 ? (unsigned int)cpu : least_loaded(), name, &t);
+	if (!e) {
+		t->as = as;
+		t->proc = p;
+		t->detached = true;
+		t->tid = tid;
+	}
+	if (err)
+		*err = e;
+	return e ? NULL : t;
+}
+
+void thread_start(struct thread *t)
+{
+	enqueue(t);
+}
+
 __noreturn void sched_thread_start(void (*fn)(void *), void *arg)
 {
 	sched_finish();
@@ -309,11 +344,37 @@ __noreturn void sched_thread_start(void (*fn)(void *), void *arg)
 	thread_exit();
 }
 
+/* The tick (interrupts masked): wake this CPU's timed sleepers whose deadline passed. */
+static void wake_timed(struct rq *rq)
+{
+	uint64_t now = time_ns();
+
+	spin_lock(&rq->lock);
+	for (struct thread **pp = &rq->timed; *pp;) {
+		struct thread *t = *pp;
+		if (t->deadline > now) {
+			pp = &t->timer_next;
+			continue;
+		}
+		*pp = t->timer_next;
+		t->on_timer = false;
+		if (t->state == THREAD_SLEEPING) {
+			t->state = THREAD_RUNNABLE;
+			rq_push(rq, t);
+		}
+	}
+	spin_unlock(&rq->lock);
+}
+
 void sched_tick(void)
 {
 	struct rq *rq = &rqs[cpu_current()];
 
-	if (sched_up && __atomic_load_n(&rq->nr, __ATOMIC_RELAXED))
+	if (!sched_up)
+		return;
+	if (__atomic_load_n(&rq->timed, __ATOMIC_RELAXED))
+		wake_timed(rq);
+	if (__atomic_load_n(&rq->nr, __ATOMIC_RELAXED))
 		rq->need_resched = true;
 }
 
@@ -428,34 +489,135 @@ void waitq_init(struct waitq *wq)
 	wq->head = NULL;
 }
 
-void wait_event(struct waitq *wq, bool (*cond)(void *), void *arg)
+/* Unlink @t from @wq's list (under @wq's lock). */
+static void wq_unlink(struct waitq *wq, struct thread *t)
 {
-	unsigned long flags = cpu_irq_save();
+	for (struct thread **pp = &wq->head; *pp; pp = &(*pp)->wq_next) {
+		if (*pp == t) {
+			*pp = t->wq_next;
+			break;
+		}
+	}
+	t->wq_on = NULL;
+}
+
+int wait_event_timeout(struct waitq *wq, bool (*cond)(void *), void *arg, uint64_t deadline,
+		       unsigned int flags)
+{
+	unsigned long irq = cpu_irq_save();
 	struct rq *rq = &rqs[cpu_current()];
 	struct thread *self = rq->curr;
+	bool intr = flags & WAIT_INTERRUPTIBLE;
+	int ret;
 
 	KASSERT(!self->is_idle, "an idle thread may not sleep");
 	for (;;) {
 		spin_lock(&wq->lock);
 		if (cond(arg)) {
-			spin_unlock(&wq->lock);
+			ret = 0;
+			break;
+		}
+		if (intr && __atomic_load_n(&self->work, __ATOMIC_ACQUIRE)) {
+			ret = -EINTR;
+			break;
+		}
+		if (deadline && time_ns() >= deadline) {
+			ret = -ETIMEDOUT;
 			break;
 		}
 		spin_lock(&rq->lock);
+		/*
+		 * thread_kick() sets the work before it takes this lock and looks for a
+		 * sleeper: seen here, or the kick sees SLEEPING and wakes us.
+		 */
+		if (intr && __atomic_load_n(&self->work, __ATOMIC_ACQUIRE)) {
+			spin_unlock(&rq->lock);
+			spin_unlock(&wq->lock);
+			continue;
+		}
 		self->state = THREAD_SLEEPING;
+		self->sleep_intr = intr;
+		if (deadline && !self->on_timer) {
+			self->deadline = deadline;
+			self->timer_next = rq->timed;
+			rq->timed = self;
+			self->on_timer = true;
+		}
 		spin_unlock(&rq->lock);
-		self->wq_next = wq->head;
-		wq->head = self;
+		/* A kick or the tick may have woken us without taking us off the queue. */
+		if (self->wq_on != wq) {
+			self->wq_next = wq->head;
+			wq->head = self;
+			self->wq_on = wq;
+		}
 		spin_unlock(&wq->lock);
 		schedule();
 	}
-	cpu_irq_restore(flags);
+	if (self->wq_on == wq)
+		wq_unlink(wq, self);
+	spin_unlock(&wq->lock);
+	if (self->on_timer) {
+		spin_lock(&rq->lock);
+		for (struct thread **pp = &rq->timed; *pp; pp = &(*pp)->timer_next) {
+			if (*pp == self) {
+				*pp = self->timer_next;
+				break;
+			}
+		}
+		self->on_timer = false;
+		spin_unlock(&rq->lock);
+	}
+	self->sleep_intr = false;
+	cpu_irq_restore(irq);
+	return ret;
+}
+
+void wait_event(struct waitq *wq, bool (*cond)(void *), void *arg)
+{
+	(void)wait_event_timeout(wq, cond, arg, 0, 0);
+}
+
+void thread_kick(struct thread *t, unsigned int work)
+{
+	struct rq *rq = &rqs[t->cpu];
+	bool ipi = false;
+
+	__atomic_fetch_or(&t->work, work, __ATOMIC_SEQ_CST);
+	unsigned long flags = spin_lock_irqsave(&rq->lock);
+	if (t->state == THREAD_SLEEPING && t->sleep_intr) {
+		t->state = THREAD_RUNNABLE;
+		rq_push(rq, t);
+		ipi = true;
+	} else if (t->state == THREAD_RUNNING) {
+		ipi = true;     /* maybe in user mode: an interrupt makes it look */
+	}
+	spin_unlock_irqrestore(&rq->lock, flags);
+	if (ipi && t->cpu != cpu_current()) {
+		struct cpuset s;
+		cpuset_clear(&s);
+		cpuset_add(&s, t->cpu);
+		arch_smp_send_ipi(&s);
+	}
+}
+
+bool thread_has_work(void)
+{
+	return __atomic_load_n(&thread_current()->work, __ATOMIC_ACQUIRE) != 0;
 }
 
 void wake_up_all(struct waitq *wq)
 {
 	unsigned long flags = spin_lock_irqsave(&wq->lock);
 
+	wake_up_all_locked(wq);
+	spin_unlock_irqrestore(&wq->lock, flags);
+}
+
+void waitq_complete(struct waitq *wq, bool *done)
+{
+	unsigned long flags = spin_lock_irqsave(&wq->lock);
+
+	__atomic_store_n(done, true, __ATOMIC_RELEASE);
 	wake_up_all_locked(wq);
 	spin_unlock_irqrestore(&wq->lock, flags);
 }
@@ -469,6 +631,7 @@ static void wake_up_all_locked(struct waitq *wq)
 	while (t) {
 		struct thread *next = t->wq_next;
 		struct rq *rq = &rqs[t->cpu];
+		t->wq_on = NULL;
 		bool woke = false;
 		spin_lock(&rq->lock);
 		if (t->state == THREAD_SLEEPING) {

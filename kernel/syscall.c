@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* System calls and user faults (see <kern/syscall.h>). */
+#include <kern/arch.h>
 #include <kern/cpu.h>
 #include <kern/errno.h>
 #include <kern/printk.h>
+#include <kern/proc.h>
 #include <kern/sched.h>
 #include <kern/syscall.h>
 #include <kern/uaccess.h>
@@ -14,10 +16,20 @@
 
 static unsigned int unknown_logged;
 
-static __noreturn void user_exit(int status, int sig)
+/*
+ * The calling thread ends: a process's through exit(2) (@group false) or
+ * exit_group(2) and fatal signals (@group true); a bare user thread (the user
+ * ktests run some) ends alone either way.
+ */
+static __noreturn void user_exit(int status, int sig, bool group)
 {
 	struct thread *t = thread_current();
 
+	if (t->proc) {
+		if (group)
+			proc_exit_group(status, sig);
+		proc_exit_thread(status);
+	}
 	t->exit_status = status & 0xff;
 	t->exit_signal = sig;
 	thread_exit();
@@ -47,25 +59,73 @@ static long sys_write(unsigned long fd, uintptr_t buf, size_t count)
 	return (long)done;
 }
 
+/* The mm calls, on the calling thread's address space (<mm/as.h> has the rules). */
+static long sys_mmap(struct as *as, const unsigned long a[6])
+{
+	uintptr_t out;
+	int err = as_mmap(as, a[0], a[1], (unsigned int)a[2], (unsigned int)a[3], (int)a[4], a[5], &out);
+
+	return err ? err : (long)out;
+}
+
+static long sys_mremap(struct as *as, const unsigned long a[6])
+{
+	uintptr_t out;
+	int err = as_mremap(as, a[0], a[1], a[2], (unsigned int)a[3], a[4], &out);
+
+	return err ? err : (long)out;
+}
+
 long syscall_dispatch(unsigned long nr, const unsigned long a[6])
 {
 	struct thread *t = thread_current();
+	struct as *as = t->as;
 
 	t->syscalls++;
 	switch (nr) {
 	case NR_write:
 		return sys_write(a[0], a[1], a[2]);
 	case NR_exit:
-	case NR_exit_group:   /* one thread per process so far */
-		user_exit((int)a[0], 0);
+		user_exit((int)a[0], 0, false);
+	case NR_exit_group:
+		user_exit((int)a[0], 0, true);
 	case NR_getpid:
+		return proc_current_pid();
 	case NR_gettid:
 		return t->tid;
+	case NR_getppid:
+		return t->proc && t->proc->parent ? t->proc->parent->pid : 0;
+	case NR_mmap:
+		return sys_mmap(as, a);
+	case NR_munmap:
+		return as_munmap(as, a[0], a[1]);
+	case NR_mprotect:
+		return as_mprotect(as, a[0], a[1], (unsigned int)a[2]);
+	case NR_mremap:
+		return sys_mremap(as, a);
+	case NR_brk:
+		return (long)as_brk(as, a[0]);
 	default:
 		if (__atomic_fetch_add(&unknown_logged, 1, __ATOMIC_RELAXED) < SYSCALL_UNKNOWN_LOG_MAX)
 			pr_info("syscall: %s[%u] called number %lu, not implemented: -ENOSYS\n",
 				t->name, t->tid, nr);
 		return -ENOSYS;
+	}
+}
+
+void user_return_work(struct trap_frame *tf)
+{
+	struct thread *t = thread_current();
+	unsigned int w;
+
+	(void)tf;
+	while ((w = __atomic_load_n(&t->work, __ATOMIC_ACQUIRE))) {
+		arch_irq_enable();
+		if (w & THREAD_WORK_KILL)
+			proc_exit_killed();
+		/* No signal is delivered to a handler yet: the bit only ends sleeps. */
+		__atomic_fetch_and(&t->work, ~THREAD_WORK_SIGNAL, __ATOMIC_RELAXED);
+		(void)cpu_irq_save();
 	}
 }
 
@@ -80,7 +140,7 @@ void user_fault(const struct fault_info *fi, uintptr_t sp)
 		fault_access_name(fi->access),
 		fi->cause == FAULT_NOT_PRESENT ? " (not mapped)" :
 		fi->cause == FAULT_PROTECTION ? " (protection)" : "");
-	user_exit(0, SIGSEGV);
+	user_exit(0, SIGSEGV, true);
 }
 
 void user_fatal_signal(int sig, const char *what, uintptr_t pc, uintptr_t sp)
@@ -89,5 +149,5 @@ void user_fatal_signal(int sig, const char *what, uintptr_t pc, uintptr_t sp)
 
 	pr_info("%s[%u]: %s ip %lx sp %lx\n", t->name, t->tid, what, (unsigned long)pc,
 		(unsigned long)sp);
-	user_exit(0, sig);
+	user_exit(0, sig, true);
 }

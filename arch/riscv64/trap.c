@@ -198,7 +198,7 @@ static void user_exception(struct trap_frame *tf, uint64_t code)
 	local_irq_disable();
 }
 
-void riscv_trap(struct trap_frame *tf)
+static void trap_dispatch(struct trap_frame *tf)
 {
 	/* The cross-CPU-call interrupt (SBI sPI or ACLINT SSWI both raise sip.SSIP). */
 	if (tf->scause == (SCAUSE_INTERRUPT | IRQ_S_SOFT)) {
@@ -251,4 +251,12 @@ void riscv_trap(struct trap_frame *tf)
 		pr_emerg("  the boot stack overflowed (its canary is overwritten)\n");
 	panic_with_frame(tf->sepc, tf->regs[8], "unhandled %s at pc %#llx", name,
 			 (unsigned long long)tf->sepc);
+}
+
+void riscv_trap(struct trap_frame *tf)
+{
+	trap_dispatch(tf);
+	/* Back to U-mode: the thread's pending work first (interrupts masked). */
+	if (!(tf->sstatus & SSTATUS_SPP))
+		user_return_work(tf);
 }

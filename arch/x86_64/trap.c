@@ -149,7 +149,7 @@ static void user_trap(struct trap_frame *tf)
 	__asm__ __volatile__("cli" ::: "memory");
 }
 
-void x86_trap(struct trap_frame *tf)
+static void trap_dispatch(struct trap_frame *tf)
 {
 	/* Interrupts (and NMIs) from user mode take the kernel's paths below. */
 	if ((tf->cs & 3) && (tf->vector < 32 || tf->vector == X86_VEC_SYSCALL) &&
@@ -210,4 +210,12 @@ void x86_trap(struct trap_frame *tf)
 			 (unsigned long long)cr2, me->index);
 	panic_with_frame(tf->rip, tf->rbp, "unhandled exception %llu at rip %#llx",
 			 (unsigned long long)tf->vector, (unsigned long long)tf->rip);
+}
+
+void x86_trap(struct trap_frame *tf)
+{
+	trap_dispatch(tf);
+	/* Back to user mode: the thread's pending work first (interrupts masked). */
+	if (tf->cs & 3)
+		user_return_work(tf);
 }

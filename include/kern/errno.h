@@ -9,6 +9,7 @@
 
 #define EPERM    1
 #define ENOENT   2
+#define ESRCH    3
 #define EINTR    4
 #define EIO      5
 #define E2BIG    7
@@ -21,11 +22,16 @@
 #define EBUSY   16
 #define EEXIST  17
 #define ENODEV  19
+#define ENOTDIR 20
+#define EISDIR  21
 #define EINVAL  22
+#define ENOTTY  25
 #define ENOSPC  28
 #define ERANGE  34
+#define ENAMETOOLONG 36
 #define ENOSYS  38
 #define EOVERFLOW 75
 #define EOPNOTSUPP 95
+#define ETIMEDOUT 110
 
 #endif

@@ -37,6 +37,7 @@ enum thread_state { THREAD_RUNNABLE, THREAD_RUNNING, THREAD_SLEEPING, THREAD_DEA
 
 struct thread;
 struct as;
+struct proc;
 
 /* Threads sleeping until something changes (see wait_event()). */
 struct waitq {
@@ -60,7 +61,17 @@ struct thread {
 	bool freed;                  /* its stack is back (set by the next thread) */
 	struct waitq exit_wq;        /* woken when freed (thread_join()) */
 	struct as *as;               /* the address space it runs in, or NULL: the kernel's */
-	unsigned int tid;            /* unique, from 1 (gettid(); getpid() for now) */
+	struct proc *proc;           /* the process it is a thread of, or NULL (<kern/proc.h>) */
+	struct thread *proc_next;    /* the process's thread list (under proc->lock) */
+	bool detached;               /* nobody joins it: its struct is freed with its stack */
+	unsigned int work;           /* THREAD_WORK_*, atomic: to do before returning to user mode */
+	bool sleep_intr;             /* sleeping interruptibly (under its rq->lock) */
+	struct waitq *wq_on;         /* the wait queue it is linked on (under that queue's lock) */
+	uint64_t deadline;           /* a timed sleep's end (time_ns()), 0: none */
+	struct thread *timer_next;   /* its CPU's timed sleepers (under rq->lock) */
+	bool on_timer;               /* linked there */
+	uintptr_t clear_child_tid;   /* set_tid_address(): zeroed and woken at exit */
+	unsigned int tid;            /* unique, from 1 (gettid(); a process's first is its pid) */
 	int exit_status;             /* exit()'s status, 0..255 */
 	int exit_signal;             /* the signal that ended it, or 0 */
 	uint64_t syscalls;           /* system calls made */
@@ -134,7 +145,49 @@ __noreturn void sched_thread_start(void (*fn)(void *), void *arg);
 void waitq_init(struct waitq *wq);
 /* Sleep until @cond(@arg) holds; @cond is checked under the queue's lock. */
 void wait_event(struct waitq *wq, bool (*cond)(void *), void *arg);
+
+/*
+ * The same, ending also at @deadline (time_ns(); 0: never), checked at least every
+ * tick, and with WAIT_INTERRUPTIBLE as soon as the thread has work before its
+ * return to user mode (thread_kick(): a signal, or its process is exiting).
+ * Returns 0 when @cond held, -ETIMEDOUT, or -EINTR.
+ */
+#define WAIT_INTERRUPTIBLE 1u
+int wait_event_timeout(struct waitq *wq, bool (*cond)(void *), void *arg, uint64_t deadline,
+		       unsigned int flags);
+
 /* Make every thread sleeping on @wq runnable. */
 void wake_up_all(struct waitq *wq);
+
+/*
+ * Set *@done (release) and wake @wq's sleepers, under @wq's lock: for a waiter that
+ * frees the object holding @wq once it sees *@done (read with acquire), since it
+ * can only see it after this call is done with @wq.
+ */
+void waitq_complete(struct waitq *wq, bool *done);
+
+/*
+ * Work a thread must do before it returns to user mode (thread->work), set by any
+ * CPU with thread_kick(): the thread leaves an interruptible sleep, and if it is
+ * running on another CPU that CPU takes an interrupt, so the work is seen at the
+ * next return to user mode (user_return_work()).
+ */
+#define THREAD_WORK_KILL   1u    /* its process is exiting: end the thread */
+#define THREAD_WORK_SIGNAL 2u    /* a signal may be deliverable */
+void thread_kick(struct thread *t, unsigned int work);
+
+/* Does the calling thread have work (it should leave an interruptible sleep)? */
+bool thread_has_work(void);
+
+/*
+ * A thread of process @p (<kern/proc.h>) in @p's address space @as, with thread id
+ * @tid: like thread_create_in(), but nobody joins it. After it exits, its CPU frees
+ * its stack, calls proc_thread_freed() and frees its struct. The caller links it
+ * into @p before it can run: it is queued only by thread_start().
+ */
+struct thread *thread_create_proc(struct proc *p, struct as *as, void (*fn)(void *), void *arg,
+				  int cpu, unsigned int tid, const char *name, int *err);
+/* Queue a thread made by thread_create_proc(). */
+void thread_start(struct thread *t);
 
 #endif

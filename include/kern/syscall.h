@@ -4,7 +4,8 @@
  * trap code decodes the call (number and six arguments in the arch's Linux
  * registers) and hands it here; numbers are the arch's own Linux ones
  * (<arch/unistd.h>), results a value or -errno, as on Linux. Implemented so far:
- * write (to the console, fds 1 and 2), exit, exit_group, getpid, gettid; any
+ * write (to the console, fds 1 and 2), exit, exit_group, getpid, gettid, getppid,
+ * and mmap, munmap, mprotect, mremap, brk on the thread's address space; any
  * other number returns -ENOSYS and logs one line naming it (at most
  * SYSCALL_UNKNOWN_LOG_MAX lines per boot).
  */
@@ -18,6 +19,16 @@
 
 /* Run system call @nr; called with interrupts on, in the calling thread. */
 long syscall_dispatch(unsigned long nr, const unsigned long args[6]);
+
+struct trap_frame;
+
+/*
+ * The arch calls this with interrupts masked last before every return to user
+ * mode (from a system call, an exception or an interrupt), with the frame it
+ * returns through: does the thread's pending work (thread->work, <kern/sched.h>).
+ * Does not return when the thread's process is exiting.
+ */
+void user_return_work(struct trap_frame *tf);
 
 /*
  * A fault in user mode: demand paging through as_fault(); returns if it was

@@ -281,3 +281,19 @@ void panic(const char *fmt, ...)
 	fflush(stdout);
 	abort();
 }
+
+/*
+ * <kern/string.h>'s strlcpy(), which glibc only has from 2.38 (Debian 12 ships
+ * 2.36); where the libc has one, this definition takes its place in the test.
+ */
+size_t strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t n = strlen(src);
+
+	if (size) {
+		size_t c = n < size - 1 ? n : size - 1;
+		memcpy(dst, src, c);
+		dst[c] = '\0';
+	}
+	return n;
+}

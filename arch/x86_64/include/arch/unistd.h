@@ -7,10 +7,50 @@
 #ifndef ARCH_UNISTD_H
 #define ARCH_UNISTD_H
 
-#define NR_write       1
-#define NR_getpid      39
-#define NR_exit        60
-#define NR_gettid      186
-#define NR_exit_group  231
+#define NR_read               0
+#define NR_write              1
+#define NR_fstat              5
+#define NR_mmap               9
+#define NR_mprotect           10
+#define NR_munmap             11
+#define NR_brk                12
+#define NR_rt_sigaction       13
+#define NR_rt_sigprocmask     14
+#define NR_rt_sigreturn       15
+#define NR_ioctl              16
+#define NR_writev             20
+#define NR_sched_yield        24
+#define NR_mremap             25
+#define NR_mincore            27
+#define NR_madvise            28
+#define NR_nanosleep          35
+#define NR_getpid             39
+#define NR_clone              56
+#define NR_fork               57
+#define NR_vfork              58
+#define NR_execve             59
+#define NR_exit               60
+#define NR_wait4              61
+#define NR_kill               62
+#define NR_uname              63
+#define NR_getrlimit          97
+#define NR_getppid            110
+#define NR_sigaltstack        131
+#define NR_arch_prctl         158
+#define NR_reboot             169
+#define NR_gettid             186
+#define NR_futex              202
+#define NR_sched_getaffinity  204
+#define NR_set_tid_address    218
+#define NR_clock_gettime      228
+#define NR_clock_nanosleep    230
+#define NR_exit_group         231
+#define NR_tgkill             234
+#define NR_newfstatat         262
+#define NR_set_robust_list    273
+#define NR_prlimit64          302
+#define NR_getrandom          318
+#define NR_rseq               334
+#define NR_clone3             435
 
 #endif

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * User processes (kernel/proc.c): an address space, a pid, and the threads that run
+ * in it, on the Linux model. A process's first thread has tid == pid; its other
+ * threads (clone with CLONE_THREAD) share the address space and the pid. Threads
+ * are kernel threads (<kern/sched.h>) that entered user mode; nobody joins them:
+ * each one's stack and struct go back right after it exits, and the process is dead
+ * once the last one is freed. Whoever created the process (the kernel for /init)
+ * waits for that with proc_wait(), then proc_reap() tears the address space down.
+ *
+ * Exit, as Linux's do_exit()/do_group_exit(): exit(2) ends the calling thread only;
+ * exit_group(2) and a fatal signal mark the process exiting and kick every other
+ * thread (THREAD_WORK_KILL), which ends at its next return to user mode or leaves an
+ * interruptible sleep to do so. The process's exit status is the group exit's
+ * (status, signal) if there was one, else the last thread's exit status.
+ *
+ * Locks: proc->lock (a spinlock, interrupts masked; the holder never waits for
+ * another CPU) protects the thread list, the counts and the exit fields. Order:
+ * proc->lock, then a wait queue's lock, then a run queue's lock (thread_kick()).
+ * proc_table_lock (kernel/proc.c) protects the pid table, before proc->lock.
+ */
+#ifndef KERN_PROC_H
+#define KERN_PROC_H
+
+#include <kern/sched.h>
+#include <kern/spinlock.h>
+#include <kern/types.h>
+#include <mm/as.h>
+
+#define PID_MAX 32768          /* Linux's default pid_max */
+
+struct proc {
+	spinlock_t lock;
+	unsigned int pid;
+	struct proc *parent;       /* NULL for /init */
+	struct as as;
+	struct thread *threads;    /* every thread not freed yet (thread->proc_next) */
+	unsigned int nr_threads;   /* on that list */
+	unsigned int nr_live;      /* not exited yet */
+	bool exiting;              /* a group exit: every thread ends */
+	int exit_status;           /* 0..255 */
+	int exit_signal;           /* the signal that ended it, or 0 */
+	bool dead;                 /* every thread freed; under exit_wq.lock */
+	struct waitq exit_wq;      /* woken when dead */
+	uintptr_t start_pc, start_sp;   /* where the first thread enters user mode */
+	char name[16];             /* the program's file name, for reports */
+};
+
+/*
+ * A new process running the static ELF @image (@size bytes) named @path, with
+ * @argv and @envp (NULL-terminated), its first thread on the least loaded CPU,
+ * runnable at once. Returns 0 and *@out; -ENOEXEC/-EINVAL for an image elf_check()
+ * refuses (the reason is logged), -E2BIG, -ENOMEM (nothing is left allocated).
+ */
+int proc_spawn(const char *path, const void *image, size_t size, const char *const *argv,
+	       const char *const *envp, struct proc *parent, struct proc **out);
+
+/* Wait until every thread of @p is freed. */
+void proc_wait(struct proc *p);
+
+/* After proc_wait(): free @p's address space, its pid and @p. */
+void proc_reap(struct proc *p);
+
+/* exit(2): end the calling thread. */
+__noreturn void proc_exit_thread(int status);
+
+/* exit_group(2) (@sig 0) or a fatal signal @sig: end every thread of the process. */
+__noreturn void proc_exit_group(int status, int sig);
+
+/* The calling thread's work THREAD_WORK_KILL: its process is exiting. */
+__noreturn void proc_exit_killed(void);
+
+/* sched_finish() of a process's thread, after its stack was freed (interrupts masked). */
+void proc_thread_freed(struct thread *t);
+
+/* The pid of the calling thread's process (its tid when it has none). */
+unsigned int proc_current_pid(void);
+
+/* Processes created and reaped so far (tests: every one is reaped). */
+uint64_t proc_created(void);
+uint64_t proc_reaped(void);
+
+/*
+ * Run the first program: the initramfs member the command line names with init=
+ * (default /init), as pid 1, with argv and envp from the command line as Linux
+ * builds them (docs/user.md). Returns false without running anything if there is
+ * no initramfs or no such member and init= was not given (@ran false); otherwise
+ * waits for it to end, reports its exit status and returns whether it exited 0
+ * (@ran true). A program that cannot be started is reported and counts as a failure.
+ */
+bool proc_run_init(bool *ran);
+
+/* ---- the arch's part (arch/<arch>/process.c) ---- */
+
+struct elf_auxv;
+
+struct arch_exec_params {
+	uint16_t machine;          /* e_machine of the arch's programs */
+	const char *platform;      /* AT_PLATFORM, or NULL */
+	uint64_t hwcap;            /* AT_HWCAP */
+	bool has_hwcap2;
+	uint64_t hwcap2;
+};
+
+/* What this CPU's programs see of it (Linux's ELF_HWCAP, ELF_PLATFORM). */
+void arch_exec_params(struct arch_exec_params *out);
+
+#endif

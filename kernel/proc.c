@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: MIT
+/* User processes (see <kern/proc.h> for the model and the lock rules). */
+#include <kern/arch.h>
+#include <kern/boot.h>
+#include <kern/cmdline.h>
+#include <kern/cpio.h>
+#include <kern/elf.h>
+#include <kern/errno.h>
+#include <kern/panic.h>
+#include <kern/printk.h>
+#include <kern/proc.h>
+#include <kern/sched.h>
+#include <kern/string.h>
+#include <kern/syscall.h>
+#include <kern/time.h>
+#include <kern/uaccess.h>
+#include <mm/init.h>
+#include <mm/slab.h>
+
+/*
+ * Pids and tids come from one space, as on Linux: a bitmap, allocated upwards from
+ * the last one given and wrapping to RESERVED_PIDS (Linux's 300), so a number is not
+ * reused soon after it was freed. proc_table_lock: the bitmap and last_pid; a
+ * spinlock with interrupts masked, taken before any proc->lock, never held while
+ * waiting for another CPU.
+ */
+#define RESERVED_PIDS 300
+static spinlock_t proc_table_lock = SPINLOCK_INIT;
+/* 0 is nobody's; 1 is kept for /init, which proc_run_init() starts after the ktests. */
+static uint64_t pid_map[PID_MAX / 64] = { 0x3 };
+static unsigned int last_pid = 1;
+static uint64_t nr_created, nr_reaped;
+
+static unsigned int pid_alloc(void)
+{
+	unsigned long flags = spin_lock_irqsave(&proc_table_lock);
+	unsigned int pid = 0;
+
+	for (unsigned int n = 0, c = last_pid + 1; n < PID_MAX; n++, c++) {
+		if (c >= PID_MAX)
+			c = last_pid >= RESERVED_PIDS ? RESERVED_PIDS : 1;
+		if (c == 0)
+			continue;
+		if (!(pid_map[c / 64] & (1ull << (c % 64)))) {
+			pid_map[c / 64] |= 1ull << (c % 64);
+			pid = last_pid = c;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&proc_table_lock, flags);
+	return pid;
+}
+
+static void pid_free(unsigned int pid)
+{
+	unsigned long flags = spin_lock_irqsave(&proc_table_lock);
+
+	KASSERT(pid && pid < PID_MAX && (pid_map[pid / 64] & (1ull << (pid % 64))),
+		"pid %u freed but not allocated", pid);
+	pid_map[pid / 64] &= ~(1ull << (pid % 64));
+	spin_unlock_irqrestore(&proc_table_lock, flags);
+}
+
+uint64_t proc_created(void)
+{
+	return __atomic_load_n(&nr_created, __ATOMIC_RELAXED);
+}
+
+uint64_t proc_reaped(void)
+{
+	return __atomic_load_n(&nr_reaped, __ATOMIC_RELAXED);
+}
+
+/*
+ * AT_RANDOM's bytes: splitmix64 over the time and a counter. Not cryptographic:
+ * libcs seed their stack canary and pointer guard from it, and there is no entropy
+ * source yet (getrandom() will need one).
+ */
+static void random_bytes(uint8_t *out, size_t n)
+{
+	static uint64_t counter;
+	uint64_t x = time_ns() ^ (__atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED) << 48);
+
+	for (size_t i = 0; i < n; i += 8) {
+		uint64_t z = (x += 0x9e3779b97f4a7c15ull);
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+		z ^= z >> 31;
+		for (size_t j = 0; j < 8 && i + j < n; j++)
+			out[i + j] = (uint8_t)(z >> (8 * j));
+	}
+}
+
+/* A process's first thread: the loaded program from its first instruction. */
+static void user_start(void *arg)
+{
+	const struct proc *p = arg;
+
+	arch_user_enter(p->start_pc, p->start_sp);
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s = strchr(path, '/'), *b = path;
+
+	for (; s; s = strchr(s + 1, '/'))
+		b = s + 1;
+	return b;
+}
+
+static int spawn(const char *path, const void *image, size_t size, const char *const *argv,
+		 const char *const *envp, struct proc *parent, bool init, struct proc **out)
+{
+	struct arch_exec_params ap;
+	struct elf_info info;
+	struct elf_loaded ld;
+	struct elf_stack st;
+	uint8_t rnd[16];
+	char why[128];
+	uintptr_t bias;
+	int err;
+
+	struct proc *p = kzalloc(sizeof(*p), 0);
+	if (!p)
+		return -ENOMEM;
+	spin_init(&p->lock);
+	waitq_init(&p->exit_wq);
+	p->parent = parent;
+	strlcpy(p->name, base_name(path), sizeof(p->name));
+	p->pid = init ? 1 : pid_alloc();
+	if (!p->pid) {
+		kfree(p);
+		return -EAGAIN;
+	}
+	err = as_create(&p->as, &mm_kernel_pt, NULL);
+	if (err)
+		goto out_pid;
+
+	arch_exec_params(&ap);
+	err = elf_check(image, size, ap.machine, p->as.task_size, &info, why, sizeof(why));
+	if (err) {
+		pr_err("exec: %s: not a program this kernel runs (%d): %s\n", path, err, why);
+		goto out_as;
+	}
+	err = elf_choose_bias(&p->as, &info, &bias);
+	if (!err)
+		err = elf_load(&p->as, image, size, &info, bias, &ld);
+	if (err) {
+		pr_err("exec: %s: cannot load its segments (%d)\n", path, err);
+		goto out_as;
+	}
+	random_bytes(rnd, sizeof(rnd));
+	struct elf_stack_args sa = {
+		.argv = argv, .envp = envp, .execfn = path, .platform = ap.platform,
+		.random = rnd, .hwcap = ap.hwcap, .has_hwcap2 = ap.has_hwcap2, .hwcap2 = ap.hwcap2,
+	};
+	err = elf_stack_setup(&p->as, p->as.task_size, info.exec_stack, &ld, &sa, &st);
+	if (err) {
+		pr_err("exec: %s: cannot build its stack (%d)\n", path, err);
+		goto out_as;
+	}
+	p->start_pc = ld.entry;
+	p->start_sp = st.sp;
+
+	struct thread *t = thread_create_proc(p, &p->as, user_start, p, -1, p->pid, p->name, &err);
+	if (!t)
+		goto out_as;
+	p->threads = t;
+	p->nr_threads = p->nr_live = 1;
+	__atomic_add_fetch(&nr_created, 1, __ATOMIC_RELAXED);
+	*out = p;
+	thread_start(t);
+	return 0;
+
+out_as:
+	as_destroy(&p->as);
+out_pid:
+	if (!init)
+		pid_free(p->pid);
+	kfree(p);
+	return err;
+}
+
+int proc_spawn(const char *path, const void *image, size_t size, const char *const *argv,
+	       const char *const *envp, struct proc *parent, struct proc **out)
+{
+	return spawn(path, image, size, argv, envp, parent, false, out);
+}
+
+static bool proc_is_dead(void *arg)
+{
+	const struct proc *p = arg;
+
+	return __atomic_load_n(&p->dead, __ATOMIC_ACQUIRE);
+}
+
+void proc_wait(struct proc *p)
+{
+	wait_event(&p->exit_wq, proc_is_dead, p);
+}
+
+void proc_reap(struct proc *p)
+{
+	KASSERT(p->dead && !p->nr_threads, "proc_reap() of a live process %u", p->pid);
+	/* Every thread switched away from the space before it was freed: live nowhere. */
+	as_destroy(&p->as);
+	if (p->pid != 1)
+		pid_free(p->pid);     /* 1 stays /init's */
+	kfree(p);
+	__atomic_add_fetch(&nr_reaped, 1, __ATOMIC_RELAXED);
+}
+
+void proc_thread_freed(struct thread *t)
+{
+	struct proc *p = t->proc;
+	unsigned long flags = spin_lock_irqsave(&p->lock);
+
+	for (struct thread **pp = &p->threads; *pp; pp = &(*pp)->proc_next) {
+		if (*pp == t) {
+			*pp = t->proc_next;
+			break;
+		}
+	}
+	bool last = --p->nr_threads == 0;
+	bool own_tid = t->tid != p->pid;
+	spin_unlock_irqrestore(&p->lock, flags);
+	/* proc_table_lock comes before proc->lock, so after the unlock. */
+	if (own_tid)
+		pid_free(t->tid);
+	/* The reaper frees @p once it sees dead: nothing of @p is touched after this. */
+	if (last)
+		waitq_complete(&p->exit_wq, &p->dead);
+}
+
+/*
+ * The calling thread leaves its process: CLONE_CHILD_CLEARTID's word zeroed (the
+ * futex wake-up comes with futexes), the live count dropped, and the exit status
+ * of the last one recorded unless a group exit set it.
+ */
+static __noreturn void exit_thread(struct proc *p, int status)
+{
+	struct thread *self = thread_current();
+
+	if (self->clear_child_tid) {
+		uint32_t zero = 0;
+		(void)copy_to_user(self->clear_child_tid, &zero, sizeof(zero));
+	}
+	unsigned long flags = spin_lock_irqsave(&p->lock);
+	if (--p->nr_live == 0 && !p->exiting)
+		p->exit_status = status & 0xff;
+	spin_unlock_irqrestore(&p->lock, flags);
+	self->exit_status = status & 0xff;
+	thread_exit();
+}
+
+__noreturn void proc_exit_thread(int status)
+{
+	struct proc *p = thread_current()->proc;
+
+	KASSERT(p, "proc_exit_thread() outside a process");
+	exit_thread(p, status);
+}
+
+__noreturn void proc_exit_group(int status, int sig)
+{
+	struct thread *self = thread_current();
+	struct proc *p = self->proc;
+
+	KASSERT(p, "proc_exit_group() outside a process");
+	unsigned long flags = spin_lock_irqsave(&p->lock);
+	if (!p->exiting) {
+		p->exiting = true;
+		p->exit_status = status & 0xff;
+		p->exit_signal = sig;
+		for (struct thread *t = p->threads; t; t = t->proc_next)
+			if (t != self)
+				thread_kick(t, THREAD_WORK_KILL);
+	}
+	spin_unlock_irqrestore(&p->lock, flags);
+	self->exit_signal = sig;
+	exit_thread(p, status);
+}
+
+__noreturn void proc_exit_killed(void)
+{
+	struct proc *p = thread_current()->proc;
+
+	KASSERT(p, "a kernel thread was killed");
+	exit_thread(p, 0);
+}
+
+unsigned int proc_current_pid(void)
+{
+	const struct thread *t = thread_current();
+
+	return t->proc ? t->proc->pid : t->tid;
+}
+
+/* ---- /init ---- */
+
+/* Linux's MAX_INIT_ARGS and MAX_INIT_ENVS (CONFIG_INIT_ENV_ARG_LIMIT 32), plus the NULL. */
+#define INIT_ARGS_MAX 34
+
+bool proc_run_init(bool *ran)
+{
+	static char words[CMDLINE_MAX];
+	static const char *argv[INIT_ARGS_MAX], *envp[INIT_ARGS_MAX];
+	char path[256] = "/init";
+	bool named = cmdline_get_value("init", path, sizeof(path)) >= 0;
+	size_t size;
+	const void *initrd = boot_initrd(&size);
+	struct cpio_entry e;
+	char why[128];
+	int err;
+
+	*ran = false;
+	if (!initrd) {
+		if (named)
+			pr_err("init: init=%s, but there is no initramfs\n", path);
+		return !named;
+	}
+	err = cpio_find(initrd, size, path, &e, why, sizeof(why));
+	if (err) {
+		if (!named && err == -ENOENT)
+			return true;     /* an initramfs without /init: nothing to run */
+		*ran = true;
+		if (err == -ENOENT)
+			pr_err("init: %s: no such file in the initramfs\n", path);
+		else
+			pr_err("init: the initramfs is malformed: %s\n", why);
+		return false;
+	}
+	*ran = true;
+	if ((e.mode & CPIO_S_IFMT) != CPIO_S_IFREG) {
+		pr_err("init: %s is not a regular file (mode %o)\n", path, e.mode);
+		return false;
+	}
+	err = cmdline_init_args(cmdline_get(), path, words, sizeof(words), argv, INIT_ARGS_MAX,
+				envp, INIT_ARGS_MAX);
+	if (err) {
+		pr_err("init: too many arguments or environment words for %s\n", path);
+		return false;
+	}
+	struct proc *p;
+	err = spawn(path, e.data, e.size, argv, envp, NULL, true, &p);
+	if (err) {
+		pr_err("init: cannot run %s (%d)\n", path, err);
+		return false;
+	}
+	pr_info("init: running %s as pid %u\n", path, p->pid);
+	proc_wait(p);
+	int status = p->exit_status, sig = p->exit_signal;
+	proc_reap(p);
+	if (sig)
+		pr_notice("init: %s (pid 1) killed by signal %d\n", path, sig);
+	else
+		pr_notice("init: %s (pid 1) exited with status %d\n", path, status);
+	return !sig && status == 0;
+}
