@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Address spaces (see <mm/as.h>): VMAs in the tree of mm/vma.c over a user page
- * table of mm/mapper.c, with Linux's mmap/munmap/mprotect/mremap/brk and demand
- * paging. Generic: builds into the kernel and, once per arch format, into host
+ * table of mm/mapper.c, with Linux's mmap/munmap/mprotect/mremap/brk/mincore/madvise
+ * and demand paging. Generic: builds into the kernel and, once per arch format, into host
  * tests (with a fake frame allocator and a malloc-backed kmalloc).
  *
  * Every call that can fail allocates what it needs (VMA structs, with the worst
@@ -817,6 +817,229 @@ int as_mremap(struct as *as, uintptr_t addr, size_t old_len, size_t new_len, uns
 			*out = to;
 	}
 out:
+	tlb_batch_flush(&b);
+	spin_unlock(&as->lock);
+	return err;
+}
+
+/* ---- mincore ---- */
+
+int as_mincore_check(const struct as *as, uintptr_t addr, size_t len, size_t *pages)
+{
+	if (addr & (PAGE_SIZE - 1))
+		return -EINVAL;
+	/* Linux: "if (!access_ok(start, len)) return -ENOMEM", which also bounds len. */
+	if (len > as->task_size || addr > as->task_size - len)
+		return -ENOMEM;
+	*pages = len / PAGE_SIZE + (len % PAGE_SIZE != 0);
+	return 0;
+}
+
+int as_mincore(struct as *as, uintptr_t addr, size_t pages, unsigned char *vec, size_t *filled)
+{
+	struct mapper_leaf l;
+
+	*filled = 0;
+	if (addr & (PAGE_SIZE - 1))
+		return -EINVAL;
+	if (pages == 0)
+		return 0;
+	if (addr >= as->task_size)
+		return -ENOMEM;
+	/* The chunk stays inside the user range (the caller checked the whole of it). */
+	pages = MIN(pages, (as->task_size - addr) / PAGE_SIZE);
+	uintptr_t limit = addr + pages * PAGE_SIZE, end = addr;
+
+	spin_lock(&as->lock);
+	struct vma *v = vma_find(&as->vmas, addr);
+	if (!v) {
+		spin_unlock(&as->lock);
+		return -ENOMEM;
+	}
+	/* Linux's do_mincore() stops at each VMA's end; consecutive VMAs go on here. */
+	while (v && v->start <= end) {
+		end = MIN(v->end, limit);
+		if (end == limit)
+			break;
+		v = vma_find_next(&as->vmas, end);
+	}
+	size_t n = (end - addr) / PAGE_SIZE;
+	memset(vec, 0, n);
+	/* Resident = has a leaf (mm/mincore.c: a present PTE, whatever its protection). */
+	vaddr_t c = vaddr(addr);
+	while (c.raw < end && mapper_walk_next(&as->pt, &c, vaddr(end), &l) == 0) {
+		uintptr_t s = MAX(l.va.raw, addr), e = MIN(l.va.raw + l.size, end);
+		memset(vec + (s - addr) / PAGE_SIZE, 1, (e - s) / PAGE_SIZE);
+		if (c.raw == 0)
+			break;          /* the walk passed the top of the space */
+	}
+	spin_unlock(&as->lock);
+	*filled = n;
+	return 0;
+}
+
+/* ---- madvise ---- */
+
+/* Linux 6.1's madvise_behavior_valid() with the options of a distribution kernel
+ * (CONFIG_KSM, CONFIG_TRANSPARENT_HUGEPAGE, CONFIG_MEMORY_FAILURE: Debian's). */
+static bool advice_is_valid(int advice)
+{
+	switch (advice) {
+	case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED:
+	case MADV_DONTNEED: case MADV_FREE: case MADV_REMOVE: case MADV_DONTFORK:
+	case MADV_DOFORK: case MADV_MERGEABLE: case MADV_UNMERGEABLE: case MADV_HUGEPAGE:
+	case MADV_NOHUGEPAGE: case MADV_DONTDUMP: case MADV_DODUMP: case MADV_WIPEONFORK:
+	case MADV_KEEPONFORK: case MADV_COLD: case MADV_PAGEOUT: case MADV_POPULATE_READ:
+	case MADV_POPULATE_WRITE: case MADV_DONTNEED_LOCKED: case MADV_COLLAPSE:
+	case MADV_HWPOISON: case MADV_SOFT_OFFLINE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * MADV_POPULATE_READ / _WRITE of [start, end) inside @v: Linux's
+ * faultin_vma_page_range() checks the VMA's own flags (check_vma_flags(): a
+ * read needs VM_READ, which PROT_WRITE or PROT_EXEC alone do not give, though
+ * the MMU lets such pages be read) and reports a refusal as -EINVAL; a page that
+ * cannot get a frame is -ENOMEM (the pages before it stay populated).
+ */
+static int madvise_populate(struct as *as, const struct vma *v, uintptr_t start, uintptr_t end,
+			    bool write)
+{
+	if (!(v->prot & (write ? PROT_WRITE : PROT_READ)))
+		return -EINVAL;
+	for (uintptr_t p = start; p < end; p += PAGE_SIZE) {
+		int err = fault_locked(as, p, write ? FAULT_WRITE : FAULT_READ);
+		if (err)
+			return err == -ENOMEM ? -ENOMEM : -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Linux 6.1's madvise_vma_behavior() for [start, end), a piece of @v. Pages are
+ * dropped into @b (freed after its flush). The hints that only set a VM_* flag
+ * Linux keeps for fork, core dumps, KSM or THP have nothing to act on here and
+ * are not recorded (docs/vm.md), so they never split a VMA.
+ */
+static int madvise_vma(struct as *as, struct vma *v, uintptr_t start, uintptr_t end, int advice,
+		       struct tlb_batch *b)
+{
+	bool shared = v->flags & VMA_SHARED;
+
+	switch (advice) {
+	case MADV_FREE:
+		/* madvise_free_single_vma(): anonymous VMAs only; shmem is not one. */
+		if (shared)
+			return -EINVAL;
+		/*
+		 * Linux frees lazily (the data stays until reclaim unless rewritten);
+		 * freeing now is one of the outcomes it allows: the contents are
+		 * undefined until written, a read sees zeros or the old data.
+		 */
+		mapper_unmap(&as->pt, vaddr(start), end - start, MAPPER_FREE_FRAMES, b);
+		return 0;
+	case MADV_DONTNEED:
+	case MADV_DONTNEED_LOCKED:
+		/*
+		 * Shared anonymous memory is a shmem object on Linux: the zap drops
+		 * the PTEs, the object keeps the pages, and the next touch maps the
+		 * same data again (mincore still reports them, from the page cache).
+		 * Here the frames in the page table are the object's only copy, so
+		 * they stay where they are: the same observable result.
+		 */
+		if (!shared)
+			mapper_unmap(&as->pt, vaddr(start), end - start, MAPPER_FREE_FRAMES, b);
+		return 0;
+	case MADV_REMOVE:
+		/* madvise_remove(): needs a file (shmem) mapped shared and writable. */
+		if (!shared)
+			return -EINVAL;
+		if (!(v->prot & PROT_WRITE))
+			return -EACCES;
+		/* A hole punched in the object: its pages go, the next touch is zero. */
+		mapper_unmap(&as->pt, vaddr(start), end - start, MAPPER_FREE_FRAMES, b);
+		return 0;
+	case MADV_WIPEONFORK:
+		/* "only supported on anonymous memory": not on files, not VM_SHARED. */
+		return shared ? -EINVAL : 0;
+	case MADV_POPULATE_READ:
+	case MADV_POPULATE_WRITE:
+		return madvise_populate(as, v, start, end, advice == MADV_POPULATE_WRITE);
+	case MADV_COLLAPSE:
+		/*
+		 * No transparent huge pages: Linux refuses a VMA that cannot hold an
+		 * aligned 2 MiB page or was never touched with -EINVAL
+		 * (hugepage_vma_check()), and reports a collapse that cannot be done
+		 * as -EINVAL too (madvise_collapse_errno()): always that here.
+		 */
+		return -EINVAL;
+	default:
+		/*
+		 * NORMAL, RANDOM, SEQUENTIAL (read-ahead), WILLNEED (swap-in: nothing
+		 * is swapped), COLD, PAGEOUT (reclaim hints: no reclaim, and without
+		 * swap Linux keeps anonymous pages too), DONTFORK, DOFORK, KEEPONFORK
+		 * (no fork yet), DONTDUMP, DODUMP (no core dumps), MERGEABLE,
+		 * UNMERGEABLE (no KSM), HUGEPAGE, NOHUGEPAGE (no THP): Linux's checks
+		 * that could refuse them need VM_IO / VM_PFNMAP / VM_LOCKED VMAs,
+		 * which anonymous memory here never is.
+		 */
+		return 0;
+	}
+}
+
+int as_madvise(struct as *as, uintptr_t start, size_t len_in, int advice)
+{
+	struct tlb_batch b;
+
+	/* do_madvise()'s checks, in its order. */
+	if (!advice_is_valid(advice))
+		return -EINVAL;
+	if (start & (PAGE_SIZE - 1))
+		return -EINVAL;
+	size_t len = page_align(len_in);
+	if (len_in && !len)
+		return -EINVAL;         /* rounded up past the top to 0 */
+	uintptr_t end = start + len;
+	if (end < start)
+		return -EINVAL;
+	if (end == start)
+		return 0;
+	/* madvise_inject_error(): CAP_SYS_ADMIN only; no process here holds it (docs/vm.md). */
+	if (advice == MADV_HWPOISON || advice == MADV_SOFT_OFFLINE)
+		return -EPERM;
+
+	/* madvise_walk_vmas(): holes are skipped but make the result -ENOMEM. */
+	int err, unmapped = 0;
+	spin_lock(&as->lock);
+	batch_start(as, &b);
+	struct vma *v = vma_find_next(&as->vmas, start);
+	for (;;) {
+		if (!v) {
+			err = -ENOMEM;          /* nothing from here to the end */
+			break;
+		}
+		if (start < v->start) {
+			unmapped = -ENOMEM;
+			start = v->start;
+			if (start >= end) {
+				err = unmapped;
+				break;
+			}
+		}
+		uintptr_t e = MIN(v->end, end);
+		err = madvise_vma(as, v, start, e, advice, &b);
+		if (err)
+			break;
+		start = e;
+		if (start >= end) {
+			err = unmapped;
+			break;
+		}
+		v = vma_find_next(&as->vmas, start);
+	}
 	tlb_batch_flush(&b);
 	spin_unlock(&as->lock);
 	return err;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Address spaces: a user page table plus its VMAs, with the memory-mapping calls
- * of Linux (mmap, munmap, mprotect, mremap, brk) and page-fault resolution
- * (mm/as.c). Arguments and results follow the Linux system calls, errno values
+ * of Linux (mmap, munmap, mprotect, mremap, brk, mincore, madvise) and page-fault
+ * resolution (mm/as.c). Arguments and results follow the Linux system calls, errno values
  * included, so the system-call layer passes them through; see docs/vm.md for the
  * exact rules and the few deliberate differences.
  *
@@ -85,6 +85,61 @@ int as_mremap(struct as *as, uintptr_t old, size_t old_len, size_t new_len, unsi
 
 /* brk(2): the new break, or the unchanged one if @addr is refused (never an errno). */
 uintptr_t as_brk(struct as *as, uintptr_t addr);
+
+/*
+ * mincore(2), in two calls so that nothing here touches user memory: the system
+ * call checks the range, then fills the user's vector from a kernel buffer chunk
+ * by chunk, which is the order of Linux 6.1's sys_mincore() (so its errno for
+ * each mix of bad arguments):
+ *
+ *	size_t pages, n;
+ *	int err = as_mincore_check(as, addr, len, &pages);
+ *	if (err)
+ *		return err;                         // -EINVAL, -ENOMEM
+ *	if (the user range [uvec, uvec + pages) is not below the user top)
+ *		return -EFAULT;                     // access_ok(vec, pages)
+ *	while (pages) {
+ *		err = as_mincore(as, addr, MIN(pages, sizeof(buf)), buf, &n);
+ *		if (err)
+ *			return err;                 // -ENOMEM: a page outside every VMA
+ *		if (copy_to_user(uvec, buf, n))
+ *			return -EFAULT;
+ *		uvec += n, addr += n * PAGE_SIZE, pages -= n;
+ *	}
+ *	return 0;
+ *
+ * As on Linux, the bytes of the pages before a hole reach the user's vector
+ * before the call fails with -ENOMEM.
+ *
+ * as_mincore_check(): -EINVAL if @addr is not page aligned, -ENOMEM if
+ * [@addr, @addr + @len) wraps or ends above the user range; else 0 and *@pages,
+ * @len in pages rounded up (0 for @len 0: mincore of nothing succeeds anywhere
+ * below the top). Takes no lock.
+ *
+ * as_mincore(): for each page from @addr (page aligned) on, at most @pages of
+ * them, through consecutive VMAs, @vec[i] = 1 if the page has a frame (it was
+ * faulted in; PROT_NONE pages keep theirs and count), else 0. Stops before the
+ * first page no VMA covers; *@filled is the number of bytes written (at least 1
+ * on success; 0 only for @pages 0). Returns 0, -ENOMEM if no VMA covers @addr
+ * (nothing written), -EINVAL if @addr is not page aligned. Takes as->lock.
+ */
+int as_mincore_check(const struct as *as, uintptr_t addr, size_t len, size_t *pages);
+int as_mincore(struct as *as, uintptr_t addr, size_t pages, unsigned char *vec, size_t *filled);
+
+/*
+ * madvise(2) with MADV_* @advice (<mm/mman.h>): Linux 6.1's results for anonymous
+ * memory, errno values included; the rule for each advice is the table in
+ * docs/vm.md. In short: the arguments are checked as do_madvise() checks them
+ * (undefined advice, unaligned @addr, a length that rounds up past the top or
+ * wraps: -EINVAL; length 0: 0); then each VMA piece of the range gets the advice
+ * in address order, a hole is skipped and turns the result into -ENOMEM at the
+ * end, and an advice that fails on a VMA stops the walk with its errno (the
+ * pieces before keep what was done to them). MADV_DONTNEED / MADV_FREE of private
+ * memory free the frames after the TLB flush (the next touch maps a zeroed
+ * frame); shared memory keeps its data under MADV_DONTNEED (Linux: the object
+ * holds it) and loses it only to MADV_REMOVE. Takes as->lock.
+ */
+int as_madvise(struct as *as, uintptr_t addr, size_t len, int advice);
 
 /*
  * Resolve the page fault @fi (built by the arch's trap handler, <kern/fault.h>) in

@@ -37,4 +37,34 @@
 #define MREMAP_FIXED     2
 #define MREMAP_DONTUNMAP 4
 
+/*
+ * madvise(2) advice (asm-generic/mman-common.h as of Linux 6.1; 5..7 and 26..99 are
+ * not defined). What each does here: the table in docs/vm.md.
+ */
+#define MADV_NORMAL           0
+#define MADV_RANDOM           1
+#define MADV_SEQUENTIAL       2
+#define MADV_WILLNEED         3
+#define MADV_DONTNEED         4
+#define MADV_FREE             8
+#define MADV_REMOVE           9
+#define MADV_DONTFORK        10
+#define MADV_DOFORK          11
+#define MADV_MERGEABLE       12
+#define MADV_UNMERGEABLE     13
+#define MADV_HUGEPAGE        14
+#define MADV_NOHUGEPAGE      15
+#define MADV_DONTDUMP        16
+#define MADV_DODUMP          17
+#define MADV_WIPEONFORK      18
+#define MADV_KEEPONFORK      19
+#define MADV_COLD            20
+#define MADV_PAGEOUT         21
+#define MADV_POPULATE_READ   22
+#define MADV_POPULATE_WRITE  23
+#define MADV_DONTNEED_LOCKED 24
+#define MADV_COLLAPSE        25
+#define MADV_HWPOISON       100
+#define MADV_SOFT_OFFLINE   101
+
 #endif

@@ -585,6 +585,505 @@ static void test_shared_pgoff_split(void)
 	teardown_kernel();
 }
 
+/* ---- mincore and madvise ---- */
+
+/* The first word of the frame mapped at @addr, or -1u if nothing is mapped there. */
+static uint32_t word_at(struct as *as, uintptr_t addr)
+{
+	struct mapper_leaf l;
+
+	if (mapper_translate(&as->pt, vaddr(addr & ~(PAGE_SIZE - 1)), &l) != 0)
+		return UINT32_MAX;
+	return *(uint32_t *)phys_to_virt(l.pa);
+}
+
+static void set_word(struct as *as, uintptr_t addr, uint32_t val)
+{
+	struct mapper_leaf l;
+
+	if (CHECK_EQ(mapper_translate(&as->pt, vaddr(addr & ~(PAGE_SIZE - 1)), &l), 0))
+		*(uint32_t *)phys_to_virt(l.pa) = val;
+}
+
+/*
+ * mincore(2) as the system call drives as_mincore_check() and as_mincore(), with
+ * chunks of at most @chunk pages: the bytes reach @vec in order, up to the first
+ * page outside every VMA. Returns the call's result; *@done: bytes written.
+ */
+static int mincore_call(struct as *as, uintptr_t addr, size_t len, size_t chunk, unsigned char *vec,
+			size_t *done)
+{
+	size_t pages, n;
+
+	*done = 0;
+	int err = as_mincore_check(as, addr, len, &pages);
+	if (err)
+		return err;
+	while (pages) {
+		err = as_mincore(as, addr, MIN(pages, chunk), vec + *done, &n);
+		if (err)
+			return err;
+		if (!CHECK(n >= 1 && n <= MIN(pages, chunk), "as_mincore filled %zu of %zu", n, pages))
+			return -EIO;
+		*done += n;
+		addr += n * PAGE_SIZE;
+		pages -= n;
+	}
+	return 0;
+}
+
+/* One as_mincore() call of @pages from @addr into a vector pre-filled with 0xee. */
+static int mincore_once(struct as *as, uintptr_t addr, size_t pages, unsigned char *vec, size_t *n)
+{
+	memset(vec, 0xee, 16);
+	return as_mincore(as, addr, pages, vec, n);
+}
+
+static void test_mincore(void)
+{
+	struct as as;
+	struct as_params p;
+	unsigned char v[16];
+	size_t n, pages;
+	const unsigned int rw = PROT_READ | PROT_WRITE;
+
+	setup_kernel();
+	small_params(&p);
+	CHECK_EQ(as_create(&as, &kpt, &p), 0);
+	uintptr_t a = 0x200000, top = NP * PAGE_SIZE;
+
+	/* The range checks of sys_mincore(): alignment, then the user range. */
+	CHECK_EQ(as_mincore_check(&as, a + 1, PAGE_SIZE, &pages), -EINVAL);
+	CHECK_EQ(as_mincore_check(&as, a + 1, 0, &pages), -EINVAL);
+	CHECK_EQ(as_mincore_check(&as, a, 0, &pages), 0);
+	CHECK_EQ(pages, 0);
+	CHECK_EQ(as_mincore_check(&as, top, 0, &pages), 0);            /* nothing, at the top */
+	CHECK_EQ(as_mincore_check(&as, top + PAGE_SIZE, 0, &pages), -ENOMEM);
+	CHECK_EQ(as_mincore_check(&as, top - PAGE_SIZE, PAGE_SIZE, &pages), 0);
+	CHECK_EQ(as_mincore_check(&as, top - PAGE_SIZE, PAGE_SIZE + 1, &pages), -ENOMEM);
+	CHECK_EQ(as_mincore_check(&as, a, SIZE_MAX, &pages), -ENOMEM);  /* wraps */
+	CHECK_EQ(as_mincore_check(&as, UINTPTR_MAX & ~(PAGE_SIZE - 1), 1, &pages), -ENOMEM);
+	CHECK_EQ(as_mincore_check(&as, a, 1, &pages), 0);
+	CHECK_EQ(pages, 1);
+	CHECK_EQ(as_mincore_check(&as, a, PAGE_SIZE + 1, &pages), 0);    /* rounded up */
+	CHECK_EQ(pages, 2);
+	CHECK_EQ(as_mincore_check(&as, a, 3 * PAGE_SIZE, &pages), 0);
+	CHECK_EQ(pages, 3);
+
+	/* Nothing mapped: -ENOMEM, nothing written. */
+	CHECK_EQ(mincore_once(&as, a, 4, v, &n), -ENOMEM);
+	CHECK_EQ(n, 0);
+	CHECK_EQ(v[0], 0xee);
+	CHECK_EQ(mincore_once(&as, a + 1, 4, v, &n), -EINVAL);
+	CHECK_EQ(mincore_once(&as, top, 1, v, &n), -ENOMEM);
+	CHECK_EQ(mincore_once(&as, a, 0, v, &n), 0);
+	CHECK_EQ(n, 0);
+
+	/* Four pages, then two read-only ones right after (another VMA), then a hole. */
+	CHECK_EQ(map_at(&as, a, 4, rw, MAP_PRIVATE), 0);
+	CHECK_EQ(map_at(&as, a + 4 * PAGE_SIZE, 2, PROT_READ, MAP_PRIVATE), 0);
+	CHECK_EQ(as_vma_count(&as), 2);
+	CHECK_EQ(mincore_once(&as, a, 8, v, &n), 0);
+	CHECK_EQ(n, 6);                                     /* through both VMAs, up to the hole */
+	for (unsigned int i = 0; i < 6; i++)
+		CHECK_EQ(v[i], 0);                          /* untouched: not resident */
+	CHECK_EQ(v[6], 0xee);
+	/* Residency follows faults, whatever the access. */
+	CHECK_EQ(fault_at(&as, a + PAGE_SIZE, FAULT_WRITE), 0);
+	CHECK_EQ(fault_at(&as, a + 3 * PAGE_SIZE + 5, FAULT_READ), 0);
+	CHECK_EQ(fault_at(&as, a + 5 * PAGE_SIZE, FAULT_READ), 0);
+	CHECK_EQ(mincore_once(&as, a, 6, v, &n), 0);
+	CHECK_EQ(n, 6);
+	static const unsigned char want[6] = { 0, 1, 0, 1, 0, 1 };
+	CHECK(memcmp(v, want, 6) == 0, "residency %u%u%u%u%u%u", v[0], v[1], v[2], v[3], v[4], v[5]);
+	/* A chunk of fewer pages, from the middle. */
+	CHECK_EQ(mincore_once(&as, a + PAGE_SIZE, 2, v, &n), 0);
+	CHECK_EQ(n, 2);
+	CHECK(v[0] == 1 && v[1] == 0 && v[2] == 0xee, "chunk");
+	/* PROT_NONE keeps the frame: still resident. */
+	CHECK_EQ(as_mprotect(&as, a + 3 * PAGE_SIZE, PAGE_SIZE, PROT_NONE), 0);
+	CHECK_EQ(mincore_once(&as, a + 3 * PAGE_SIZE, 1, v, &n), 0);
+	CHECK(n == 1 && v[0] == 1, "PROT_NONE page with a frame is resident");
+	/* A hole at page 1: the chunk stops before it, a chunk at it fails. */
+	CHECK_EQ(as_munmap(&as, a + PAGE_SIZE, PAGE_SIZE), 0);
+	CHECK_EQ(mincore_once(&as, a, 6, v, &n), 0);
+	CHECK(n == 1 && v[0] == 0 && v[1] == 0xee, "stops at the hole: %zu", n);
+	CHECK_EQ(mincore_once(&as, a + PAGE_SIZE, 5, v, &n), -ENOMEM);
+	CHECK_EQ(n, 0);
+	/* The whole call, as the system call drives it: the prefix, then -ENOMEM. */
+	CHECK_EQ(mincore_call(&as, a, 6 * PAGE_SIZE, 4096, v, &n), -ENOMEM);
+	CHECK_EQ(n, 1);
+	CHECK_EQ(mincore_call(&as, a + 2 * PAGE_SIZE, 4 * PAGE_SIZE - 1, 1, v, &n), 0);
+	CHECK_EQ(n, 4);
+	CHECK(v[0] == 0 && v[1] == 1 && v[2] == 0 && v[3] == 1, "chunks of one page");
+	/* After munmap of everything: -ENOMEM again. */
+	CHECK_EQ(as_munmap(&as, a, 6 * PAGE_SIZE), 0);
+	CHECK_EQ(mincore_once(&as, a + 3 * PAGE_SIZE, 1, v, &n), -ENOMEM);
+	as_destroy(&as);
+	teardown_kernel();
+}
+
+/* Linux 6.1 defines 0-4, 8-25, 100 and 101 (asm-generic/mman-common.h). */
+static bool advice_is_defined(int advice)
+{
+	return (advice >= 0 && advice <= 4) || (advice >= 8 && advice <= 25) || advice == 100 ||
+	       advice == 101;
+}
+
+/* What madvise() of every advice returns on a mapped, writable VMA (docs/vm.md). */
+static int advice_result(int advice, bool shared)
+{
+	if (!advice_is_defined(advice))
+		return -EINVAL;
+	switch (advice) {
+	case MADV_HWPOISON:
+	case MADV_SOFT_OFFLINE:
+		return -EPERM;
+	case MADV_REMOVE:
+		return shared ? 0 : -EINVAL;
+	case MADV_FREE:
+	case MADV_WIPEONFORK:
+		return shared ? -EINVAL : 0;
+	case MADV_COLLAPSE:
+		return -EINVAL;
+	default:
+		return 0;
+	}
+}
+
+/* Does @advice drop the data of a VMA it succeeds on? */
+static bool advice_drops(int advice, bool shared)
+{
+	if (shared)
+		return advice == MADV_REMOVE;
+	return advice == MADV_DONTNEED || advice == MADV_FREE || advice == MADV_DONTNEED_LOCKED;
+}
+
+/*
+ * Every advice value from -1 to 31, and some far ones, on private and shared
+ * memory, mapped, across a hole, after a hole, and not mapped at all; what each
+ * does to the data and the frames.
+ */
+static void test_madvise_values(void)
+{
+	struct as as;
+	struct as_params p;
+	const unsigned int rw = PROT_READ | PROT_WRITE;
+	static const int far[] = { 26, 27, 28, 29, 30, 31, 99, 100, 101, 102, 999, -1, -100,
+				   INT32_MIN, INT32_MAX };
+
+	setup_kernel();
+	small_params(&p);
+	CHECK_EQ(as_create(&as, &kpt, &p), 0);
+	uintptr_t a = 0x200000, h = 0x300000;
+	int advices[32 + sizeof(far) / sizeof(far[0])];
+	unsigned int nadv = 0;
+	for (int k = 0; k < 32; k++)
+		advices[nadv++] = k;
+	for (unsigned int k = 0; k < sizeof(far) / sizeof(far[0]); k++)
+		advices[nadv++] = far[k];
+	for (unsigned int k = 0; k < nadv; k++) {
+		int adv = advices[k];
+		for (int sh = 0; sh < 2; sh++) {
+			unsigned int type = sh ? MAP_SHARED : MAP_PRIVATE;
+			int want = advice_result(adv, sh);
+			/* Two faulted, tagged pages. */
+			CHECK_EQ(map_at(&as, a, 2, rw, type), 0);
+			size_t base = fake_frames_used();
+			CHECK_EQ(fault_at(&as, a, FAULT_WRITE), 0);
+			CHECK_EQ(fault_at(&as, a + PAGE_SIZE, FAULT_WRITE), 0);
+			set_word(&as, a, 0x1000u + k);
+			set_word(&as, a + PAGE_SIZE, 0x2000u + k);
+			size_t used = fake_frames_used();
+
+			int got = as_madvise(&as, a, 2 * PAGE_SIZE, adv);
+			CHECK(got == want, "advice %d on %s memory: %d, want %d", adv,
+			      sh ? "shared" : "private", got, want);
+			if (got == 0 && advice_drops(adv, sh)) {
+				CHECK(word_at(&as, a) == UINT32_MAX && word_at(&as, a + PAGE_SIZE) == UINT32_MAX,
+				      "advice %d dropped the pages", adv);
+				CHECK(fake_frames_used() <= base, "advice %d: frames back (%zu, %zu before)",
+				      adv, fake_frames_used(), base);
+				/* The next touch maps a zeroed frame. */
+				CHECK_EQ(fault_at(&as, a, FAULT_READ), 0);
+				CHECK_EQ(word_at(&as, a), 0);
+			} else {
+				CHECK(word_at(&as, a) == 0x1000u + k &&
+				      word_at(&as, a + PAGE_SIZE) == 0x2000u + k,
+				      "advice %d kept the data (%s)", adv, sh ? "shared" : "private");
+				CHECK(fake_frames_used() == used, "advice %d: frames kept", adv);
+			}
+			CHECK_EQ(as_vma_count(&as), 1);         /* no hint splits or records anything */
+
+			/* [page][hole][page]: a VMA's refusal comes first, else -ENOMEM. */
+			CHECK_EQ(as_munmap(&as, a + PAGE_SIZE, PAGE_SIZE), 0);
+			CHECK_EQ(map_at(&as, a + 2 * PAGE_SIZE, 1, rw, type), 0);
+			int across = want == 0 ? -ENOMEM : want;
+			got = as_madvise(&as, a, 3 * PAGE_SIZE, adv);
+			CHECK(got == across, "advice %d across a hole: %d, want %d", adv, got, across);
+			/* [hole][page]: the same. */
+			got = as_madvise(&as, a + PAGE_SIZE, 2 * PAGE_SIZE, adv);
+			CHECK(got == across, "advice %d after a hole: %d, want %d", adv, got, across);
+			/* [page][hole to the end]. */
+			got = as_madvise(&as, a + 2 * PAGE_SIZE, 2 * PAGE_SIZE, adv);
+			CHECK(got == across, "advice %d before a hole: %d, want %d", adv, got, across);
+			/* Nothing mapped: -ENOMEM for every defined advice but the privileged ones. */
+			int none = !advice_is_defined(adv) ? -EINVAL : want == -EPERM ? -EPERM : -ENOMEM;
+			got = as_madvise(&as, h, PAGE_SIZE, adv);
+			CHECK(got == none, "advice %d unmapped: %d, want %d", adv, got, none);
+			/* Length 0: the advice must still be defined; the range does not matter. */
+			got = as_madvise(&as, h, 0, adv);
+			CHECK(got == (none == -EINVAL ? -EINVAL : 0), "advice %d, length 0: %d", adv, got);
+			got = as_madvise(&as, a + 1, PAGE_SIZE, adv);
+			CHECK(got == -EINVAL, "advice %d, unaligned: %d", adv, got);
+			CHECK_EQ(as_munmap(&as, a, 3 * PAGE_SIZE), 0);
+		}
+	}
+	CHECK_EQ(fake_frames_used(), kframes + 1);      /* the root, nothing else */
+	as_destroy(&as);
+	teardown_kernel();
+}
+
+/* The argument checks of do_madvise(), in its order. */
+static void test_madvise_args(void)
+{
+	struct as as;
+	struct as_params p;
+
+	setup_kernel();
+	small_params(&p);
+	CHECK_EQ(as_create(&as, &kpt, &p), 0);
+	uintptr_t a = 0x200000;
+	CHECK_EQ(map_at(&as, a, 2, PROT_READ | PROT_WRITE, MAP_PRIVATE), 0);
+	CHECK_EQ(as_madvise(&as, a + 1, PAGE_SIZE, 999), -EINVAL);
+	CHECK_EQ(as_madvise(&as, a + 1, 0, MADV_NORMAL), -EINVAL);         /* alignment before length */
+	CHECK_EQ(as_madvise(&as, a, 0, MADV_HWPOISON), 0);                 /* length before privilege */
+	CHECK_EQ(as_madvise(&as, a, PAGE_SIZE, MADV_HWPOISON), -EPERM);
+	CHECK_EQ(as_madvise(&as, a, PAGE_SIZE, MADV_SOFT_OFFLINE), -EPERM);
+	CHECK_EQ(as_madvise(&as, a, SIZE_MAX, MADV_NORMAL), -EINVAL);      /* rounds up to 0 */
+	CHECK_EQ(as_madvise(&as, a, SIZE_MAX - PAGE_SIZE + 2, MADV_NORMAL), -EINVAL);
+	/* end < start: the aligned length wraps the address. */
+	CHECK_EQ(as_madvise(&as, a, (SIZE_MAX - a + 1) + PAGE_SIZE, MADV_NORMAL), -EINVAL);
+	CHECK_EQ(as_madvise(&as, a, (SIZE_MAX - a + 1) + PAGE_SIZE, MADV_HWPOISON), -EINVAL);
+	/* Up to exactly the top of the address space: no wrap, only a hole. */
+	CHECK_EQ(as_madvise(&as, a, SIZE_MAX - a + 1 - PAGE_SIZE, MADV_NORMAL), -ENOMEM);
+	/* Above the user range (no VMA there): -ENOMEM, not a range error. */
+	CHECK_EQ(as_madvise(&as, NP * PAGE_SIZE, PAGE_SIZE, MADV_NORMAL), -ENOMEM);
+	uintptr_t last = UINTPTR_MAX & ~(PAGE_SIZE - 1);
+	CHECK_EQ(as_madvise(&as, last - PAGE_SIZE, PAGE_SIZE - 1, MADV_DONTNEED), -ENOMEM);
+	CHECK_EQ(as_madvise(&as, last, PAGE_SIZE - 1, MADV_DONTNEED), -EINVAL);   /* ends at 0 */
+	/* Unaligned lengths cover whole pages. */
+	CHECK_EQ(as_madvise(&as, a, 2 * PAGE_SIZE - 1, MADV_NORMAL), 0);
+	CHECK_EQ(as_madvise(&as, a, 2 * PAGE_SIZE + 1, MADV_NORMAL), -ENOMEM);
+	CHECK_EQ(as_madvise(&as, a, 1, MADV_WILLNEED), 0);
+	as_destroy(&as);
+	teardown_kernel();
+}
+
+/*
+ * MADV_DONTNEED and MADV_FREE of private memory: the frames go back after the TLB
+ * flush, the next touch is zero-filled, the pages around keep their data; over a
+ * hole the mapped parts are dropped and the result is -ENOMEM.
+ */
+static void test_madvise_dontneed(void)
+{
+	struct as as;
+	uintptr_t a, out;
+	unsigned char v[8];
+	size_t n;
+
+	setup_kernel();
+	CHECK_EQ(as_create(&as, &kpt, NULL), 0);
+	as_activate(&as);
+	size_t empty = fake_frames_used();
+	CHECK_EQ(as_mmap(&as, 0, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0,
+			 &a), 0);
+	for (unsigned int i = 0; i < 4; i++) {
+		CHECK_EQ(fault_at(&as, a + i * PAGE_SIZE, FAULT_WRITE), 0);
+		set_word(&as, a + i * PAGE_SIZE, 0xd0 + i);
+	}
+	size_t used = fake_frames_used();
+	fake_tlb_reset();
+	CHECK_EQ(as_madvise(&as, a + PAGE_SIZE, 2 * PAGE_SIZE, MADV_DONTNEED), 0);
+	CHECK_EQ(fake_frames_used(), used - 2);
+	/* The flush came first, with the frames still allocated (no stale write can reach them). */
+	CHECK(fake_tlb_nr >= 1, "flushed");
+	CHECK_EQ(fake_tlb_events[0].frames_used, used);
+	CHECK_EQ(as_mincore(&as, a, 4, v, &n), 0);
+	CHECK(n == 4 && v[0] == 1 && v[1] == 0 && v[2] == 0 && v[3] == 1, "residency after DONTNEED");
+	CHECK_EQ(word_at(&as, a), 0xd0);
+	CHECK_EQ(word_at(&as, a + 3 * PAGE_SIZE), 0xd3);
+	CHECK_EQ(fault_at(&as, a + PAGE_SIZE, FAULT_READ), 0);
+	CHECK_EQ(word_at(&as, a + PAGE_SIZE), 0);               /* zero-filled */
+	/* MADV_FREE: the same for private memory. */
+	CHECK_EQ(as_madvise(&as, a, PAGE_SIZE, MADV_FREE), 0);
+	CHECK_EQ(word_at(&as, a), UINT32_MAX);
+	CHECK_EQ(fault_at(&as, a, FAULT_WRITE), 0);
+	CHECK_EQ(word_at(&as, a), 0);
+	/* The whole VMA: every frame back, the emptied page tables too. */
+	CHECK_EQ(as_madvise(&as, a, 4 * PAGE_SIZE, MADV_DONTNEED), 0);
+	CHECK_EQ(fake_frames_used(), empty);
+	CHECK_EQ(as_vma_count(&as), 1);
+	/* A hole in the middle: both sides dropped, -ENOMEM. */
+	for (unsigned int i = 0; i < 4; i++)
+		CHECK_EQ(fault_at(&as, a + i * PAGE_SIZE, FAULT_WRITE), 0);
+	CHECK_EQ(as_munmap(&as, a + PAGE_SIZE, PAGE_SIZE), 0);
+	CHECK_EQ(as_madvise(&as, a, 4 * PAGE_SIZE, MADV_DONTNEED), -ENOMEM);
+	CHECK_EQ(fake_frames_used(), empty);
+	/* PROT_NONE pages are dropped as well. */
+	CHECK_EQ(fault_at(&as, a + 2 * PAGE_SIZE, FAULT_WRITE), 0);
+	CHECK_EQ(as_mprotect(&as, a + 2 * PAGE_SIZE, PAGE_SIZE, PROT_NONE), 0);
+	CHECK_EQ(as_madvise(&as, a + 2 * PAGE_SIZE, PAGE_SIZE, MADV_DONTNEED), 0);
+	CHECK_EQ(fake_frames_used(), empty);
+	/* brk memory is private anonymous memory too. */
+	uintptr_t br = as_brk(&as, 0);
+	CHECK_EQ(as_brk(&as, br + 2 * PAGE_SIZE), br + 2 * PAGE_SIZE);
+	CHECK_EQ(fault_at(&as, br, FAULT_WRITE), 0);
+	set_word(&as, br, 77);
+	CHECK_EQ(as_madvise(&as, br, 2 * PAGE_SIZE, MADV_DONTNEED), 0);
+	CHECK_EQ(fault_at(&as, br, FAULT_READ), 0);
+	CHECK_EQ(word_at(&as, br), 0);
+	(void)out;
+	as_deactivate(&as);
+	as_destroy(&as);
+	teardown_kernel();
+}
+
+/*
+ * Shared anonymous memory: MADV_DONTNEED keeps the data (Linux: the shmem object
+ * holds the pages, the next touch maps them again), MADV_FREE is -EINVAL,
+ * MADV_REMOVE punches a hole (frames freed, zero on the next touch) if the
+ * mapping is writable and is -EACCES if not; a range over private then shared
+ * memory drops the private part before MADV_FREE fails on the shared one.
+ */
+static void test_madvise_shared(void)
+{
+	struct as as;
+	struct as_params p;
+	unsigned char v[4];
+	size_t n;
+	const unsigned int rw = PROT_READ | PROT_WRITE;
+
+	setup_kernel();
+	small_params(&p);
+	CHECK_EQ(as_create(&as, &kpt, &p), 0);
+	uintptr_t s = 0x400000;
+	CHECK_EQ(map_at(&as, s, 2, rw, MAP_SHARED), 0);
+	CHECK_EQ(fault_at(&as, s, FAULT_WRITE), 0);
+	CHECK_EQ(fault_at(&as, s + PAGE_SIZE, FAULT_WRITE), 0);
+	set_word(&as, s, 0x5a5a);
+	set_word(&as, s + PAGE_SIZE, 0x6b6b);
+	size_t used = fake_frames_used();
+	CHECK_EQ(as_madvise(&as, s, 2 * PAGE_SIZE, MADV_DONTNEED), 0);
+	CHECK_EQ(as_madvise(&as, s, 2 * PAGE_SIZE, MADV_DONTNEED_LOCKED), 0);
+	CHECK_EQ(fault_at(&as, s, FAULT_READ), 0);
+	CHECK_EQ(word_at(&as, s), 0x5a5a);                      /* the old data again */
+	CHECK_EQ(as_mincore(&as, s, 2, v, &n), 0);
+	CHECK(n == 2 && v[0] == 1 && v[1] == 1, "still resident (Linux: in the page cache)");
+	CHECK_EQ(fake_frames_used(), used);
+	CHECK_EQ(as_madvise(&as, s, 2 * PAGE_SIZE, MADV_FREE), -EINVAL);
+	CHECK_EQ(word_at(&as, s + PAGE_SIZE), 0x6b6b);
+	/* MADV_REMOVE of one page: gone, zero when touched again. */
+	CHECK_EQ(as_madvise(&as, s + PAGE_SIZE, PAGE_SIZE, MADV_REMOVE), 0);
+	CHECK_EQ(fake_frames_used(), used - 1);
+	CHECK_EQ(word_at(&as, s + PAGE_SIZE), UINT32_MAX);
+	CHECK_EQ(fault_at(&as, s + PAGE_SIZE, FAULT_READ), 0);
+	CHECK_EQ(word_at(&as, s + PAGE_SIZE), 0);
+	CHECK_EQ(word_at(&as, s), 0x5a5a);
+	/* Read-only shared: -EACCES, kept; PROT_NONE too. */
+	CHECK_EQ(as_mprotect(&as, s, PAGE_SIZE, PROT_READ), 0);
+	CHECK_EQ(as_madvise(&as, s, PAGE_SIZE, MADV_REMOVE), -EACCES);
+	CHECK_EQ(as_mprotect(&as, s, PAGE_SIZE, PROT_NONE), 0);
+	CHECK_EQ(as_madvise(&as, s, PAGE_SIZE, MADV_REMOVE), -EACCES);
+	CHECK_EQ(word_at(&as, s), 0x5a5a);
+	/* Writable after a read-only piece: the first piece refuses, nothing is removed. */
+	CHECK_EQ(as_madvise(&as, s, 2 * PAGE_SIZE, MADV_REMOVE), -EACCES);
+	CHECK_EQ(as_mincore(&as, s, 2, v, &n), 0);
+	CHECK(v[0] == 1 && v[1] == 1, "kept");
+
+	/* Private right below shared: FREE drops the private page, then fails. */
+	CHECK_EQ(map_at(&as, s - PAGE_SIZE, 1, rw, MAP_PRIVATE), 0);
+	CHECK_EQ(as_mprotect(&as, s, PAGE_SIZE, rw), 0);
+	CHECK_EQ(fault_at(&as, s - PAGE_SIZE, FAULT_WRITE), 0);
+	CHECK_EQ(as_madvise(&as, s - PAGE_SIZE, 3 * PAGE_SIZE, MADV_FREE), -EINVAL);
+	CHECK_EQ(word_at(&as, s - PAGE_SIZE), UINT32_MAX);
+	CHECK_EQ(word_at(&as, s), 0x5a5a);
+	/* MADV_REMOVE the other way round: private first, -EINVAL, nothing removed. */
+	CHECK_EQ(as_madvise(&as, s - PAGE_SIZE, 3 * PAGE_SIZE, MADV_REMOVE), -EINVAL);
+	CHECK_EQ(word_at(&as, s), 0x5a5a);
+	/* WIPEONFORK: private only. */
+	CHECK_EQ(as_madvise(&as, s - PAGE_SIZE, PAGE_SIZE, MADV_WIPEONFORK), 0);
+	CHECK_EQ(as_madvise(&as, s - PAGE_SIZE, 2 * PAGE_SIZE, MADV_WIPEONFORK), -EINVAL);
+	as_destroy(&as);
+	teardown_kernel();
+}
+
+/*
+ * MADV_POPULATE_READ / _WRITE fault the range in, refusing with -EINVAL a VMA
+ * that does not allow the access by its own protection (a read needs PROT_READ:
+ * PROT_WRITE or PROT_EXEC alone do not do, though the MMU lets such pages be
+ * read), and -ENOMEM when frames run out (the pages before stay populated).
+ */
+static void test_madvise_populate(void)
+{
+	struct as as;
+	struct as_params p;
+	unsigned char v[4];
+	size_t n;
+
+	setup_kernel();
+	small_params(&p);
+	CHECK_EQ(as_create(&as, &kpt, &p), 0);
+	uintptr_t a = 0x500000;
+	CHECK_EQ(map_at(&as, a, 3, PROT_READ | PROT_WRITE, MAP_PRIVATE), 0);
+	CHECK_EQ(as_madvise(&as, a, 3 * PAGE_SIZE, MADV_POPULATE_READ), 0);
+	CHECK_EQ(as_mincore(&as, a, 3, v, &n), 0);
+	CHECK(n == 3 && v[0] == 1 && v[1] == 1 && v[2] == 1, "populated");
+	CHECK_EQ(word_at(&as, a + 2 * PAGE_SIZE), 0);
+	size_t used = fake_frames_used();
+	CHECK_EQ(as_madvise(&as, a, 3 * PAGE_SIZE, MADV_POPULATE_WRITE), 0);  /* already there */
+	CHECK_EQ(fake_frames_used(), used);
+
+	static const struct { unsigned int prot; int rd, wr; } cases[] = {
+		{ PROT_NONE, -EINVAL, -EINVAL },
+		{ PROT_READ, 0, -EINVAL },
+		{ PROT_WRITE, -EINVAL, 0 },
+		{ PROT_EXEC, -EINVAL, -EINVAL },
+		{ PROT_READ | PROT_EXEC, 0, -EINVAL },
+		{ PROT_WRITE | PROT_EXEC, -EINVAL, 0 },
+	};
+	uintptr_t b = 0x600000;
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (int w = 0; w < 2; w++) {
+			CHECK_EQ(map_at(&as, b, 2, cases[i].prot, w ? MAP_SHARED : MAP_PRIVATE), 0);
+			int want = w ? cases[i].wr : cases[i].rd;
+			int got = as_madvise(&as, b, 2 * PAGE_SIZE, w ? MADV_POPULATE_WRITE : MADV_POPULATE_READ);
+			CHECK(got == want, "prot %u populate %s: %d, want %d", cases[i].prot, w ? "write" : "read",
+			      got, want);
+			CHECK_EQ(as_mincore(&as, b, 2, v, &n), 0);
+			CHECK(v[0] == (want == 0) && v[1] == (want == 0), "prot %u: residency %u %u",
+			      cases[i].prot, v[0], v[1]);
+			CHECK_EQ(as_munmap(&as, b, 2 * PAGE_SIZE), 0);
+		}
+	}
+	/* Out of frames at the second page: -ENOMEM, the first stays. */
+	CHECK_EQ(as_madvise(&as, a, 3 * PAGE_SIZE, MADV_DONTNEED), 0);
+	CHECK_EQ(map_at(&as, a + 3 * PAGE_SIZE, 1, PROT_READ, MAP_PRIVATE), 0);
+	CHECK_EQ(fault_at(&as, a + 3 * PAGE_SIZE, FAULT_READ), 0);    /* the tables exist now */
+	fake_fail_nth_alloc(2);
+	CHECK_EQ(as_madvise(&as, a, 3 * PAGE_SIZE, MADV_POPULATE_WRITE), -ENOMEM);
+	fake_fail_nth_alloc(0);
+	CHECK_EQ(as_mincore(&as, a, 3, v, &n), 0);
+	CHECK(v[0] == 1 && v[1] == 0 && v[2] == 0, "populated up to the failure: %u %u %u", v[0], v[1], v[2]);
+	/* A hole: both sides populated, -ENOMEM. */
+	CHECK_EQ(as_munmap(&as, a + PAGE_SIZE, PAGE_SIZE), 0);
+	CHECK_EQ(as_madvise(&as, a, 3 * PAGE_SIZE, MADV_POPULATE_READ), -ENOMEM);
+	CHECK_EQ(as_mincore(&as, a + 2 * PAGE_SIZE, 1, v, &n), 0);
+	CHECK_EQ(v[0], 1);
+	as_destroy(&as);
+	teardown_kernel();
+}
+
 /* ---- the differential fuzzer ---- */
 
 struct mpage {
@@ -905,6 +1404,95 @@ static int m_fault(uintptr_t addr, enum fault_access access, bool fail)
 	return 0;
 }
 
+/* Linux 6.1's defined advice values (madvise_behavior_valid(), a distribution's options). */
+static bool m_advice_valid(int a)
+{
+	return (a >= 0 && a <= 4) || (a >= 8 && a <= 25) || a == 100 || a == 101;
+}
+
+/*
+ * madvise(2) page by page: the argument checks of do_madvise(), then each page in
+ * order: a page outside every VMA makes the result -ENOMEM, a page whose VMA
+ * refuses the advice stops the walk with that errno (docs/vm.md's table).
+ */
+static int m_madvise(uintptr_t start, size_t len, int advice)
+{
+	if (!m_advice_valid(advice) || (start & (PAGE_SIZE - 1)))
+		return -EINVAL;
+	size_t rl = len > SIZE_MAX - PAGE_SIZE + 1 ? 0 : (len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	if (len && !rl)
+		return -EINVAL;
+	uintptr_t end = start + rl;
+	if (end < start)
+		return -EINVAL;
+	if (end == start)
+		return 0;
+	if (advice == MADV_HWPOISON || advice == MADV_SOFT_OFFLINE)
+		return -EPERM;
+	int unmapped = 0;
+	uint64_t s = start / PAGE_SIZE, e = end / PAGE_SIZE;
+	for (uint64_t i = s; i < e && i < NP; i++) {
+		struct mpage *pg = &m[i];
+		if (!pg->mapped) {
+			unmapped = -ENOMEM;
+			continue;
+		}
+		switch (advice) {
+		case MADV_FREE:
+			if (pg->shared)
+				return -EINVAL;
+			pg->resident = false, pg->tag = 0;
+			break;
+		case MADV_DONTNEED:
+		case MADV_DONTNEED_LOCKED:
+			if (!pg->shared)
+				pg->resident = false, pg->tag = 0;
+			break;
+		case MADV_REMOVE:
+			if (!pg->shared)
+				return -EINVAL;
+			if (!(pg->prot & PROT_WRITE))
+				return -EACCES;
+			pg->resident = false, pg->tag = 0;
+			break;
+		case MADV_WIPEONFORK:
+			if (pg->shared)
+				return -EINVAL;
+			break;
+		case MADV_POPULATE_READ:
+		case MADV_POPULATE_WRITE:
+			if (!(pg->prot & (advice == MADV_POPULATE_WRITE ? PROT_WRITE : PROT_READ)))
+				return -EINVAL;
+			pg->resident = true;    /* a zeroed frame; tag 0 until a fault tags it */
+			break;
+		case MADV_COLLAPSE:
+			return -EINVAL;
+		default:
+			break;
+		}
+	}
+	if (e > NP)
+		unmapped = -ENOMEM;   /* nothing is mapped above the window */
+	return unmapped;
+}
+
+static int m_mincore(uintptr_t addr, size_t len, unsigned char *vec, size_t *done)
+{
+	*done = 0;
+	if (addr & (PAGE_SIZE - 1))
+		return -EINVAL;
+	if (len > NP * PAGE_SIZE || addr > NP * PAGE_SIZE - len)
+		return -ENOMEM;
+	size_t pages = (len + PAGE_SIZE - 1) / PAGE_SIZE;
+	for (size_t i = 0; i < pages; i++) {
+		const struct mpage *pg = &m[addr / PAGE_SIZE + i];
+		if (!pg->mapped)
+			return -ENOMEM;
+		vec[(*done)++] = pg->resident;
+	}
+	return 0;
+}
+
 /* Compare the address space with the model; returns false (and reports) on a mismatch. */
 static bool compare(struct as *as, unsigned long step)
 {
@@ -979,7 +1567,7 @@ static void fuzz(unsigned long steps, uint64_t seed)
 {
 	struct as as;
 	struct as_params p;
-	unsigned long counts[7] = { 0 };
+	unsigned long counts[8] = { 0 };
 
 	setup_kernel();
 	small_params(&p);
@@ -991,7 +1579,7 @@ static void fuzz(unsigned long steps, uint64_t seed)
 	rs = seed * 0x9e3779b97f4a7c15ull + test_levels;
 
 	for (unsigned long step = 0; step < steps; step++) {
-		unsigned int op = rnd() % 16;
+		unsigned int op = rnd() % 18;
 		int e1 = 0, e2 = 0;
 		uintptr_t o1 = 0, o2 = 0;
 		const char *name;
@@ -1044,6 +1632,29 @@ static void fuzz(unsigned long steps, uint64_t seed)
 			uintptr_t a = rnd() % 4 == 0 ? r_addr() : m_brk + (rnd() % (16 * PAGE_SIZE)) - 8 * PAGE_SIZE;
 			o1 = as_brk(&as, a);
 			o2 = m_brk_call(a);
+		} else if (op == 16) {
+			name = "madvise";
+			static const int advs[] = { MADV_DONTNEED, MADV_DONTNEED, MADV_FREE, MADV_REMOVE,
+						    MADV_POPULATE_READ, MADV_POPULATE_WRITE, MADV_WILLNEED,
+						    MADV_WIPEONFORK, MADV_COLLAPSE, MADV_HWPOISON, 999, -1 };
+			uintptr_t a = r_addr();
+			size_t len = r_len();
+			int adv = rnd() % 4 == 0 ? (int)(rnd() % 32) : advs[rnd() % 12];
+			e1 = as_madvise(&as, a, len, adv);
+			e2 = m_madvise(a, len, adv);
+		} else if (op == 17) {
+			name = "mincore";
+			static unsigned char v1[NP], v2[NP];
+			uintptr_t a = rnd() % 2 ? r_addr() : (rnd() % NP) * PAGE_SIZE;
+			size_t len = r_len(), d1, d2;
+			size_t chunk = rnd() % 2 ? NP : 1 + rnd() % 8;
+			e1 = mincore_call(&as, a, len, chunk, v1, &d1);
+			e2 = m_mincore(a, len, v2, &d2);
+			/* The bytes before a failure are what the user's vector got. */
+			if (!CHECK(d1 == d2 && memcmp(v1, v2, d1) == 0,
+				   "step %lu mincore(%#lx, %#zx): %zu bytes, model %zu, or they differ",
+				   step, (unsigned long)a, len, d1, d2))
+				break;
 		} else {
 			name = "fault";
 			uintptr_t a = rnd() % 4 == 0 ? r_addr() : (rnd() % NP) * PAGE_SIZE + rnd() % PAGE_SIZE;
@@ -1064,8 +1675,8 @@ static void fuzz(unsigned long steps, uint64_t seed)
 				}
 			}
 		}
-		counts[op < 3 ? 0 : op < 5 ? 1 : op < 7 ? 2 : op < 9 ? 3 : op < 10 ? 4 : 5] +=
-			e1 == 0 ? 1 : 0;
+		counts[op < 3 ? 0 : op < 5 ? 1 : op < 7 ? 2 : op < 9 ? 3 : op < 10 ? 4 : op < 16 ? 5 :
+		       op == 16 ? 6 : 7] += e1 == 0 ? 1 : 0;
 		if (getenv("VM_FUZZ_TRACE"))
 			printf("# %lu %s -> %d %#lx\n", step, name, e1, (unsigned long)o1);
 		if (!CHECK(e1 == e2 && o1 == o2, "step %lu %s: got %d/%#lx, model %d/%#lx", step, name,
@@ -1074,8 +1685,8 @@ static void fuzz(unsigned long steps, uint64_t seed)
 			break;
 	}
 	printf("# %lu steps; successes: mmap %lu munmap %lu mprotect %lu mremap %lu brk %lu "
-	       "fault %lu; %zu VMAs at the end\n", steps, counts[0], counts[1], counts[2], counts[3],
-	       counts[4], counts[5], as_vma_count(&as));
+	       "fault %lu madvise %lu mincore %lu; %zu VMAs at the end\n", steps, counts[0], counts[1],
+	       counts[2], counts[3], counts[4], counts[5], counts[6], counts[7], as_vma_count(&as));
 	as_destroy(&as);
 	CHECK_EQ(fake_frames_used(), kframes);
 	teardown_kernel();
@@ -1102,6 +1713,13 @@ int main(void)
 	tap_run_modes("munmap and mprotect of unaligned lengths: whole pages", test_unaligned_lengths);
 	tap_run_modes("MAP_FIXED_NOREPLACE over a VMA strictly inside the range", test_noreplace_inside);
 	tap_run_modes("shared VMA page offsets after splits and a front munmap", test_shared_pgoff_split);
+	tap_run_modes("mincore: range checks, residency, chunks, holes", test_mincore);
+	tap_run_modes("madvise: every advice value on private and shared memory, holes", test_madvise_values);
+	tap_run_modes("madvise: argument checks in Linux's order", test_madvise_args);
+	tap_run_modes("madvise DONTNEED / FREE: frames back after the flush, zero on touch", test_madvise_dontneed);
+	tap_run_modes("madvise on shared memory: DONTNEED keeps, REMOVE drops, FREE refused",
+		      test_madvise_shared);
+	tap_run_modes("madvise POPULATE_READ / _WRITE: protection, exhaustion, holes", test_madvise_populate);
 	tap_run_modes("differential fuzz against the page model", test_fuzz);
 	fake_mem_fini();
 	return tap_done();
