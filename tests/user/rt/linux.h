@@ -184,6 +184,7 @@ struct linux_clone_args {
 	uint64_t set_tid, set_tid_size, cgroup;
 };
 #define CLONE_ARGS_SIZE_VER0	64
+#define CLONE_ARGS_SIZE_VER1	80
 #define CLONE_ARGS_SIZE_VER2	88
 _Static_assert(sizeof(struct linux_clone_args) == CLONE_ARGS_SIZE_VER2, "clone_args VER2");
 
