@@ -76,7 +76,7 @@ static long sys_mremap(struct as *as, const unsigned long a[6])
 	return err ? err : (long)out;
 }
 
-long syscall_dispatch(unsigned long nr, const unsigned long a[6])
+long syscall_dispatch(struct trap_frame *tf, unsigned long nr, const unsigned long a[6])
 {
 	struct thread *t = thread_current();
 	struct as *as = t->as;
@@ -105,7 +105,11 @@ long syscall_dispatch(unsigned long nr, const unsigned long a[6])
 		return sys_mremap(as, a);
 	case NR_brk:
 		return (long)as_brk(as, a[0]);
-	default:
+	default: {
+		long r;
+		if (sys_misc(tf, nr, a, &r))
+			return r;
+	}
 		if (__atomic_fetch_add(&unknown_logged, 1, __ATOMIC_RELAXED) < SYSCALL_UNKNOWN_LOG_MAX)
 			pr_info("syscall: %s[%u] called number %lu, not implemented: -ENOSYS\n",
 				t->name, t->tid, nr);

@@ -173,7 +173,7 @@ static void user_exception(struct trap_frame *tf, uint64_t code)
 	case EXC_ECALL_U:
 		tf->sepc += 4;
 		local_irq_enable();
-		tf->regs[10] = (uint64_t)syscall_dispatch(tf->regs[17], (const unsigned long *)&tf->regs[10]);
+		tf->regs[10] = (uint64_t)syscall_dispatch(tf, tf->regs[17], (const unsigned long *)&tf->regs[10]);
 		break;
 	case EXC_INST_PAGE_FAULT:
 	case EXC_LOAD_PAGE_FAULT:

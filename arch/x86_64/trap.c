@@ -123,7 +123,7 @@ static void user_trap(struct trap_frame *tf)
 	case X86_VEC_SYSCALL: {
 		unsigned long a[6] = { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 };
 		__asm__ __volatile__("sti" ::: "memory");
-		tf->rax = (uint64_t)syscall_dispatch(tf->rax, a);
+		tf->rax = (uint64_t)syscall_dispatch(tf, tf->rax, a);
 		break;
 	}
 	case 14: {

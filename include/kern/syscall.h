@@ -17,10 +17,21 @@
 
 #define SYSCALL_UNKNOWN_LOG_MAX 16
 
-/* Run system call @nr; called with interrupts on, in the calling thread. */
-long syscall_dispatch(unsigned long nr, const unsigned long args[6]);
-
 struct trap_frame;
+
+/*
+ * Run system call @nr; called with interrupts on, in the calling thread, with the
+ * frame the thread returns to user mode through (the arch's, opaque here: for the
+ * calls that read or replace the user registers).
+ */
+long syscall_dispatch(struct trap_frame *tf, unsigned long nr, const unsigned long args[6]);
+
+/*
+ * kernel/sys_misc.c: the small calls a libc's start-up and programs make (identity,
+ * time, limits, scheduling, random bytes, the console's ioctl and fstat, ...).
+ * Returns true if @nr is one of them, with its result (a value or -errno) in *@ret.
+ */
+bool sys_misc(struct trap_frame *tf, unsigned long nr, const unsigned long args[6], long *ret);
 
 /*
  * The arch calls this with interrupts masked last before every return to user
