@@ -75,6 +75,7 @@ static void on_segv(int sig, linux_siginfo_t *si, void *uc)
 		return;
 	if (fl.count > 3) {
 		tap_diag("SIGSEGV at %p (si_code %d) repeats after the handler's fix", fl.addr, fl.code);
+		rt_drain_stdout();
 		sys_exit_group(1);
 	}
 	switch (fl.fix) {
@@ -86,6 +87,7 @@ static void on_segv(int sig, linux_siginfo_t *si, void *uc)
 		break;
 	case FIX_NONE:
 		tap_diag("unexpected SIGSEGV at %p (si_code %d)", fl.addr, fl.code);
+		rt_drain_stdout();
 		sys_exit_group(1);
 	}
 }

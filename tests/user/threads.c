@@ -64,6 +64,7 @@ static void on_segv(int sig, linux_siginfo_t *si, void *uc)
 		return;
 	tap_diag("unexpected SIGSEGV at %p (si_code %d) in thread %ld", si->u.fault.addr,
 		 si->si_code, sys_gettid());
+	rt_drain_stdout();
 	sys_exit_group(1);
 }
 
@@ -615,6 +616,7 @@ static _Noreturn void exit_from_thread(int status)
 	if (rt_thread_start(&spinner, spinner_fn, NULL, 0, NULL) < 0 ||
 	    rt_thread_start(&exiter, group_exit_fn, &exit_status, 0, NULL) < 0) {
 		tap_diag("could not start the threads of the final exit_group");
+		rt_drain_stdout();
 		sys_exit_group(1);
 	}
 	for (;;)

@@ -223,6 +223,7 @@ struct linux_utsname {
 };
 
 /* asm-generic/ioctls.h (x86_64 uses it too), asm-generic/termios.h */
+#define TCSBRK		0x5409	/* with a nonzero argument: tcdrain() */
 #define TIOCGWINSZ	0x5413
 struct linux_winsize {
 	unsigned short ws_row, ws_col, ws_xpixel, ws_ypixel;

@@ -99,6 +99,9 @@ int rt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int rt_snprintf(char *buf, size_t size, const char *fmt, ...) PRINTF_LIKE(3, 4);
 /* Formats into a line buffer (at most 512 bytes) and writes it to fd 1 at once. */
 int rt_printf(const char *fmt, ...) PRINTF_LIKE(1, 2);
+/* Waits until what fd 1 was given has left the machine (a tty's tcdrain); call it
+ * before exiting. tap_done() does. */
+void rt_drain_stdout(void);
 
 /* signal.c */
 /* Installs fn for sig as an SA_SIGINFO handler with the extra flags and the mask to
@@ -169,8 +172,9 @@ bool tap_ok(bool pass, const char *fmt, ...) PRINTF_LIKE(2, 3);
 bool tap_expect(long got, long want, const char *fmt, ...) PRINTF_LIKE(3, 4);
 /* A "# ..." comment line. */
 void tap_diag(const char *fmt, ...) PRINTF_LIKE(1, 2);
-/* Ends the run: a comment if fewer or more points ran than planned. Returns the exit
- * status, 0 when every point passed and the count matched the plan, else 1. */
+/* Ends the run: a comment if fewer or more points ran than planned, then the output
+ * drained. Returns the exit status, 0 when every point passed and the count matched
+ * the plan, else 1. */
 int tap_done(void);
 
 #endif /* USER_RT_H */

@@ -82,5 +82,6 @@ int tap_done(void)
 {
 	if (tap_run != tap_planned)
 		tap_diag("planned %u points, ran %u", tap_planned, tap_run);
+	rt_drain_stdout();
 	return tap_failed == 0 && tap_run == tap_planned ? 0 : 1;
 }
