@@ -76,6 +76,31 @@ static long sys_mremap(struct as *as, const unsigned long a[6])
 	return err ? err : (long)out;
 }
 
+/* mincore(2): the vector goes out a chunk at a time (<mm/as.h>). */
+static long sys_mincore(struct as *as, uintptr_t addr, size_t len, uintptr_t uvec)
+{
+	unsigned char buf[256];
+	size_t pages, n;
+	int err = as_mincore_check(as, addr, len, &pages);
+
+	if (err)
+		return err;
+	/* Linux's access_ok(vec, pages): for 0 bytes, any address up to the user top. */
+	if (pages ? !user_range_ok(uvec, pages) : uvec > as->task_size)
+		return -EFAULT;
+	while (pages) {
+		err = as_mincore(as, addr, pages < sizeof(buf) ? pages : sizeof(buf), buf, &n);
+		if (err)
+			return err;
+		if (copy_to_user(uvec, buf, n))
+			return -EFAULT;
+		uvec += n;
+		addr += n * PAGE_SIZE;
+		pages -= n;
+	}
+	return 0;
+}
+
 long syscall_dispatch(struct trap_frame *tf, unsigned long nr, const unsigned long a[6])
 {
 	struct thread *t = thread_current();
@@ -105,6 +130,10 @@ long syscall_dispatch(struct trap_frame *tf, unsigned long nr, const unsigned lo
 		return sys_mremap(as, a);
 	case NR_brk:
 		return (long)as_brk(as, a[0]);
+	case NR_mincore:
+		return sys_mincore(as, a[0], a[1], a[2]);
+	case NR_madvise:
+		return as_madvise(as, a[0], a[1], (int)a[2]);
 	default: {
 		long r;
 		if (sys_misc(tf, nr, a, &r))
