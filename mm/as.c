@@ -10,9 +10,12 @@
  * space as it was, except where Linux itself is not atomic (mprotect up to a
  * hole, mremap's unmapping of the target and the shrunk tail), which is mirrored.
  *
- * Locking: as->lock around each public call; the static helpers run under it.
+ * Locking: as->lock around each public call; the static helpers run under it,
+ * and fault_in_locked() drops and retakes it around a data frame's allocation
+ * (the rule and the races it allows: <mm/as.h>).
  */
 #include <kern/errno.h>
+#include <kern/panic.h>
 #include <kern/string.h>
 #include <mm/as.h>
 #include <mm/frame.h>
@@ -264,59 +267,107 @@ static int place(struct as *as, uintptr_t hint, size_t len, uintptr_t *out)
 /* ---- faults ---- */
 
 /*
- * Map a zeroed frame at the unmapped page @page with the MMU protection @mprot;
- * *@pa (if not NULL) is its frame. Returns 0 or -ENOMEM (nothing mapped, nothing
- * leaked).
+ * Make sure the page holding @addr (any address: one at or above task_size is in
+ * no VMA) has a frame, as a fault would: a VMA must cover it (else -EFAULT), the VMA's MMU protection must have
+ * every bit of @need (MMU_READ / MMU_WRITE / MMU_EXEC; 0 for the kernel's own
+ * access, which any protection allows) and its PROT_* every bit of @need_prot
+ * (else -EACCES). A page without a frame gets a zeroed one, mapped with the VMA's
+ * protection; -ENOMEM if no frame or table was available (nothing mapped, nothing
+ * leaked). On 0, *@pa (if not NULL) is the page's frame and *@was_mapped (if not
+ * NULL) says whether the translation was there already.
+ *
+ * Called with as->lock held and returns with it held, but drops it around the
+ * allocation and zeroing of the data frame (the locking rule in <mm/as.h>): so
+ * the VMA tree and the page table may have changed across the call, and a VMA
+ * pointer the caller held before it may be stale. Nothing is decided on what was
+ * seen before the lock was dropped: once it is retaken the VMA and the leaf are
+ * looked up again, and the frame is mapped only if the page is still in a VMA
+ * that allows the access and still has no frame; else it goes back unused. So the
+ * result is that of a fault that took the lock once, at the end.
  */
-static int map_zero_page(struct as *as, uintptr_t page, unsigned int mprot, paddr_t *pa)
+static int fault_in_locked(struct as *as, uintptr_t addr, unsigned int need, unsigned int need_prot,
+			   paddr_t *pa, bool *was_mapped)
 {
+	uintptr_t page = addr & ~(PAGE_SIZE - 1);
+	paddr_t frame = paddr(0);
+	bool have_frame = false;
+	struct mapper_leaf l;
 	struct tlb_batch b;
-	paddr_t frame;
+	int err;
 
-	int err = frame_alloc(0, FRAME_ZERO | FRAME_NOWARN, &frame);
-	if (err)
-		return -ENOMEM;
-	/* Cannot fail: the buddy allocator handed this block out just now. */
-	(void)frame_set_owner(frame, FRAME_OWNER_USER);
-	batch_start(as, &b);
-	err = mapper_map(&as->pt, vaddr(page), frame, PAGE_SIZE, mprot, MMU_CACHE_WB, 0, &b);
-	tlb_batch_flush(&b);
-	if (err) {
-		frame_free(frame, 0);
-		return -ENOMEM;
+	for (;;) {
+		struct vma *v = addr < as->task_size ? vma_find(&as->vmas, addr) : NULL;
+		if (!v) {
+			err = -EFAULT;
+			break;
+		}
+		unsigned int mprot = mmu_prot_of(v->prot);
+		if ((mprot & need) != need || (v->prot & need_prot) != need_prot) {
+			err = -EACCES;
+			break;
+		}
+		if (mapper_translate(&as->pt, vaddr(page), &l) == 0) {
+			if (pa)
+				*pa = paddr(l.pa.raw + (page - l.va.raw));
+			if (was_mapped)
+				*was_mapped = true;
+			err = 0;
+			break;
+		}
+		if (!have_frame) {
+			/*
+			 * Allocate and zero with no lock held, so faults of other
+			 * threads, and edits, go on meanwhile; then look again.
+			 */
+			spin_unlock(&as->lock);
+			err = frame_alloc(0, FRAME_ZERO | FRAME_NOWARN, &frame);
+			if (!err)
+				/* Cannot fail: the buddy allocator handed this block out just now. */
+				(void)frame_set_owner(frame, FRAME_OWNER_USER);
+			spin_lock(&as->lock);
+			if (err)
+				return -ENOMEM;
+			have_frame = true;
+			continue;
+		}
+		/*
+		 * Still unmapped, in a VMA allowing the access: install it with that
+		 * VMA's protection. The leaf store is a release (mmu_pte_write()),
+		 * so another CPU that walks to it also sees the zeroes.
+		 */
+		batch_start(as, &b);
+		err = mapper_map(&as->pt, vaddr(page), frame, PAGE_SIZE, mprot, MMU_CACHE_WB, 0, &b);
+		tlb_batch_flush(&b);
+		if (err) {
+			err = -ENOMEM;  /* a table: nothing else can fail on an unmapped page */
+			break;
+		}
+		have_frame = false;
+		if (pa)
+			*pa = frame;
+		if (was_mapped)
+			*was_mapped = false;
+		break;
 	}
-	if (pa)
-		*pa = frame;
-	return 0;
+	if (have_frame)
+		frame_free(frame, 0);   /* never mapped: no TLB can hold it */
+	return err;
 }
 
-/* as_fault() with as->lock held; MAP_POPULATE prefaults through it too. */
-static int fault_locked(struct as *as, uintptr_t addr, enum fault_access access)
+static unsigned int mmu_need_of(enum fault_access access)
 {
-	struct vma *v = addr < as->task_size ? vma_find(&as->vmas, addr) : NULL;
-	struct mapper_leaf l;
-
-	if (!v)
-		return -EFAULT;
-	unsigned int need = access == FAULT_WRITE ? MMU_WRITE :
-			    access == FAULT_EXEC ? MMU_EXEC : MMU_READ;
-	unsigned int mprot = mmu_prot_of(v->prot);
-	if (!(mprot & need))
-		return -EACCES;
-
-	uintptr_t page = addr & ~(PAGE_SIZE - 1);
-	if (mapper_translate(&as->pt, vaddr(page), &l) == 0) {
-		/* Mapped with the access allowed: this CPU's TLB was stale (or another CPU won). */
-		tlb_flush_local_page(vaddr(page));
-		return 0;
-	}
-	return map_zero_page(as, page, mprot, NULL);
+	return access == FAULT_WRITE ? MMU_WRITE : access == FAULT_EXEC ? MMU_EXEC : MMU_READ;
 }
 
 int as_fault(struct as *as, const struct fault_info *fi)
 {
+	bool was_mapped;
+
 	spin_lock(&as->lock);
-	int err = fault_locked(as, fi->addr, fi->access);
+	int err = fault_in_locked(as, fi->addr, mmu_need_of(fi->access), 0, NULL, &was_mapped);
+	if (err == 0 && was_mapped)
+		/* Mapped with the access allowed: this CPU's TLB was stale (or another CPU won). */
+		tlb_flush_local_page(vaddr(fi->addr & ~(PAGE_SIZE - 1)));
 	spin_unlock(&as->lock);
 	return err;
 }
@@ -343,20 +394,19 @@ static int kernel_write(struct as *as, uintptr_t uaddr, const void *src, size_t 
 	while (len) {
 		uintptr_t page = uaddr & ~(PAGE_SIZE - 1);
 		size_t n = MIN(len, PAGE_SIZE - (uaddr - page));
-		struct vma *v = vma_find(&as->vmas, uaddr);
 		struct mapper_leaf l;
 		paddr_t pa;
 
-		if (!v) {
-			err = -EFAULT;
-			break;
-		}
-		if (mapper_translate(&as->pt, vaddr(page), &l) == 0) {
-			pa = paddr(l.pa.raw + (page - l.va.raw));
-		} else if (s) {
-			err = map_zero_page(as, page, mmu_prot_of(v->prot), &pa);
+		if (s) {
+			/* May drop the lock to allocate: the pages before may change meanwhile. */
+			err = fault_in_locked(as, uaddr, 0, 0, &pa, NULL);
 			if (err)
 				break;
+		} else if (!vma_find(&as->vmas, uaddr)) {
+			err = -EFAULT;
+			break;
+		} else if (mapper_translate(&as->pt, vaddr(page), &l) == 0) {
+			pa = paddr(l.pa.raw + (page - l.va.raw));
 		} else {
 			goto next;
 		}
@@ -495,13 +545,18 @@ int as_mmap(struct as *as, uintptr_t addr, size_t len, unsigned int prot, unsign
 	vma_insert(&as->vmas, v);
 	merge_around(as, v);
 	v = NULL;
-	if (flags & (MAP_POPULATE | MAP_LOCKED)) {
-		/* Best effort, as on Linux: a page that cannot be populated faults later. */
+	*out = addr;
+	if ((flags & (MAP_POPULATE | MAP_LOCKED)) && prot) {
+		/*
+		 * Best effort, as on Linux: a page that cannot be populated faults
+		 * later. Each page may drop the lock (as Linux's mm_populate() runs
+		 * after mmap_lock is released), so the mapping may be changed by
+		 * another thread meanwhile: stop at the first page that fails.
+		 */
 		for (uintptr_t p = addr; p < addr + len; p += PAGE_SIZE)
-			if (prot && fault_locked(as, p, FAULT_READ) == -ENOMEM)
+			if (fault_in_locked(as, p, MMU_READ, 0, NULL, NULL) != 0)
 				break;
 	}
-	*out = addr;
 out:
 	kfree(v);
 	kfree(spare);
@@ -903,17 +958,22 @@ static bool advice_is_valid(int advice)
  * faultin_vma_page_range() checks the VMA's own flags (check_vma_flags(): a
  * read needs VM_READ, which PROT_WRITE or PROT_EXEC alone do not give, though
  * the MMU lets such pages be read) and reports a refusal as -EINVAL; a page that
- * cannot get a frame is -ENOMEM (the pages before it stay populated).
+ * cannot get a frame is -ENOMEM (the pages before it stay populated). Each page
+ * may drop as->lock (fault_in_locked()), so @v is not used after the first; a
+ * page whose VMA went meanwhile is -ENOMEM, one whose VMA no longer allows the
+ * access -EINVAL, as madvise_populate() answers when its VMA changed.
  */
 static int madvise_populate(struct as *as, const struct vma *v, uintptr_t start, uintptr_t end,
 			    bool write)
 {
-	if (!(v->prot & (write ? PROT_WRITE : PROT_READ)))
+	unsigned int need_prot = write ? PROT_WRITE : PROT_READ;
+
+	if (!(v->prot & need_prot))
 		return -EINVAL;
 	for (uintptr_t p = start; p < end; p += PAGE_SIZE) {
-		int err = fault_locked(as, p, write ? FAULT_WRITE : FAULT_READ);
+		int err = fault_in_locked(as, p, write ? MMU_WRITE : MMU_READ, need_prot, NULL, NULL);
 		if (err)
-			return err == -ENOMEM ? -ENOMEM : -EINVAL;
+			return err == -EACCES ? -EINVAL : -ENOMEM;
 	}
 	return 0;
 }
@@ -967,6 +1027,8 @@ static int madvise_vma(struct as *as, struct vma *v, uintptr_t start, uintptr_t 
 		return shared ? -EINVAL : 0;
 	case MADV_POPULATE_READ:
 	case MADV_POPULATE_WRITE:
+		/* It drops the lock: nothing may wait in @b for a flush meanwhile. */
+		KASSERT(tlb_batch_is_empty(b), "madvise: a populate after a zap");
 		return madvise_populate(as, v, start, end, advice == MADV_POPULATE_WRITE);
 	case MADV_COLLAPSE:
 		/*

@@ -17,8 +17,46 @@
  * frame_alloc(). Every edit flushes through a tlb_batch on the CPUs in as->cpus
  * and frees frames only after that flush.
  *
- * Locking: as->lock serialises every call on one address space (taken inside).
- * Lock order: as->lock, then the frame allocator's and slab's own locks.
+ * Locking. as->lock, a spinlock every call here takes inside (the caller must not
+ * hold it), protects the VMA tree, the page table (entries and tables), brk and
+ * next_obj of one space; faults, mmap, munmap and every other call of one space
+ * exclude each other with it. as->cpus is atomic (as_activate(), the flushes).
+ *
+ *   - Taken with spin_lock(): the interrupt state is left alone (system calls and
+ *     user faults run with interrupts on: the trap handlers enable them before
+ *     user_fault()); never taken in interrupt context. A holder has preemption
+ *     disabled and never sleeps.
+ *   - A holder may wait for other CPUs: each edit runs tlb_batch_flush() before it
+ *     drops the lock, shootdown acknowledgements included, so once the lock is
+ *     free no CPU can reach an unmapped frame and the frame is back in the
+ *     allocator. That cannot deadlock (<mm/tlb.h>'s flush protocol): a CPU
+ *     spinning on as->lock answers shootdowns from its spin, a target takes no
+ *     lock.
+ *   - Order: as->lock, then the frame allocator's and slab's own locks (tables and
+ *     VMA structs are allocated, and frames freed, under it). No call holds the
+ *     lock of two spaces.
+ *   - Faults do not allocate under it: as_fault() looks the VMA and the leaf up
+ *     under the lock; if the page needs a frame it drops the lock, allocates and
+ *     zeroes the frame with no lock held, retakes the lock and looks both up
+ *     again (nothing seen before the drop is trusted, so no generation count is
+ *     needed). It maps the frame only if the page is still in a VMA that allows
+ *     the access and still has no frame, with that VMA's protection as it is
+ *     then; else the frame goes back unused and the result is what a fault
+ *     arriving then gets: 0 (another fault or a populate mapped the page: the
+ *     access is retried), -EFAULT (munmap, or mremap moved it), -EACCES (mprotect
+ *     took the access away). So an edit that completes while a fault allocates
+ *     is ordered before that fault: after munmap no leaf is left outside a VMA,
+ *     no leaf is ever more permissive than its VMA, and pages that
+ *     madvise(MADV_DONTNEED) dropped come back zeroed as on any later touch.
+ *     The page-table pages an install may need are still allocated under the
+ *     lock by the mapper: at most levels - 1 for one fault, and the last-level
+ *     table only once per 2 MiB of faults. MAP_POPULATE, MADV_POPULATE_* and
+ *     as_copy_to() fault pages in the same way (a copy's bytes go through the
+ *     direct map under the lock, so no frame is freed under it).
+ *   - Otherwise one lock: there is no reader-writer split (Linux: mmap_lock, read
+ *     for faults, and per-VMA locks since 6.4). A fault's locked parts are a tree
+ *     lookup and a page-table walk, short next to the allocation and zeroing they
+ *     no longer cover.
  */
 #ifndef MM_AS_H
 #define MM_AS_H
@@ -31,7 +69,7 @@
 #include <mm/vma.h>
 
 struct as {
-	spinlock_t lock;
+	spinlock_t lock;             /* see "Locking" above */
 	struct pagetable pt;
 	struct vma_tree vmas;
 	struct cpuset cpus;          /* CPUs where this space is or may be live */
@@ -137,7 +175,8 @@ int as_mincore(struct as *as, uintptr_t addr, size_t pages, unsigned char *vec, 
  * pieces before keep what was done to them). MADV_DONTNEED / MADV_FREE of private
  * memory free the frames after the TLB flush (the next touch maps a zeroed
  * frame); shared memory keeps its data under MADV_DONTNEED (Linux: the object
- * holds it) and loses it only to MADV_REMOVE. Takes as->lock.
+ * holds it) and loses it only to MADV_REMOVE. Takes as->lock; MADV_POPULATE_*
+ * drops it around each frame it allocates, as as_fault() does.
  */
 int as_madvise(struct as *as, uintptr_t addr, size_t len, int advice);
 
@@ -149,7 +188,9 @@ int as_madvise(struct as *as, uintptr_t addr, size_t len, int advice);
  * and only this CPU's TLB was stale), -EFAULT if no VMA covers the address
  * (SEGV_MAPERR), -EACCES if the VMA forbids the access (SEGV_ACCERR), -ENOMEM if
  * no frame or table was available. The arch's trap handler turns an error into a
- * signal for the process.
+ * signal for the process. The frame is allocated and zeroed with as->lock
+ * dropped; the result is that of the space as it is when the lock is retaken
+ * (see "Locking" above).
  */
 int as_fault(struct as *as, const struct fault_info *fi);
 
@@ -167,7 +208,8 @@ int as_fault(struct as *as, const struct fault_info *fi);
  * program still cannot write it). Returns 0, -EFAULT, or -ENOMEM when a frame
  * or table was missing; on an error the pages before the failing one were
  * written and stay mapped (they belong to their VMAs: munmap or as_destroy()
- * frees them). Takes as->lock.
+ * frees them). Takes as->lock, and drops it around each frame it allocates (as
+ * as_fault() does), so another thread may change the pages meanwhile.
  *
  * as_zero(): the same with zeros; a page not faulted in already reads as zero
  * and is left alone, so it never allocates (returns 0 or -EFAULT).

@@ -1084,6 +1084,229 @@ static void test_madvise_populate(void)
 	teardown_kernel();
 }
 
+/* ---- faults racing edits: another CPU acts while a fault allocates ---- */
+
+enum race_op { RACE_MUNMAP, RACE_PROTECT_R, RACE_PROTECT_RX, RACE_FAULT, RACE_REMAP_SHARED_R,
+	       RACE_DONTNEED, RACE_MOVE, RACE_NONE };
+
+struct race {
+	struct as *as;
+	enum race_op op;
+	uintptr_t addr, to;
+	bool ran, lock_held;
+	int result;
+};
+
+/* Runs inside frame_alloc() of the call under test (fake_alloc_hook()). */
+static void race_hook(void *arg)
+{
+	struct race *r = arg;
+	uintptr_t out;
+
+	r->ran = true;
+	r->lock_held = spin_is_locked(&r->as->lock);
+	if (r->lock_held)
+		return;                 /* taking it again would spin forever; the test fails */
+	switch (r->op) {
+	case RACE_MUNMAP:
+		r->result = as_munmap(r->as, r->addr, PAGE_SIZE);
+		break;
+	case RACE_PROTECT_R:
+		r->result = as_mprotect(r->as, r->addr, PAGE_SIZE, PROT_READ);
+		break;
+	case RACE_PROTECT_RX:
+		r->result = as_mprotect(r->as, r->addr, PAGE_SIZE, PROT_READ | PROT_EXEC);
+		break;
+	case RACE_FAULT:
+		r->result = fault_at(r->as, r->addr, FAULT_WRITE);
+		set_word(r->as, r->addr, 0x77);
+		break;
+	case RACE_REMAP_SHARED_R:
+		r->result = as_munmap(r->as, r->addr, PAGE_SIZE) |
+			    map_at(r->as, r->addr, 1, PROT_READ, MAP_SHARED);
+		break;
+	case RACE_DONTNEED:
+		r->result = as_madvise(r->as, r->addr, PAGE_SIZE, MADV_DONTNEED);
+		break;
+	case RACE_MOVE:
+		r->result = as_mremap(r->as, r->addr, PAGE_SIZE, PAGE_SIZE, MREMAP_MAYMOVE | MREMAP_FIXED,
+				      r->to, &out);
+		break;
+	case RACE_NONE:
+		r->result = 0;
+		break;
+	}
+}
+
+/* Arm the hook for the next frame allocation: @op on @addr. */
+static void race_arm(struct race *r, struct as *as, enum race_op op, uintptr_t addr)
+{
+	*r = (struct race){ .as = as, .op = op, .addr = addr, .result = -1 };
+	fake_alloc_hook(race_hook, r);
+}
+
+static bool race_ran(const struct race *r)
+{
+	fake_alloc_hook(NULL, NULL);
+	return CHECK(r->ran && !r->lock_held && r->result == 0,
+		     "race %d: ran %d, as->lock held while allocating %d, result %d", r->op, r->ran,
+		     r->lock_held, r->result);
+}
+
+/* The MMU protection of the leaf at @addr, or -1u if there is none. */
+static unsigned int leaf_prot(struct as *as, uintptr_t addr)
+{
+	struct mapper_leaf l;
+
+	return mapper_translate(&as->pt, vaddr(addr), &l) == 0 ? l.prot : UINT32_MAX;
+}
+
+/*
+ * A fault allocates its frame with as->lock dropped; what another CPU does to the
+ * page meanwhile decides the result, as if the fault had come after it: munmap,
+ * a move, or an mprotect that removes the access make it fail with no leaf left
+ * and the frame back; an mprotect that keeps the access makes it map with the new
+ * protection; a competing fault wins and the frame goes back. Kernel copies and
+ * both populates see the same.
+ */
+static void test_fault_races(void)
+{
+	struct as as;
+	struct as_params p;
+	struct race r;
+	unsigned char v[4];
+	size_t n;
+	const unsigned int rw = PROT_READ | PROT_WRITE;
+
+	setup_kernel();
+	small_params(&p);
+	CHECK_EQ(as_create(&as, &kpt, &p), 0);
+	uintptr_t a = 0x200000, b = 0x300000;
+	/* A resident page in the same 2 MiB, so the tables exist and only data frames count. */
+	CHECK_EQ(map_at(&as, a + 8 * PAGE_SIZE, 1, PROT_READ, MAP_PRIVATE), 0);
+	CHECK_EQ(fault_at(&as, a + 8 * PAGE_SIZE, FAULT_READ), 0);
+	CHECK_EQ(map_at(&as, b + 8 * PAGE_SIZE, 1, PROT_READ, MAP_PRIVATE), 0);
+	CHECK_EQ(fault_at(&as, b + 8 * PAGE_SIZE, FAULT_READ), 0);
+	size_t base = fake_frames_used();
+
+	/* The hook runs, with as->lock free, on a plain fault. */
+	CHECK_EQ(map_at(&as, a, 2, rw, MAP_PRIVATE), 0);
+	race_arm(&r, &as, RACE_NONE, a);
+	CHECK_EQ(fault_at(&as, a, FAULT_WRITE), 0);
+	race_ran(&r);
+	CHECK_EQ(fake_frames_used(), base + 1);
+	CHECK_EQ(as_munmap(&as, a, 2 * PAGE_SIZE), 0);
+
+	/* munmap while the fault allocates: -EFAULT, nothing mapped, the frame back. */
+	CHECK_EQ(map_at(&as, a, 2, rw, MAP_PRIVATE), 0);
+	race_arm(&r, &as, RACE_MUNMAP, a);
+	CHECK_EQ(fault_at(&as, a, FAULT_WRITE), -EFAULT);
+	race_ran(&r);
+	CHECK_EQ(leaf_prot(&as, a), UINT32_MAX);
+	CHECK_EQ(fake_frames_used(), base);
+
+	/* mremap moves the page away: -EFAULT, and nothing at either end. */
+	race_arm(&r, &as, RACE_MOVE, a + PAGE_SIZE);
+	r.to = b;
+	CHECK_EQ(fault_at(&as, a + PAGE_SIZE, FAULT_READ), -EFAULT);
+	race_ran(&r);
+	CHECK_EQ(leaf_prot(&as, a + PAGE_SIZE), UINT32_MAX);
+	CHECK_EQ(leaf_prot(&as, b), UINT32_MAX);
+	CHECK_EQ(fake_frames_used(), base);
+	CHECK_EQ(as_munmap(&as, b, PAGE_SIZE), 0);
+
+	/* mprotect read-only: a write fault is refused, a read fault maps read-only. */
+	CHECK_EQ(map_at(&as, a, 2, rw, MAP_PRIVATE), 0);
+	race_arm(&r, &as, RACE_PROTECT_R, a);
+	CHECK_EQ(fault_at(&as, a, FAULT_WRITE), -EACCES);
+	race_ran(&r);
+	CHECK_EQ(leaf_prot(&as, a), UINT32_MAX);
+	CHECK_EQ(fake_frames_used(), base);
+	race_arm(&r, &as, RACE_PROTECT_R, a + PAGE_SIZE);
+	CHECK_EQ(fault_at(&as, a + PAGE_SIZE, FAULT_READ), 0);
+	race_ran(&r);
+	CHECK_EQ(leaf_prot(&as, a + PAGE_SIZE), MMU_USER | MMU_READ);   /* not the old RW */
+	CHECK_EQ(as_munmap(&as, a, 2 * PAGE_SIZE), 0);
+	/* mprotect to R+X: mapped with the new protection. */
+	CHECK_EQ(map_at(&as, a, 1, PROT_READ, MAP_PRIVATE), 0);
+	race_arm(&r, &as, RACE_PROTECT_RX, a);
+	CHECK_EQ(fault_at(&as, a, FAULT_READ), 0);
+	race_ran(&r);
+	CHECK_EQ(leaf_prot(&as, a), MMU_USER | MMU_READ | MMU_EXEC);
+	CHECK_EQ(as_munmap(&as, a, PAGE_SIZE), 0);
+	CHECK_EQ(fake_frames_used(), base);
+
+	/* Unmapped and mapped again, shared and read-only: the new VMA decides. */
+	CHECK_EQ(map_at(&as, a, 1, rw, MAP_PRIVATE), 0);
+	race_arm(&r, &as, RACE_REMAP_SHARED_R, a);
+	CHECK_EQ(fault_at(&as, a, FAULT_WRITE), -EACCES);
+	race_ran(&r);
+	CHECK_EQ(leaf_prot(&as, a), UINT32_MAX);
+	CHECK_EQ(as_munmap(&as, a, PAGE_SIZE), 0);
+	CHECK_EQ(map_at(&as, a, 1, rw, MAP_PRIVATE), 0);
+	race_arm(&r, &as, RACE_REMAP_SHARED_R, a);
+	CHECK_EQ(fault_at(&as, a, FAULT_READ), 0);
+	race_ran(&r);
+	CHECK_EQ(leaf_prot(&as, a), MMU_USER | MMU_READ);
+	CHECK(vma_find(&as.vmas, a) && (vma_find(&as.vmas, a)->flags & VMA_SHARED), "the new VMA");
+	CHECK_EQ(as_munmap(&as, a, PAGE_SIZE), 0);
+	CHECK_EQ(fake_frames_used(), base);
+
+	/* Another fault of the page wins: 0, its frame stays, ours goes back. */
+	CHECK_EQ(map_at(&as, a, 1, rw, MAP_PRIVATE), 0);
+	race_arm(&r, &as, RACE_FAULT, a);
+	CHECK_EQ(fault_at(&as, a, FAULT_WRITE), 0);
+	race_ran(&r);
+	CHECK_EQ(word_at(&as, a), 0x77);
+	CHECK_EQ(fake_frames_used(), base + 1);
+	/* MADV_DONTNEED of the page while its next fault allocates: the fault maps zeroes. */
+	race_arm(&r, &as, RACE_DONTNEED, a);
+	CHECK_EQ(as_madvise(&as, a, PAGE_SIZE, MADV_DONTNEED), 0);
+	CHECK_EQ(fault_at(&as, a, FAULT_WRITE), 0);
+	race_ran(&r);
+	CHECK_EQ(word_at(&as, a), 0);
+	CHECK_EQ(fake_frames_used(), base + 1);
+	CHECK_EQ(as_munmap(&as, a, PAGE_SIZE), 0);
+
+	/* as_copy_to(): the second page goes while the first is allocated: -EFAULT there. */
+	CHECK_EQ(map_at(&as, a, 2, rw, MAP_PRIVATE), 0);
+	static const uint8_t bytes[2 * 4096] = { 1, 2, 3, 4 };
+	race_arm(&r, &as, RACE_MUNMAP, a + PAGE_SIZE);
+	CHECK_EQ(as_copy_to(&as, a, bytes, sizeof(bytes)), -EFAULT);
+	race_ran(&r);
+	CHECK_EQ(word_at(&as, a), 0x04030201);
+	CHECK_EQ(as_munmap(&as, a, 2 * PAGE_SIZE), 0);
+
+	/* MADV_POPULATE_WRITE: a page gone meanwhile is -ENOMEM, one made read-only -EINVAL. */
+	CHECK_EQ(map_at(&as, a, 2, rw, MAP_PRIVATE), 0);
+	race_arm(&r, &as, RACE_MUNMAP, a + PAGE_SIZE);
+	CHECK_EQ(as_madvise(&as, a, 2 * PAGE_SIZE, MADV_POPULATE_WRITE), -ENOMEM);
+	race_ran(&r);
+	CHECK_EQ(as_munmap(&as, a, 2 * PAGE_SIZE), 0);
+	CHECK_EQ(map_at(&as, a, 2, rw, MAP_PRIVATE), 0);
+	race_arm(&r, &as, RACE_PROTECT_R, a + PAGE_SIZE);
+	CHECK_EQ(as_madvise(&as, a, 2 * PAGE_SIZE, MADV_POPULATE_WRITE), -EINVAL);
+	race_ran(&r);
+	CHECK_EQ(as_mincore(&as, a, 2, v, &n), 0);
+	CHECK(n == 2 && v[0] == 1 && v[1] == 0, "populated up to the change: %u %u", v[0], v[1]);
+	CHECK_EQ(as_munmap(&as, a, 2 * PAGE_SIZE), 0);
+
+	/* MAP_POPULATE: best effort, it stops where the mapping changed under it. */
+	uintptr_t out;
+	race_arm(&r, &as, RACE_MUNMAP, a + PAGE_SIZE);
+	CHECK_EQ(as_mmap(&as, a, 3 * PAGE_SIZE, rw, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_POPULATE,
+			 -1, 0, &out), 0);
+	race_ran(&r);
+	CHECK_EQ(as_mincore(&as, a, 3, v, &n), 0);
+	CHECK(n == 1 && v[0] == 1, "first page populated, the hole stops the chunk: %zu", n);
+	CHECK_EQ(leaf_prot(&as, a + PAGE_SIZE), UINT32_MAX);
+	CHECK_EQ(as_munmap(&as, a, 3 * PAGE_SIZE), 0);
+	CHECK_EQ(fake_frames_used(), base);
+
+	as_destroy(&as);
+	teardown_kernel();
+}
+
 /* ---- the differential fuzzer ---- */
 
 struct mpage {
@@ -1720,6 +1943,8 @@ int main(void)
 	tap_run_modes("madvise on shared memory: DONTNEED keeps, REMOVE drops, FREE refused",
 		      test_madvise_shared);
 	tap_run_modes("madvise POPULATE_READ / _WRITE: protection, exhaustion, holes", test_madvise_populate);
+	tap_run_modes("faults racing munmap, mremap, mprotect, faults, madvise while allocating",
+		      test_fault_races);
 	tap_run_modes("differential fuzz against the page model", test_fuzz);
 	fake_mem_fini();
 	return tap_done();

@@ -5,10 +5,22 @@
  * arch_mmu_* hooks (<mm/mmu.h>). cpu_current() and panic() come from
  * tests/unit/host/kern_host.c, linked into every unit test.
  */
+#include <pthread.h>
+#include <sched.h>
+
 #include <mm/frame.h>
 #include <mm/slab.h>
 
 #include "vm_fake.h"
+
+/*
+ * One mutex over the fake allocator's, the TLB recorder's and kmalloc's state, so
+ * threaded tests (as_race_test.c) can call them from several threads, as the
+ * kernel's allocators and flush hooks are called from several CPUs. Zeroing and
+ * poisoning are done outside it, so the fake does not serialise what the real
+ * allocator does not.
+ */
+static pthread_mutex_t fake_lock = PTHREAD_MUTEX_INITIALIZER;
 
 unsigned int test_levels;
 
@@ -31,6 +43,9 @@ static uint8_t *frame_busy;       /* per frame: part of an allocated block */
 static size_t frames_used, cursor;
 static unsigned long alloc_calls, fail_at;
 static bool fail_all;
+static void (*alloc_hook)(void *);
+static void *alloc_hook_arg;
+static bool alloc_yield;
 
 void fake_mem_init(size_t bytes)
 {
@@ -48,6 +63,8 @@ void fake_mem_init(size_t bytes)
 	frames_used = cursor = 0;
 	alloc_calls = fail_at = 0;
 	fail_all = false;
+	alloc_hook = NULL;
+	alloc_yield = false;
 }
 
 void fake_mem_fini(void)
@@ -59,15 +76,43 @@ void fake_mem_fini(void)
 	ram_frames = 0;
 }
 
-size_t fake_frames_used(void) { return frames_used; }
+size_t fake_frames_used(void)
+{
+	pthread_mutex_lock(&fake_lock);
+	size_t n = frames_used;
+	pthread_mutex_unlock(&fake_lock);
+	return n;
+}
+
 unsigned long fake_alloc_calls(void) { return alloc_calls; }
 void fake_fail_nth_alloc(unsigned long n) { fail_at = n ? alloc_calls + n : 0; }
 void fake_fail_all_allocs(bool on) { fail_all = on; }
 
-bool fake_frame_is_allocated(paddr_t pa)
+void fake_alloc_hook(void (*fn)(void *), void *arg)
+{
+	pthread_mutex_lock(&fake_lock);
+	alloc_hook = fn;
+	alloc_hook_arg = arg;
+	pthread_mutex_unlock(&fake_lock);
+}
+
+void fake_alloc_yield(bool on)
+{
+	__atomic_store_n(&alloc_yield, on, __ATOMIC_RELAXED);
+}
+
+static bool frame_is_allocated_locked(paddr_t pa)
 {
 	size_t f = (pa.raw - FAKE_PA_BASE) / PAGE_SIZE;
 	return pa.raw >= FAKE_PA_BASE && f < ram_frames && frame_order[f] != 0;
+}
+
+bool fake_frame_is_allocated(paddr_t pa)
+{
+	pthread_mutex_lock(&fake_lock);
+	bool r = frame_is_allocated_locked(pa);
+	pthread_mutex_unlock(&fake_lock);
+	return r;
 }
 
 /* Owners as the frame database records them: only for allocated blocks. */
@@ -76,23 +121,30 @@ static uint8_t owners[1 << 16];
 int frame_set_owner(paddr_t pa, enum frame_owner owner)
 {
 	size_t f = (pa.raw - FAKE_PA_BASE) / PAGE_SIZE;
+	int err = 0;
 
-	if (!fake_frame_is_allocated(pa) || (unsigned int)owner >= FRAME_OWNER_COUNT)
-		return -EINVAL;
-	if (f < sizeof(owners))
+	pthread_mutex_lock(&fake_lock);
+	if (!frame_is_allocated_locked(pa) || (unsigned int)owner >= FRAME_OWNER_COUNT)
+		err = -EINVAL;
+	else if (f < sizeof(owners))
 		owners[f] = (uint8_t)owner;
-	return 0;
+	pthread_mutex_unlock(&fake_lock);
+	return err;
 }
 
 enum frame_owner frame_get_owner(paddr_t pa)
 {
 	size_t f = (pa.raw - FAKE_PA_BASE) / PAGE_SIZE;
 
-	return fake_frame_is_allocated(pa) && f < sizeof(owners) ? (enum frame_owner)owners[f]
-								   : FRAME_OWNER_NONE;
+	pthread_mutex_lock(&fake_lock);
+	enum frame_owner o = frame_is_allocated_locked(pa) && f < sizeof(owners) ?
+			     (enum frame_owner)owners[f] : FRAME_OWNER_NONE;
+	pthread_mutex_unlock(&fake_lock);
+	return o;
 }
 
-int frame_alloc(unsigned int order, unsigned int flags, paddr_t *out)
+/* The allocation itself, under fake_lock: the block's first frame index, or -errno. */
+static long alloc_locked(unsigned int order)
 {
 	size_t n = (size_t)1 << order;
 
@@ -114,28 +166,47 @@ int frame_alloc(unsigned int order, unsigned int flags, paddr_t *out)
 		frame_order[f] = (uint8_t)(order + 1);
 		frames_used += n;
 		cursor = f + n;
-		uint8_t *p = ram + f * PAGE_SIZE;
-		memset(p, (flags & FRAME_ZERO) ? 0 : 0xa5, n * PAGE_SIZE);
-		*out = paddr(FAKE_PA_BASE + f * PAGE_SIZE);
-		return 0;
+		return (long)f;
 	}
 	return -ENOMEM;
+}
+
+int frame_alloc(unsigned int order, unsigned int flags, paddr_t *out)
+{
+	pthread_mutex_lock(&fake_lock);
+	long f = alloc_locked(order);
+	void (*hook)(void *) = alloc_hook;
+	void *hook_arg = alloc_hook_arg;
+	alloc_hook = NULL;                  /* one shot: the hook's own allocations pass */
+	pthread_mutex_unlock(&fake_lock);
+	if (f < 0)
+		return (int)f;
+	memset(ram + (size_t)f * PAGE_SIZE, (flags & FRAME_ZERO) ? 0 : 0xa5, PAGE_SIZE << order);
+	*out = paddr(FAKE_PA_BASE + (size_t)f * PAGE_SIZE);
+	if (__atomic_load_n(&alloc_yield, __ATOMIC_RELAXED))
+		sched_yield();              /* a slow allocation: widen the window for races */
+	if (hook)
+		hook(hook_arg);             /* "another CPU" acts while the caller allocates */
+	return 0;
 }
 
 void frame_free(paddr_t pa, unsigned int order)
 {
 	size_t f = (pa.raw - FAKE_PA_BASE) / PAGE_SIZE, n = (size_t)1 << order;
 
+	pthread_mutex_lock(&fake_lock);
 	if (pa.raw < FAKE_PA_BASE || f >= ram_frames || (pa.raw & 0xfff) ||
 	    frame_order[f] != order + 1) {
 		printf("Bail out! bad frame_free(0x%" PRIx64 ", %u)\n", pa.raw, order);
 		fflush(stdout);
 		abort();
 	}
+	/* Poisoned before the frame is free again: use after free shows, and never races. */
+	memset(ram + f * PAGE_SIZE, 0x5a, n * PAGE_SIZE);
 	frame_order[f] = 0;
 	memset(frame_busy + f, 0, n);
-	memset(ram + f * PAGE_SIZE, 0x5a, n * PAGE_SIZE);   /* poison: use after free shows */
 	frames_used -= n;
+	pthread_mutex_unlock(&fake_lock);
 }
 
 /* ---- the recording TLB fake ---- */
@@ -150,15 +221,22 @@ void fake_tlb_reset(void)
 	fake_tlb_pages = 0;
 }
 
+/* A new event, filled by the caller, which holds fake_lock until it is done with it. */
 static struct fake_tlb_event *record(enum fake_tlb_kind kind)
 {
 	static struct fake_tlb_event scratch;
+	pthread_mutex_lock(&fake_lock);
 	struct fake_tlb_event *e = fake_tlb_nr < FAKE_TLB_MAX_EVENTS ?
 				   &fake_tlb_events[fake_tlb_nr++] : &scratch;
 	memset(e, 0, sizeof(*e));
 	e->kind = kind;
 	e->frames_used = frames_used;
 	return e;
+}
+
+static void recorded(void)
+{
+	pthread_mutex_unlock(&fake_lock);
 }
 
 void arch_tlb_flush_page(vaddr_t va)
@@ -168,11 +246,13 @@ void arch_tlb_flush_page(vaddr_t va)
 	e->end = va.raw + 4096;
 	e->stride = 4096;
 	fake_tlb_pages++;
+	recorded();
 }
 
 void arch_tlb_flush_all(void)
 {
 	record(TLB_EV_ALL);
+	recorded();
 }
 
 void arch_tlb_shootdown(const struct cpuset *cpus, const struct mmu_flush_range *ranges,
@@ -186,6 +266,7 @@ void arch_tlb_shootdown(const struct cpuset *cpus, const struct mmu_flush_range 
 		e->end = ranges[n - 1].end.raw;
 		e->stride = ranges[0].stride;
 	}
+	recorded();
 }
 
 void arch_mmu_activate(paddr_t root, unsigned int levels)
@@ -193,6 +274,7 @@ void arch_mmu_activate(paddr_t root, unsigned int levels)
 	struct fake_tlb_event *e = record(TLB_EV_ACTIVATE);
 	e->start = root.raw;
 	e->n = levels;
+	recorded();
 }
 
 void arch_mmu_cpu_init(void)
@@ -206,21 +288,24 @@ static unsigned long kmalloc_calls, kmalloc_fail_at;
 
 void *kmalloc(size_t size, unsigned int flags)
 {
+	pthread_mutex_lock(&fake_lock);
 	kmalloc_calls++;
-	if (kmalloc_fail_at && kmalloc_calls == kmalloc_fail_at)
+	bool fail = kmalloc_fail_at && kmalloc_calls == kmalloc_fail_at;
+	pthread_mutex_unlock(&fake_lock);
+	if (fail)
 		return NULL;
 	void *p = (flags & KM_ZERO) ? calloc(1, size ? size : 16) : malloc(size ? size : 16);
 	if (p)
-		kmalloc_live++;
+		__atomic_fetch_add(&kmalloc_live, 1, __ATOMIC_RELAXED);
 	return p;
 }
 
 void kfree(const void *p)
 {
 	if (p)
-		kmalloc_live--;
+		__atomic_fetch_sub(&kmalloc_live, 1, __ATOMIC_RELAXED);
 	free((void *)p);
 }
 
-long fake_kmalloc_live(void) { return kmalloc_live; }
+long fake_kmalloc_live(void) { return __atomic_load_n(&kmalloc_live, __ATOMIC_RELAXED); }
 void fake_kmalloc_fail_nth(unsigned long n) { kmalloc_fail_at = n ? kmalloc_calls + n : 0; }

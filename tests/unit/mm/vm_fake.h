@@ -5,7 +5,9 @@
  * physical memory behind a fake frame allocator (with failure injection and leak
  * accounting) and a recording fake of the TLB and activation hooks of <mm/mmu.h>.
  * Selected at link time: these definitions replace the kernel's. The current CPU
- * (host_cpu_set()) and panic() come from tests/unit/host/kern_host.c.
+ * (host_cpu_set()) and panic() come from tests/unit/host/kern_host.c. The
+ * allocators and the TLB hooks may be called from several threads; the failure
+ * injection and fake_tlb_reset() are for single-threaded use.
  */
 #ifndef TESTS_UNIT_MM_VM_FAKE_H
 #define TESTS_UNIT_MM_VM_FAKE_H
@@ -47,6 +49,15 @@ unsigned long fake_alloc_calls(void);
 void fake_fail_nth_alloc(unsigned long n);
 /* Fail every frame_alloc() while @on. */
 void fake_fail_all_allocs(bool on);
+
+/*
+ * Call @fn(@arg) once, from the next frame_alloc() that succeeds, after the block
+ * is allocated and zeroed: "another CPU" acting while the caller allocates (its
+ * own allocations do not call it again). NULL disarms.
+ */
+void fake_alloc_hook(void (*fn)(void *), void *arg);
+/* While @on, every frame_alloc() yields the host CPU once it has the block. */
+void fake_alloc_yield(bool on);
 
 /* Is the block at @pa allocated (its first frame)? */
 bool fake_frame_is_allocated(paddr_t pa);
