@@ -161,6 +161,13 @@ static int spawn(const char *path, const void *image, size_t size, const char *c
 	}
 	p->start_pc = ld.entry;
 	p->start_sp = st.sp;
+	err = arch_exec_setup(p);
+	if (err) {
+		pr_err("exec: %s: cannot map the arch's pages (%d)\n", path, err);
+		goto out_as;
+	}
+	if (init)
+		p->unkillable = true;
 
 	struct thread *t = thread_create_proc(p, &p->as, user_start, p, -1, p->pid, p->name, &err);
 	if (!t)

@@ -134,6 +134,32 @@ long syscall_dispatch(struct trap_frame *tf, unsigned long nr, const unsigned lo
 		return sys_mincore(as, a[0], a[1], a[2]);
 	case NR_madvise:
 		return as_madvise(as, a[0], a[1], (int)a[2]);
+	default:
+		break;
+	}
+	if (t->proc) {
+		switch (nr) {
+		case NR_rt_sigaction:
+			return sys_rt_sigaction((int)a[0], a[1], a[2], a[3]);
+		case NR_rt_sigprocmask:
+			return sys_rt_sigprocmask((int)a[0], a[1], a[2], a[3]);
+		case NR_rt_sigpending:
+			return sys_rt_sigpending(a[0], a[1]);
+		case NR_rt_sigreturn:
+			return sys_rt_sigreturn(tf);
+		case NR_sigaltstack:
+			return sys_sigaltstack(tf, a[0], a[1]);
+		case NR_kill:
+			return sys_kill((int)a[0], (int)a[1]);
+		case NR_tgkill:
+			return sys_tgkill((int)a[0], (int)a[1], (int)a[2]);
+		case NR_tkill:
+			return sys_tkill((int)a[0], (int)a[1]);
+		default:
+			break;
+		}
+	}
+	switch (nr) {
 	default: {
 		long r;
 		if (sys_misc(tf, nr, a, &r))
@@ -151,13 +177,13 @@ void user_return_work(struct trap_frame *tf)
 	struct thread *t = thread_current();
 	unsigned int w;
 
-	(void)tf;
 	while ((w = __atomic_load_n(&t->work, __ATOMIC_ACQUIRE))) {
 		arch_irq_enable();
 		if (w & THREAD_WORK_KILL)
 			proc_exit_killed();
-		/* No signal is delivered to a handler yet: the bit only ends sleeps. */
-		__atomic_fetch_and(&t->work, ~THREAD_WORK_SIGNAL, __ATOMIC_RELAXED);
+		/* Cleared before the look, so a signal sent meanwhile sets it again. */
+		__atomic_fetch_and(&t->work, ~THREAD_WORK_SIGNAL, __ATOMIC_SEQ_CST);
+		signal_deliver(tf);
 		(void)cpu_irq_save();
 	}
 }
@@ -165,22 +191,36 @@ void user_return_work(struct trap_frame *tf)
 void user_fault(const struct fault_info *fi, uintptr_t sp)
 {
 	struct thread *t = thread_current();
+	int err = t->as ? as_fault(t->as, fi) : -EFAULT;
 
-	if (t->as && as_fault(t->as, fi) == 0)
+	if (!err)
 		return;
-	pr_info("%s[%u]: segfault at %lx ip %lx sp %lx error %s%s\n", t->name, t->tid,
-		(unsigned long)fi->addr, (unsigned long)fi->pc, (unsigned long)sp,
-		fault_access_name(fi->access),
-		fi->cause == FAULT_NOT_PRESENT ? " (not mapped)" :
-		fi->cause == FAULT_PROTECTION ? " (protection)" : "");
-	user_exit(0, SIGSEGV, true);
+	if (t->proc && err == -ENOMEM) {
+		/* Linux's fault path calls the OOM killer; here the faulting process goes. */
+		pr_err("%s[%u]: out of memory resolving a fault at %lx: killed\n", t->name, t->tid,
+		       (unsigned long)fi->addr);
+		proc_exit_group(0, SIGKILL);
+	}
+	/* Linux's show_signal_msg(): only a signal nobody handles is reported. */
+	if (!t->proc || !signal_handled(SIGSEGV))
+		pr_info("%s[%u]: segfault at %lx ip %lx sp %lx error %s%s\n", t->name, t->tid,
+			(unsigned long)fi->addr, (unsigned long)fi->pc, (unsigned long)sp,
+			fault_access_name(fi->access),
+			err == -EFAULT ? " (not mapped)" : " (protection)");
+	if (!t->proc)
+		user_exit(0, SIGSEGV, true);
+	signal_force_fault(SIGSEGV, err == -EACCES ? SEGV_ACCERR : SEGV_MAPERR, fi->addr);
 }
 
-void user_fatal_signal(int sig, const char *what, uintptr_t pc, uintptr_t sp)
+void user_fault_signal(int sig, int code, uintptr_t addr, const char *what, uintptr_t pc,
+		       uintptr_t sp)
 {
 	struct thread *t = thread_current();
 
-	pr_info("%s[%u]: %s ip %lx sp %lx\n", t->name, t->tid, what, (unsigned long)pc,
-		(unsigned long)sp);
-	user_exit(0, sig, true);
+	if (!t->proc || !signal_handled(sig))
+		pr_info("%s[%u]: %s ip %lx sp %lx\n", t->name, t->tid, what, (unsigned long)pc,
+			(unsigned long)sp);
+	if (!t->proc)
+		user_exit(0, sig, true);
+	signal_force_fault(sig, code, addr);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Copies to and from user memory (see <kern/uaccess.h>). */
 #include <kern/arch.h>
+#include <kern/cpu.h>
 #include <kern/errno.h>
 #include <kern/fault.h>
 #include <kern/sched.h>
@@ -23,9 +24,12 @@ int copy_from_user(void *dst, uintptr_t usrc, size_t n)
 		return 0;
 	if (!user_range_ok(usrc, n))
 		return -EFAULT;
+	struct thread *t = thread_current();
+	t->in_user_copy = true;
 	arch_user_access_begin();
 	int r = copy_nofault(dst, (const void *)usrc, n);
 	arch_user_access_end();
+	t->in_user_copy = false;
 	return r;
 }
 
@@ -35,8 +39,30 @@ int copy_to_user(uintptr_t udst, const void *src, size_t n)
 		return 0;
 	if (!user_range_ok(udst, n))
 		return -EFAULT;
+	struct thread *t = thread_current();
+	t->in_user_copy = true;
 	arch_user_access_begin();
 	int r = copy_nofault((void *)udst, src, n);
 	arch_user_access_end();
+	t->in_user_copy = false;
 	return r;
+}
+
+bool uaccess_fault(const struct fault_info *fi, bool irqs_were_on)
+{
+	struct thread *t = thread_current();
+
+	/*
+	 * Only the copies above, with user pages open to the kernel: any other kernel
+	 * access to a user page must fault (SMAP, SUM), even where the page is there.
+	 */
+	if (fi->user || !t->in_user_copy || !t->as || fi->addr >= t->as->task_size ||
+	    !extable_lookup(fi->pc))
+		return false;
+	/* as_fault() may allocate and zero a frame: let interrupts in if they were. */
+	if (irqs_were_on)
+		arch_irq_enable();
+	int err = as_fault(t->as, fi);
+	(void)cpu_irq_save();
+	return err == 0;
 }

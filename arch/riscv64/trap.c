@@ -16,6 +16,7 @@
 #include <kern/printk.h>
 #include <kern/sched.h>
 #include <kern/syscall.h>
+#include <kern/uaccess.h>
 #include <arch/cpu.h>
 #include <arch/riscv.h>
 #include <arch/trap.h>
@@ -145,6 +146,8 @@ static bool page_fault(struct trap_frame *tf, uint64_t code)
 
 	if (fi.user)
 		return false;     /* user_exception() takes U-mode faults before they get here */
+	if (uaccess_fault(&fi, tf->sstatus & SSTATUS_SPIE))
+		return true;      /* demand paging for a user copy: retry the instruction */
 	uintptr_t fixup = fault_kernel(&fi);
 	if (!fixup)
 		return false;
@@ -185,15 +188,26 @@ static void user_exception(struct trap_frame *tf, uint64_t code)
 	}
 	case EXC_ILLEGAL_INST:
 		local_irq_enable();
-		user_fatal_signal(SIGILL, "illegal instruction", tf->sepc, tf->regs[2]);
+		user_fault_signal(SIGILL, ILL_ILLOPC, tf->sepc, "illegal instruction", tf->sepc,
+				  tf->regs[2]);
+		break;
 	case EXC_BREAKPOINT:
 		local_irq_enable();
-		user_fatal_signal(SIGTRAP, "breakpoint", tf->sepc, tf->regs[2]);
-	default:
+		user_fault_signal(SIGTRAP, TRAP_BRKPT, tf->sepc, "breakpoint", tf->sepc, tf->regs[2]);
+		break;
+	case EXC_LOAD_MISALIGNED:
+	case EXC_STORE_MISALIGNED:
 		local_irq_enable();
-		user_fatal_signal(code == EXC_LOAD_MISALIGNED || code == EXC_STORE_MISALIGNED ? SIGBUS : SIGSEGV,
+		user_fault_signal(SIGBUS, BUS_ADRALN, tf->stval, exception_names[code], tf->sepc,
+				  tf->regs[2]);
+		break;
+	default:
+		/* Access faults and the rest: Linux's do_trap_*_fault() SIGSEGV, SEGV_ACCERR. */
+		local_irq_enable();
+		user_fault_signal(SIGSEGV, SEGV_ACCERR, tf->stval,
 				  exception_names[code < 16 ? code : 0] ? exception_names[code] : "exception",
 				  tf->sepc, tf->regs[2]);
+		break;
 	}
 	local_irq_disable();
 }

@@ -18,6 +18,7 @@
 #include <kern/printk.h>
 #include <kern/sched.h>
 #include <kern/syscall.h>
+#include <kern/uaccess.h>
 #include <kern/smp.h>
 #include <arch/apic.h>
 #include <arch/cpu.h>
@@ -104,6 +105,8 @@ static bool page_fault(struct trap_frame *tf)
 
 	if (fi.user)
 		return false;     /* user_trap() takes user faults before they get here */
+	if (uaccess_fault(&fi, tf->rflags & X86_RFLAGS_IF))
+		return true;      /* demand paging for a user copy: retry the instruction */
 	uintptr_t fixup = fault_kernel(&fi);
 	if (!fixup)
 		return false;
@@ -134,17 +137,23 @@ static void user_trap(struct trap_frame *tf)
 	}
 	case 6:
 		__asm__ __volatile__("sti" ::: "memory");
-		user_fatal_signal(SIGILL, "invalid opcode", tf->rip, tf->rsp);
+		user_fault_signal(SIGILL, ILL_ILLOPN, tf->rip, "invalid opcode", tf->rip, tf->rsp);
+		break;
 	case 0:
 		__asm__ __volatile__("sti" ::: "memory");
-		user_fatal_signal(SIGFPE, "divide error", tf->rip, tf->rsp);
+		user_fault_signal(SIGFPE, FPE_INTDIV, tf->rip, "divide error", tf->rip, tf->rsp);
+		break;
 	case 3:
+		/* Linux's do_int3_user(): a plain force_sig(SIGTRAP), si_code SI_KERNEL. */
 		__asm__ __volatile__("sti" ::: "memory");
-		user_fatal_signal(SIGTRAP, "breakpoint", tf->rip, tf->rsp);
+		user_fault_signal(SIGTRAP, SI_KERNEL, 0, "breakpoint", tf->rip, tf->rsp);
+		break;
 	default:
+		/* #GP and the rest: Linux's force_sig(SIGSEGV), SI_KERNEL, no address. */
 		__asm__ __volatile__("sti" ::: "memory");
-		user_fatal_signal(SIGSEGV, tf->vector < 32 && exception_names[tf->vector] ?
+		user_fault_signal(SIGSEGV, SI_KERNEL, 0, tf->vector < 32 && exception_names[tf->vector] ?
 				  exception_names[tf->vector] : "exception", tf->rip, tf->rsp);
+		break;
 	}
 	__asm__ __volatile__("cli" ::: "memory");
 }

@@ -23,6 +23,7 @@
 #define KERN_PROC_H
 
 #include <kern/sched.h>
+#include <kern/signal.h>
 #include <kern/spinlock.h>
 #include <kern/types.h>
 #include <mm/as.h>
@@ -44,6 +45,12 @@ struct proc {
 	struct waitq exit_wq;      /* woken when dead */
 	uintptr_t start_pc, start_sp;   /* where the first thread enters user mode */
 	char name[16];             /* the program's file name, for reports */
+	/* Signals (<kern/signal.h>; under lock). */
+	struct k_sigaction sig_actions[NSIG];
+	uint64_t sig_pending;      /* process-directed, pending */
+	struct ksiginfo sig_info[NSIG];
+	bool unkillable;           /* /init: SIG_DFL signals from kill() are not sent */
+	uintptr_t sigreturn_pc;    /* riscv64: the page the kernel maps for returning from handlers */
 };
 
 /*
@@ -104,5 +111,11 @@ struct arch_exec_params {
 
 /* What this CPU's programs see of it (Linux's ELF_HWCAP, ELF_PLATFORM). */
 void arch_exec_params(struct arch_exec_params *out);
+
+/*
+ * After the image and the stack are in @p's address space: what the arch maps
+ * into every program (riscv64: the signal-return trampoline). 0 or -errno.
+ */
+int arch_exec_setup(struct proc *p);
 
 #endif

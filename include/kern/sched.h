@@ -29,6 +29,7 @@
 #ifndef KERN_SCHED_H
 #define KERN_SCHED_H
 
+#include <kern/signal.h>
 #include <kern/spinlock.h>
 #include <kern/types.h>
 #include <mm/kstack.h>
@@ -77,6 +78,12 @@ struct thread {
 	uint64_t syscalls;           /* system calls made */
 	uint64_t user_bytes_written; /* by write() */
 	char name[16];
+	/* Signals (<kern/signal.h>; under the process's lock). */
+	uint64_t sig_blocked;        /* the blocked mask */
+	uint64_t sig_pending;        /* thread-directed, pending */
+	struct ksiginfo sig_info[NSIG];   /* each pending one's information */
+	struct sigaltstack_k altstack;
+	bool in_user_copy;           /* inside copy_from_user()/copy_to_user() (uaccess_fault()) */
 };
 
 

@@ -13,6 +13,7 @@
 #define KERN_SYSCALL_H
 
 #include <kern/fault.h>
+#include <kern/signal.h>
 #include <kern/types.h>
 
 #define SYSCALL_UNKNOWN_LOG_MAX 16
@@ -43,18 +44,21 @@ void user_return_work(struct trap_frame *tf);
 
 /*
  * A fault in user mode: demand paging through as_fault(); returns if it was
- * resolved. Otherwise the thread ends as if killed by SIGSEGV, after a line like
- * Linux's ("NAME[TID]: segfault at ADDR ip IP sp SP error ..."): never returns.
+ * resolved. Otherwise SIGSEGV (SEGV_MAPERR or SEGV_ACCERR, si_addr the address) is
+ * forced on the thread, after a line like Linux's ("NAME[TID]: segfault at ADDR ip
+ * IP sp SP error ...") when the process has no handler; out of memory kills the
+ * process. A thread of no process (the user ktests) ends as if killed by SIGSEGV.
  */
 void user_fault(const struct fault_info *fi, uintptr_t sp);
 
-/* Any other synchronous exception in user mode (@what: "illegal instruction"...). */
-__noreturn void user_fatal_signal(int sig, const char *what, uintptr_t pc, uintptr_t sp);
+/*
+ * Any other synchronous exception in user mode (@what: "illegal instruction"...):
+ * signal @sig with si_code @code and si_addr @addr, forced (<kern/signal.h>), and
+ * a line like Linux's when the process has no handler for it. Returns; the signal
+ * is delivered before the return to user mode.
+ */
+void user_fault_signal(int sig, int code, uintptr_t addr, const char *what, uintptr_t pc,
+		       uintptr_t sp);
 
-#define SIGILL  4
-#define SIGTRAP 5
-#define SIGBUS  7
-#define SIGFPE  8
-#define SIGSEGV 11
 
 #endif

@@ -17,6 +17,16 @@
 int copy_from_user(void *dst, uintptr_t usrc, size_t n);
 int copy_to_user(uintptr_t udst, const void *src, size_t n);
 
+/*
+ * The arch's kernel-mode page-fault handler calls this first: a fault of a user
+ * copy (an instruction of the exception table) on a user address is resolved as
+ * the program's own access would be (as_fault(): demand paging), with interrupts
+ * on again if they were at the fault. Returns true if the copy can retry the
+ * instruction; false leaves the fault to the exception table (-EFAULT).
+ */
+struct fault_info;
+bool uaccess_fault(const struct fault_info *fi, bool irqs_were_on);
+
 /* Is [@uaddr, @uaddr + @n) inside the calling thread's user range? */
 bool user_range_ok(uintptr_t uaddr, size_t n);
 

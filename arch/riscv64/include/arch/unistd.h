@@ -24,10 +24,12 @@
 #define NR_sched_getaffinity  123
 #define NR_sched_yield        124
 #define NR_kill               129
+#define NR_tkill              130
 #define NR_tgkill             131
 #define NR_sigaltstack        132
 #define NR_rt_sigaction       134
 #define NR_rt_sigprocmask     135
+#define NR_rt_sigpending      136
 #define NR_rt_sigreturn       139
 #define NR_reboot             142
 #define NR_uname              160

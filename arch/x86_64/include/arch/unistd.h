@@ -35,10 +35,12 @@
 #define NR_uname              63
 #define NR_getrlimit          97
 #define NR_getppid            110
+#define NR_rt_sigpending      127
 #define NR_sigaltstack        131
 #define NR_arch_prctl         158
 #define NR_reboot             169
 #define NR_gettid             186
+#define NR_tkill              200
 #define NR_futex              202
 #define NR_sched_getaffinity  204
 #define NR_set_tid_address    218

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: MIT
+/*
+ * riscv64 signal frames (see <kern/signal.h>), laid out as Linux 6.1's
+ * arch/riscv/kernel/signal.c builds them:
+ *
+ *   frame ->  siginfo_t        128 bytes
+ *   +128      struct ucontext  uc_flags, uc_link, uc_stack, uc_sigmask (padded to
+ *                              1024 bits), uc_mcontext at +176 of it: the registers
+ *                              (pc, then x1..x31) and the FP state (528 bytes)
+ *
+ * The frame goes below the user sp (or at the alternate stack's top), 16-byte
+ * aligned. The handler gets a0 = sig, a1 = &info, a2 = &uc, and ra = the
+ * sigreturn trampoline: Linux points ra at its vDSO's __vdso_rt_sigreturn; this
+ * kernel maps a page holding the same two instructions (li a7, 139; ecall) into
+ * every program at exec, placed where Linux's vDSO goes (the first mmap slot).
+ * The FP state is saved as zeros and not restored: user FP is off (sstatus.FS)
+ * so far.
+ */
+#include <kern/errno.h>
+#include <kern/proc.h>
+#include <kern/sched.h>
+#include <kern/signal.h>
+#include <kern/string.h>
+#include <kern/uaccess.h>
+#include <arch/trap.h>
+#include <arch/unistd.h>
+#include <mm/as.h>
+#include <mm/mman.h>
+
+struct sigcontext_rv {
+	uint64_t regs[32];           /* pc, then x1..x31 (struct user_regs_struct) */
+	uint8_t fp[528] __attribute__((aligned(16)));   /* union __riscv_fp_state */
+};
+
+struct ucontext_rv {
+	uint64_t uc_flags;
+	uint64_t uc_link;
+	struct user_stack uc_stack;
+	uint64_t uc_sigmask;
+	uint8_t unused[1024 / 8 - sizeof(uint64_t)];
+	struct sigcontext_rv uc_mcontext;
+};
+
+struct rt_sigframe {
+	uint8_t info[SIGINFO_SIZE];
+	struct ucontext_rv uc;
+};
+
+_Static_assert(__builtin_offsetof(struct ucontext_rv, uc_sigmask) == 40, "uc_sigmask at 40");
+_Static_assert(__builtin_offsetof(struct ucontext_rv, uc_mcontext) == 176, "uc_mcontext at 176");
+_Static_assert(sizeof(struct rt_sigframe) % 16 == 0, "the frame keeps sp aligned");
+
+uintptr_t arch_user_sp(const struct trap_frame *tf)
+{
+	return tf->regs[2];
+}
+
+long arch_user_retval(const struct trap_frame *tf)
+{
+	return (long)tf->regs[10];
+}
+
+int arch_signal_setup(struct trap_frame *tf, const struct signal_frame_args *a)
+{
+	struct rt_sigframe f;            /* 1088 bytes of a 16 KiB kernel stack */
+	uintptr_t sp = (a->sp - sizeof(f)) & ~15ul;
+	uintptr_t ret = thread_current()->proc->sigreturn_pc;
+
+	if (!ret)
+		return -EFAULT;
+	memset(&f, 0, sizeof(f));
+	memcpy(f.info, a->siginfo, SIGINFO_SIZE);
+	signal_save_altstack(tf->regs[2], &f.uc.uc_stack);
+	f.uc.uc_sigmask = a->saved_mask;
+	f.uc.uc_mcontext.regs[0] = tf->sepc;
+	for (int i = 1; i < 32; i++)
+		f.uc.uc_mcontext.regs[i] = tf->regs[i];
+	if (copy_to_user(sp, &f, sizeof(f)))
+		return -EFAULT;
+	tf->regs[1] = ret;
+	tf->regs[2] = sp;
+	tf->regs[10] = (uint64_t)a->sig;
+	tf->regs[11] = sp + __builtin_offsetof(struct rt_sigframe, info);
+	tf->regs[12] = sp + __builtin_offsetof(struct rt_sigframe, uc);
+	tf->sepc = a->ka->handler;
+	return 0;
+}
+
+int arch_signal_return(struct trap_frame *tf, uint64_t *mask)
+{
+	struct rt_sigframe f;
+
+	if (copy_from_user(&f, tf->regs[2], sizeof(f)))
+		return -EFAULT;
+	tf->sepc = f.uc.uc_mcontext.regs[0];
+	for (int i = 1; i < 32; i++)
+		tf->regs[i] = f.uc.uc_mcontext.regs[i];
+	*mask = f.uc.uc_sigmask;
+	return signal_restore_altstack(&f.uc.uc_stack, tf->regs[2]);
+}
+
+/* li a7, NR_rt_sigreturn; ecall */
+#define RV_LI_A7(imm) ((uint32_t)(imm) << 20 | 17u << 7 | 0x13u)
+#define RV_ECALL 0x00000073u
+_Static_assert(NR_rt_sigreturn < 2048, "the number fits li's 12-bit immediate");
+
+int arch_exec_setup(struct proc *p)
+{
+	const uint32_t code[2] = { RV_LI_A7(NR_rt_sigreturn), RV_ECALL };
+	uintptr_t addr;
+	int err = as_mmap(&p->as, 0, PAGE_SIZE, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
+			  -1, 0, &addr);
+
+	if (err)
+		return err;
+	err = as_copy_to(&p->as, addr, code, sizeof(code));
+	if (err)
+		return err;
+	p->sigreturn_pc = addr;
+	return 0;
+}
