@@ -358,9 +358,30 @@ bool proc_run_init(bool *ran)
 	proc_wait(p);
 	int status = p->exit_status, sig = p->exit_signal;
 	proc_reap(p);
+	if (proc_reboot_requested())
+		pr_notice("init: reboot(%s)\n", proc_reboot_requested());
 	if (sig)
 		pr_notice("init: %s (pid 1) killed by signal %d\n", path, sig);
 	else
 		pr_notice("init: %s (pid 1) exited with status %d\n", path, status);
 	return !sig && status == 0;
+}
+
+/* ---- reboot(2) ---- */
+
+/* The first reboot(2) request's command name, or NULL; proc_run_init() reports it. */
+static const char *reboot_request;
+
+__noreturn void proc_reboot(const char *what)
+{
+	const char *none = NULL;
+
+	(void)__atomic_compare_exchange_n(&reboot_request, &none, what, false, __ATOMIC_RELEASE,
+					  __ATOMIC_RELAXED);
+	proc_exit_group(0, 0);
+}
+
+const char *proc_reboot_requested(void)
+{
+	return __atomic_load_n(&reboot_request, __ATOMIC_ACQUIRE);
 }

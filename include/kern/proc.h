@@ -30,6 +30,12 @@
 
 #define PID_MAX 32768          /* Linux's default pid_max */
 
+/* One resource limit (getrlimit(2)): soft and hard, ~0 for unlimited; Linux's 16 resources. */
+struct proc_rlimit {
+	uint64_t cur, max;
+};
+#define PROC_RLIMITS 16
+
 struct proc {
 	spinlock_t lock;
 	unsigned int pid;
@@ -51,6 +57,10 @@ struct proc {
 	struct ksiginfo sig_info[NSIG];
 	bool unkillable;           /* /init: SIG_DFL signals from kill() are not sent */
 	uintptr_t sigreturn_pc;    /* riscv64: the page the kernel maps for returning from handlers */
+	/* kernel/sys_misc.c: limits and the file-mode mask, under lock; set up at first use */
+	bool sys_ready;
+	unsigned int umask;
+	struct proc_rlimit rlim[PROC_RLIMITS];
 };
 
 /*
@@ -96,6 +106,17 @@ uint64_t proc_reaped(void);
  * (@ran true). A program that cannot be started is reported and counts as a failure.
  */
 bool proc_run_init(bool *ran);
+
+/*
+ * reboot(2) (kernel/sys_misc.c checked the arguments): record @what (the command's
+ * name, "POWER_OFF"...; a string that lives forever) for proc_run_init() to report
+ * and end the calling process with status 0. The machine powers off when /init has
+ * ended (kernel_main() runs nothing after it); the first request is the one kept.
+ */
+__noreturn void proc_reboot(const char *what);
+
+/* The command reboot(2) recorded, or NULL if none was. */
+const char *proc_reboot_requested(void);
 
 /* ---- the arch's part (arch/<arch>/process.c) ---- */
 

@@ -83,6 +83,10 @@ struct thread {
 	uint64_t sig_pending;        /* thread-directed, pending */
 	struct ksiginfo sig_info[NSIG];   /* each pending one's information */
 	struct sigaltstack_k altstack;
+	/* kernel/sys_misc.c; written only by the thread itself */
+	uintptr_t robust_list;       /* set_robust_list()'s head (the futex code walks it at exit) */
+	uintptr_t rseq;              /* rseq()'s registered area, or 0 */
+	uint32_t rseq_sig;           /* its abort signature */
 	bool in_user_copy;           /* inside copy_from_user()/copy_to_user() (uaccess_fault()) */
 };
 

@@ -18,9 +18,12 @@
 #define NR_set_tid_address    96
 #define NR_futex              98
 #define NR_set_robust_list    99
+#define NR_get_robust_list    100
 #define NR_nanosleep          101
 #define NR_clock_gettime      113
+#define NR_clock_getres       114
 #define NR_clock_nanosleep    115
+#define NR_sched_setaffinity  122
 #define NR_sched_getaffinity  123
 #define NR_sched_yield        124
 #define NR_kill               129
@@ -34,8 +37,15 @@
 #define NR_reboot             142
 #define NR_uname              160
 #define NR_getrlimit          163
+#define NR_setrlimit          164
+#define NR_umask              166
+#define NR_prctl              167
 #define NR_getpid             172
 #define NR_getppid            173
+#define NR_getuid             174
+#define NR_geteuid            175
+#define NR_getgid             176
+#define NR_getegid            177
 #define NR_gettid             178
 #define NR_brk                214
 #define NR_munmap             215
@@ -46,6 +56,7 @@
 #define NR_mprotect           226
 #define NR_mincore            232
 #define NR_madvise            233
+#define NR_riscv_flush_icache 259
 #define NR_wait4              260
 #define NR_prlimit64          261
 #define NR_getrandom          278

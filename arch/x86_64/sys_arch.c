@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+/*
+ * x86_64's part of the small system calls (<kern/sys_arch.h>): no call of its own
+ * yet (arch_prctl would fit here once user threads have an FS base), and the
+ * entropy seed from RDRAND.
+ */
+#include <kern/sys_arch.h>
+#include <arch/cpu.h>
+
+bool arch_sys_misc(struct trap_frame *tf, unsigned long nr, const unsigned long a[6], long *ret)
+{
+	(void)tf;
+	(void)nr;
+	(void)a;
+	(void)ret;
+	return false;
+}
+
+#define CPUID_1_ECX_RDRAND (1u << 30)   /* SDM vol. 2A, CPUID leaf 01H, ECX bit 30 */
+
+/*
+ * RDRAND (SDM vol. 1, 7.3.17): CF set when a value was delivered. Intel's DRNG
+ * guide says a healthy unit fails 10 tries in a row only when broken, so give up
+ * after that.
+ */
+static bool rdrand64(uint64_t *v)
+{
+	for (int i = 0; i < 10; i++) {
+		bool ok;
+		__asm__ __volatile__("rdrand %0" : "=r"(*v), "=@ccc"(ok));
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
+bool arch_random_seed(uint8_t *buf, size_t n)
+{
+	uint32_t a, b, c, d;
+
+	cpuid(1, 0, &a, &b, &c, &d);
+	if (!(c & CPUID_1_ECX_RDRAND))
+		return false;
+	for (size_t i = 0; i < n; i += 8) {
+		uint64_t v;
+		if (!rdrand64(&v))
+			return false;
+		for (size_t j = 0; j < 8 && i + j < n; j++)
+			buf[i + j] = (uint8_t)(v >> (8 * j));
+	}
+	return true;
+}
