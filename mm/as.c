@@ -469,10 +469,6 @@ int as_copy_from(struct as *as, void *dst, uintptr_t uaddr, size_t len)
 
 /* ---- mmap ---- */
 
-#define MAP_KNOWN (MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN | MAP_DENYWRITE | \
-		   MAP_EXECUTABLE | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK | \
-		   MAP_STACK | MAP_HUGETLB | MAP_SYNC | MAP_FIXED_NOREPLACE)
-
 int as_mmap(struct as *as, uintptr_t addr, size_t len, unsigned int prot, unsigned int flags,
 	    int fd, uint64_t off, uintptr_t *out)
 {
@@ -483,8 +479,6 @@ int as_mmap(struct as *as, uintptr_t addr, size_t len, unsigned int prot, unsign
 		return -EINVAL;
 	if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE)
 		return -EINVAL;
-	if (type == MAP_SHARED_VALIDATE && (flags & ~MAP_KNOWN))
-		return -EOPNOTSUPP;
 	if (!(flags & MAP_ANONYMOUS))
 		return fd < 0 ? -EBADF : -ENODEV;    /* no files yet */
 	if (flags & (MAP_HUGETLB | MAP_GROWSDOWN))
@@ -522,6 +516,15 @@ int as_mmap(struct as *as, uintptr_t addr, size_t len, unsigned int prot, unsign
 		err = place(as, addr, len, &addr);
 		if (err)
 			goto out;
+	}
+	/*
+	 * do_mmap()'s switch for anonymous memory knows MAP_SHARED and MAP_PRIVATE
+	 * only: MAP_SHARED_VALIDATE (whose flag check, -EOPNOTSUPP, is for files)
+	 * is -EINVAL, after placement.
+	 */
+	if (type == MAP_SHARED_VALIDATE) {
+		err = -EINVAL;
+		goto out;
 	}
 	v = vma_new();
 	spare = vma_new();

@@ -131,8 +131,11 @@ static void test_mmap_errors(void)
 	int anon = MAP_PRIVATE | MAP_ANONYMOUS;
 	CHECK_EQ(as_mmap(&as, 0, 0, PROT_READ, anon, -1, 0, &a), -EINVAL);
 	CHECK_EQ(as_mmap(&as, 0, PAGE_SIZE, PROT_READ, MAP_ANONYMOUS, -1, 0, &a), -EINVAL);
+	/* Anonymous: do_mmap()'s switch knows MAP_SHARED and MAP_PRIVATE only, whatever the flags. */
 	CHECK_EQ(as_mmap(&as, 0, PAGE_SIZE, PROT_READ, MAP_SHARED_VALIDATE | MAP_ANONYMOUS | 0x40000000, -1,
-			 0, &a), -EOPNOTSUPP);
+			 0, &a), -EINVAL);
+	CHECK_EQ(as_mmap(&as, 0, PAGE_SIZE, PROT_READ, MAP_SHARED_VALIDATE | MAP_ANONYMOUS, -1, 0, &a),
+		 -EINVAL);
 	CHECK_EQ(as_mmap(&as, 0, PAGE_SIZE, PROT_READ, MAP_PRIVATE, -1, 0, &a), -EBADF);
 	CHECK_EQ(as_mmap(&as, 0, PAGE_SIZE, 0x100, anon, -1, 0, &a), -EINVAL);
 	CHECK_EQ(as_mmap(&as, 0, PAGE_SIZE, PROT_READ, anon, -1, 100, &a), -EINVAL);
@@ -1399,8 +1402,6 @@ static int m_mmap(uintptr_t addr, size_t len, unsigned int prot, unsigned int fl
 		return -EINVAL;
 	if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE)
 		return -EINVAL;
-	if (type == MAP_SHARED_VALIDATE && (flags & 0x40000000))
-		return -EOPNOTSUPP;
 	if (!(flags & MAP_ANONYMOUS))
 		return -EBADF;
 	if (len == 0)
@@ -1425,6 +1426,9 @@ static int m_mmap(uintptr_t addr, size_t len, unsigned int prot, unsigned int fl
 		if (err)
 			return err;
 	}
+	/* do_mmap(): anonymous memory knows only MAP_SHARED and MAP_PRIVATE, after placement. */
+	if (type == MAP_SHARED_VALIDATE)
+		return -EINVAL;
 	m_unmap(addr / PAGE_SIZE, (addr + len) / PAGE_SIZE);
 	uint64_t obj = type != MAP_PRIVATE ? m_next_obj++ : 0;
 	for (uint64_t i = 0; i < len / PAGE_SIZE; i++)

@@ -55,14 +55,6 @@
 #define SYS_rseq		293
 #define SYS_clone3		435	/* __ARCH_WANT_SYS_CLONE3 */
 
-/*
- * Where this arch's Linux places a mapping whose hint (no MAP_FIXED) is not page
- * aligned: riscv64 takes mm/mmap.c's generic arch_get_unmapped_area_topdown, which
- * rounds it up ("addr = PAGE_ALIGN(addr)"); x86_64 rounds down. 0: down, 1: up.
- * From the 6.1 source: there is no riscv64 Linux image here to run it on.
- */
-#define ARCH_MMAP_HINT_ROUNDS_UP 1
-
 #ifndef __ASSEMBLER__
 
 static inline long arch_syscall6(long n, long a0, long a1, long a2, long a3, long a4, long a5)

@@ -55,14 +55,6 @@
 #define SYS_rseq		334
 #define SYS_clone3		435
 
-/*
- * Where this arch's Linux places a mapping whose hint (no MAP_FIXED) is not page
- * aligned: x86_64 rounds the hint down (arch/x86/kernel/sys_x86_64.c,
- * arch_get_unmapped_area_topdown: "addr &= PAGE_MASK"), the generic code rounds it
- * up. 0: down, 1: up. Seen on Linux 6.1 (tests/user/mm_errno.c).
- */
-#define ARCH_MMAP_HINT_ROUNDS_UP 0
-
 #ifndef __ASSEMBLER__
 
 static inline long arch_syscall6(long n, long a0, long a1, long a2, long a3, long a4, long a5)
