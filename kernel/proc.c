@@ -3,9 +3,11 @@
 #include <kern/arch.h>
 #include <kern/boot.h>
 #include <kern/cmdline.h>
+#include <kern/cpu.h>
 #include <kern/cpio.h>
 #include <kern/elf.h>
 #include <kern/errno.h>
+#include <kern/futex.h>
 #include <kern/panic.h>
 #include <kern/printk.h>
 #include <kern/proc.h>
@@ -169,7 +171,8 @@ static int spawn(const char *path, const void *image, size_t size, const char *c
 	if (init)
 		p->unkillable = true;
 
-	struct thread *t = thread_create_proc(p, &p->as, user_start, p, -1, p->pid, p->name, &err);
+	struct thread *t = thread_create_proc(p, &p->as, user_start, p, -1, p->pid, p->name, NULL, 0,
+					      &err);
 	if (!t)
 		goto out_as;
 	p->threads = t;
@@ -240,17 +243,19 @@ void proc_thread_freed(struct thread *t)
 }
 
 /*
- * The calling thread leaves its process: CLONE_CHILD_CLEARTID's word zeroed (the
- * futex wake-up comes with futexes), the live count dropped, and the exit status
- * of the last one recorded unless a group exit set it.
+ * The calling thread leaves its process: CLONE_CHILD_CLEARTID's word zeroed and
+ * its futex woken, the live count dropped, and the exit status of the last one
+ * recorded unless a group exit set it.
  */
 static __noreturn void exit_thread(struct proc *p, int status)
 {
 	struct thread *self = thread_current();
 
+	/* mm_release(): the word zeroed and one waiter woken (a shared futex: flags 0). */
 	if (self->clear_child_tid) {
 		uint32_t zero = 0;
-		(void)copy_to_user(self->clear_child_tid, &zero, sizeof(zero));
+		if (!copy_to_user(self->clear_child_tid, &zero, sizeof(zero)))
+			(void)futex_wake(self->as, self->clear_child_tid, true, 1, FUTEX_BITSET_MATCH_ANY);
 	}
 	unsigned long flags = spin_lock_irqsave(&p->lock);
 	if (--p->nr_live == 0 && !p->exiting)
@@ -294,6 +299,86 @@ __noreturn void proc_exit_killed(void)
 
 	KASSERT(p, "a kernel thread was killed");
 	exit_thread(p, 0);
+}
+
+/* ---- clone(2) for threads ---- */
+
+/* A cloned thread's start: the user frame its creator put at the top of its stack. */
+static void clone_start(void *arg)
+{
+	(void)arg;
+	(void)cpu_irq_save();
+	struct thread *t = thread_current();
+	/* Pending work first (a signal, or its process already exiting), as any return. */
+	user_return_work((struct trap_frame *)(t->stack.top - ARCH_USER_FRAME_SIZE));
+	arch_user_resume();
+}
+
+long proc_clone_thread(struct trap_frame *tf, unsigned long flags, uintptr_t newsp,
+		       uintptr_t parent_tid, uintptr_t child_tid, uintptr_t tls)
+{
+	struct thread *self = thread_current();
+	struct proc *p = self->proc;
+	_Alignas(16) uint8_t frame[ARCH_USER_FRAME_SIZE];
+	int err;
+
+	/* copy_process()'s checks, in its order. */
+	if ((flags & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS))
+		return -EINVAL;
+	if ((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND))
+		return -EINVAL;
+	if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM))
+		return -EINVAL;
+	if (flags & CLONE_NAMESPACES)
+		return -EINVAL;       /* no namespaces here */
+	/*
+	 * A thread of this process is all that is made so far: a new process (fork,
+	 * vfork, CLONE_VM without CLONE_THREAD) is not.
+	 */
+	if ((flags & CLONE_THREAD_SET) != CLONE_THREAD_SET)
+		return -ENOSYS;
+
+	unsigned int tid = pid_alloc();
+	if (!tid)
+		return -EAGAIN;
+	arch_clone_frame(frame, tf, newsp, tls, flags & CLONE_SETTLS);
+	struct thread *t = thread_create_proc(p, &p->as, clone_start, NULL, -1, tid, self->name,
+					      frame, sizeof(frame), &err);
+	if (!t) {
+		pid_free(tid);
+		return err;
+	}
+	t->sig_blocked = self->sig_blocked;
+	t->user_tls = (flags & CLONE_SETTLS) ? tls : self->user_tls;
+	if (flags & CLONE_CHILD_CLEARTID)
+		t->clear_child_tid = child_tid;
+	/* Both ids go out before the child can run, as copy_process() writes them. */
+	if ((flags & CLONE_PARENT_SETTID) && copy_to_user(parent_tid, &tid, sizeof(tid)))
+		err = -EFAULT;
+	if (!err && (flags & CLONE_CHILD_SETTID) && copy_to_user(child_tid, &tid, sizeof(tid)))
+		err = -EFAULT;
+
+	unsigned long irq = spin_lock_irqsave(&p->lock);
+	if (!err && p->exiting)
+		err = -EINTR;         /* copy_process(): a fatal signal is pending */
+	if (!err) {
+		/* At the end: the first thread stays first (signals prefer it). */
+		struct thread **pp = &p->threads;
+		while (*pp)
+			pp = &(*pp)->proc_next;
+		*pp = t;
+		p->nr_threads++;
+		p->nr_live++;
+	}
+	spin_unlock_irqrestore(&p->lock, irq);
+	if (err) {
+		/* Never ran: its stack and struct go back as a thread's that never started. */
+		thread_discard(t);
+		pid_free(tid);
+		return err;
+	}
+	thread_start(t);
+	return tid;
 }
 
 unsigned int proc_current_pid(void)

@@ -165,6 +165,9 @@ static void schedule(void)
 	preempt_counts[cpu] = next->preempt_count;
 	if (prev->as != next->as)
 		switch_as(prev->as, next->as);
+	/* The user TLS base is per thread where it is not a register of the frame (x86_64 FS). */
+	if (next->proc)
+		arch_set_user_tls(next->user_tls);
 	arch_switch(&prev->sp, next->sp);
 	sched_finish();
 }
@@ -257,9 +260,13 @@ static void enqueue(struct thread *t)
 	}
 }
 
-/* A new thread with its stack, not queued yet. Returns 0, -ENOMEM. */
-static int thread_alloc(void (*fn)(void *), void *arg, unsigned int cpu, const char *name,
-			struct thread **out)
+/*
+ * A new thread with its stack, not queued yet; @frame_size bytes of @frame (a
+ * multiple of 16) go at the top of its stack, above its first switch frame (a
+ * user frame for arch_user_resume()). Returns 0, -ENOMEM.
+ */
+static int thread_alloc_frame(void (*fn)(void *), void *arg, unsigned int cpu, const char *name,
+			      const void *frame, size_t frame_size, struct thread **out)
 {
 	struct thread *t = kzalloc(sizeof(*t), 0);
 
@@ -276,9 +283,18 @@ static int thread_alloc(void (*fn)(void *), void *arg, unsigned int cpu, const c
 	t->state = THREAD_RUNNABLE;
 	t->tid = __atomic_add_fetch(&next_tid, 1, __ATOMIC_RELAXED);
 	strlcpy(t->name, name ? name : "thread", sizeof(t->name));
-	t->sp = arch_thread_stack_init(t->stack.top, fn, arg);
+	KASSERT(frame_size % 16 == 0 && frame_size < KSTACK_SIZE / 4, "frame of %zu bytes", frame_size);
+	if (frame_size)
+		memcpy((void *)(t->stack.top - frame_size), frame, frame_size);
+	t->sp = arch_thread_stack_init(t->stack.top - frame_size, fn, arg);
 	*out = t;
 	return 0;
+}
+
+static int thread_alloc(void (*fn)(void *), void *arg, unsigned int cpu, const char *name,
+			struct thread **out)
+{
+	return thread_alloc_frame(fn, arg, cpu, name, NULL, 0, out);
 }
 
 struct thread *thread_create(void (*fn)(void *), void *arg, int cpu, const char *name, int *err)
@@ -308,7 +324,8 @@ struct thread *thread_create_in(struct as *as, void (*fn)(void *), void *arg, in
 }
 
 struct thread *thread_create_proc(struct proc *p, struct as *as, void (*fn)(void *), void *arg,
-				  int cpu, unsigned int tid, const char *name, int *err)
+				  int cpu, unsigned int tid, const char *name, const void *frame,
+				  size_t frame_size, int *err)
 {
 	struct thread *t = NULL;
 	int e;
@@ -318,7 +335,8 @@ struct thread *thread_create_proc(struct proc *p, struct as *as, void (*fn)(void
 			 !rqs[cpu].idle))
 		e = -EINVAL;
 	else
-		e = thread_alloc(fn, arg, cpu >= 0 ? (unsigned int)cpu : least_loaded(), name, &t);
+		e = thread_alloc_frame(fn, arg, cpu >= 0 ? (unsigned int)cpu : least_loaded(), name,
+				       frame, frame_size, &t);
 	if (!e) {
 		t->as = as;
 		t->proc = p;
@@ -333,6 +351,13 @@ struct thread *thread_create_proc(struct proc *p, struct as *as, void (*fn)(void
 void thread_start(struct thread *t)
 {
 	enqueue(t);
+}
+
+void thread_discard(struct thread *t)
+{
+	KASSERT(t->state == THREAD_RUNNABLE && t->detached, "thread_discard() of a started thread");
+	kstack_free(&t->stack);
+	kfree(t);
 }
 
 __noreturn void sched_thread_start(void (*fn)(void *), void *arg)

@@ -1309,19 +1309,8 @@ static long sys_reboot(int magic1, int magic2, unsigned int cmd, uintptr_t arg)
 #define CLONE_ARGS_SIZE_VER0 64
 #define CLONE_ARGS_SIZE_VER2 88    /* sizeof(struct clone_args) in 6.1 */
 #define MAX_PID_NS_LEVEL     32
-#define CSIGNAL              0x000000ffull
+/* The flags clone() has too are in <kern/proc.h>; these are clone3()'s own. */
 #define CLONE_NEWTIME        0x00000080ull
-#define CLONE_VM             0x00000100ull
-#define CLONE_FS             0x00000200ull
-#define CLONE_SIGHAND        0x00000800ull
-#define CLONE_PIDFD          0x00001000ull
-#define CLONE_PARENT         0x00008000ull
-#define CLONE_THREAD         0x00010000ull
-#define CLONE_NEWNS          0x00020000ull
-#define CLONE_PARENT_SETTID  0x00100000ull
-#define CLONE_DETACHED       0x00400000ull
-#define CLONE_NEWUSER        0x10000000ull
-#define CLONE_NEWPID         0x20000000ull
 #define CLONE_LEGACY_FLAGS   0xffffffffull
 #define CLONE_CLEAR_SIGHAND  0x100000000ull
 #define CLONE_INTO_CGROUP    0x200000000ull

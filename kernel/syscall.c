@@ -3,6 +3,7 @@
 #include <kern/arch.h>
 #include <kern/cpu.h>
 #include <kern/errno.h>
+#include <kern/futex.h>
 #include <kern/printk.h>
 #include <kern/proc.h>
 #include <kern/sched.h>
@@ -155,6 +156,15 @@ long syscall_dispatch(struct trap_frame *tf, unsigned long nr, const unsigned lo
 			return sys_tgkill((int)a[0], (int)a[1], (int)a[2]);
 		case NR_tkill:
 			return sys_tkill((int)a[0], (int)a[1]);
+		case NR_clone:
+			/* riscv64 has CONFIG_CLONE_BACKWARDS: the TLS before the child's tid. */
+#ifdef ARCH_CLONE_BACKWARDS
+			return proc_clone_thread(tf, a[0], a[1], a[2], a[4], a[3]);
+#else
+			return proc_clone_thread(tf, a[0], a[1], a[2], a[3], a[4]);
+#endif
+		case NR_futex:
+			return sys_futex(a[0], (int)a[1], (uint32_t)a[2], a[3], a[4], (uint32_t)a[5]);
 		default:
 			break;
 		}

@@ -66,3 +66,16 @@ bool uaccess_fault(const struct fault_info *fi, bool irqs_were_on)
 	(void)cpu_irq_save();
 	return err == 0;
 }
+
+int copy_from_user_nofault(void *dst, uintptr_t usrc, size_t n)
+{
+	if (!n)
+		return 0;
+	if (!user_range_ok(usrc, n))
+		return -EFAULT;
+	/* in_user_copy stays clear: a fault is not resolved, it only fails the copy. */
+	arch_user_access_begin();
+	int r = copy_nofault(dst, (const void *)usrc, n);
+	arch_user_access_end();
+	return r;
+}

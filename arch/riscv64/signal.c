@@ -22,6 +22,7 @@
 #include <kern/signal.h>
 #include <kern/string.h>
 #include <kern/uaccess.h>
+#include <arch/cpu.h>
 #include <arch/trap.h>
 #include <arch/unistd.h>
 #include <mm/as.h>
@@ -118,4 +119,33 @@ int arch_exec_setup(struct proc *p)
 		return err;
 	p->sigreturn_pc = addr;
 	return 0;
+}
+
+/* ---- threads: clone's first frame; the TLS register is tp, in the frame ---- */
+
+_Static_assert(sizeof(struct trap_frame) == ARCH_USER_FRAME_SIZE, "ARCH_USER_FRAME_SIZE");
+
+__noreturn void riscv_user_resume(void);
+
+void arch_user_resume(void)
+{
+	riscv_user_resume();
+}
+
+void arch_clone_frame(void *buf, const struct trap_frame *parent, uintptr_t sp, uintptr_t tls,
+		      bool settls)
+{
+	struct trap_frame *tf = buf;
+
+	*tf = *parent;
+	tf->regs[10] = 0;
+	if (sp)
+		tf->regs[2] = sp;
+	if (settls)
+		tf->regs[4] = tls;
+}
+
+void arch_set_user_tls(uintptr_t base)
+{
+	(void)base;
 }

@@ -118,6 +118,17 @@ from_user:
  * clear (return to U-mode), SPIE set (interrupts on there) and SUM clear, taken
  * back through riscv_trap_return.
  */
+/*
+ * void riscv_user_resume(void): back to U-mode through the frame at the top of the
+ * thread's kernel stack (a cloned thread's first return, arch_user_resume()).
+ */
+	.globl	riscv_user_resume
+riscv_user_resume:
+	csrc	sstatus, SSTATUS_SIE
+	ld	t0, PERCPU_STACK_TOP(tp)
+	addi	sp, t0, -TF_SIZE
+	j	riscv_trap_return
+
 	.globl	riscv_user_enter
 riscv_user_enter:
 	ld	t0, PERCPU_STACK_TOP(tp)

@@ -23,6 +23,7 @@
 #include <kern/signal.h>
 #include <kern/string.h>
 #include <kern/uaccess.h>
+#include <arch/cpu.h>
 #include <arch/trap.h>
 #include <mm/as.h>
 
@@ -166,4 +167,65 @@ int arch_exec_setup(struct proc *p)
 {
 	(void)p;
 	return 0;
+}
+
+/* ---- threads: clone's first frame, the FS base ---- */
+
+_Static_assert(sizeof(struct trap_frame) == ARCH_USER_FRAME_SIZE, "ARCH_USER_FRAME_SIZE");
+
+#define MSR_FS_BASE 0xc0000100
+
+__noreturn void x86_user_resume(void);
+
+void arch_user_resume(void)
+{
+	x86_user_resume();
+}
+
+void arch_clone_frame(void *buf, const struct trap_frame *parent, uintptr_t sp, uintptr_t tls,
+		      bool settls)
+{
+	struct trap_frame *tf = buf;
+
+	/* The FS base is the thread's user_tls, not a frame register: the caller sets it. */
+	(void)tls;
+	(void)settls;
+	*tf = *parent;
+	tf->rax = 0;
+	if (sp)
+		tf->rsp = sp;
+}
+
+void arch_set_user_tls(uintptr_t base)
+{
+	wrmsr(MSR_FS_BASE, base);
+}
+
+/* arch_prctl(2): ARCH_SET_FS / ARCH_GET_FS, as Linux's do_arch_prctl_64(). */
+#define ARCH_SET_GS 0x1001
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define ARCH_GET_GS 0x1004
+
+long x86_arch_prctl(int option, uintptr_t arg)
+{
+	struct thread *t = thread_current();
+
+	switch (option) {
+	case ARCH_SET_FS:
+		/* TASK_SIZE_MAX: a base at or above the user range's end is refused. */
+		if (arg >= t->as->task_size)
+			return -EPERM;
+		t->user_tls = arg;
+		wrmsr(MSR_FS_BASE, arg);
+		return 0;
+	case ARCH_GET_FS:
+		return copy_to_user(arg, &t->user_tls, sizeof(t->user_tls)) ? -EFAULT : 0;
+	case ARCH_SET_GS:
+	case ARCH_GET_GS:
+		/* The user GS base would need saving at every switch (swapgs): not kept. */
+		return -EINVAL;
+	default:
+		return -EINVAL;
+	}
 }

@@ -1,19 +1,25 @@
 // SPDX-License-Identifier: MIT
 /*
- * x86_64's part of the small system calls (<kern/sys_arch.h>): no call of its own
- * yet (arch_prctl would fit here once user threads have an FS base), and the
- * entropy seed from RDRAND.
+ * x86_64's part of the small system calls (<kern/sys_arch.h>): arch_prctl (the
+ * FS base lives with the thread switch code, signal.c), and the entropy seed from
+ * RDRAND.
  */
 #include <kern/sys_arch.h>
+#include <arch/unistd.h>
 #include <arch/cpu.h>
+
+long x86_arch_prctl(int option, uintptr_t arg);   /* signal.c, with the FS base */
 
 bool arch_sys_misc(struct trap_frame *tf, unsigned long nr, const unsigned long a[6], long *ret)
 {
 	(void)tf;
-	(void)nr;
-	(void)a;
-	(void)ret;
-	return false;
+	switch (nr) {
+	case NR_arch_prctl:
+		*ret = x86_arch_prctl((int)a[0], a[1]);
+		return true;
+	default:
+		return false;
+	}
 }
 
 #define CPUID_1_ECX_RDRAND (1u << 30)   /* SDM vol. 2A, CPUID leaf 01H, ECX bit 30 */

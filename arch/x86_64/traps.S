@@ -153,6 +153,17 @@ x86_user_enter:
 	.endr
 	jmp	trap_return
 
+/*
+ * void x86_user_resume(void): back to user mode through the frame at the top of
+ * the thread's kernel stack (a cloned thread's first return, arch_user_resume()).
+ */
+	.globl	x86_user_resume
+x86_user_resume:
+	cli
+	movq	%gs:PERCPU_STACK_TOP, %rsp
+	subq	$(22 * 8), %rsp
+	jmp	trap_return
+
 	/* The stubs' addresses, for the IDT. */
 	.section .rodata
 	.balign 8

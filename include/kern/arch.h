@@ -117,6 +117,23 @@ uintptr_t arch_thread_stack_init(uintptr_t top, void (*fn)(void *), void *arg);
 __noreturn void arch_user_enter(uintptr_t pc, uintptr_t sp);
 /* The running thread's kernel stack ends at @top (x86_64: TSS.RSP0); the scheduler calls it. */
 void arch_set_kernel_stack(uintptr_t top);
+/*
+ * arch_user_resume(): return to user mode through the user frame (struct
+ *   trap_frame) at the very top of the calling thread's kernel stack, which
+ *   thread_create_proc() put there (clone). Interrupts masked.
+ * arch_clone_frame(@buf, @parent, @sp, @tls, @settls): fill @buf (ARCH_USER_FRAME_SIZE
+ *   bytes) with a cloned thread's first user frame: @parent's (the frame of the clone
+ *   call), the return register 0, the stack pointer @sp if not 0, and with @settls
+ *   the TLS register @tls where it is one (riscv64 tp).
+ * arch_set_user_tls(@base): the thread-pointer base that is not a register of the
+ *   frame (x86_64 FS base; nothing on riscv64); the scheduler calls it when it
+ *   switches to a thread of a process.
+ */
+__noreturn void arch_user_resume(void);
+struct trap_frame;
+void arch_clone_frame(void *buf, const struct trap_frame *parent, uintptr_t sp, uintptr_t tls,
+		      bool settls);
+void arch_set_user_tls(uintptr_t base);
 static inline void arch_user_access_begin(void);
 static inline void arch_user_access_end(void);
 /* Does the hardware stop kernel accesses to user pages outside them, and kernel

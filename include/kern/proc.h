@@ -90,6 +90,51 @@ __noreturn void proc_exit_killed(void);
 /* sched_finish() of a process's thread, after its stack was freed (interrupts masked). */
 void proc_thread_freed(struct thread *t);
 
+/* clone(2) flags (Linux's include/uapi/linux/sched.h). */
+#define CSIGNAL              0x000000fful
+#define CLONE_VM             0x00000100ul
+#define CLONE_FS             0x00000200ul
+#define CLONE_FILES          0x00000400ul
+#define CLONE_SIGHAND        0x00000800ul
+#define CLONE_PIDFD          0x00001000ul
+#define CLONE_PTRACE         0x00002000ul
+#define CLONE_VFORK          0x00004000ul
+#define CLONE_PARENT         0x00008000ul
+#define CLONE_THREAD         0x00010000ul
+#define CLONE_NEWNS          0x00020000ul
+#define CLONE_SYSVSEM        0x00040000ul
+#define CLONE_SETTLS         0x00080000ul
+#define CLONE_PARENT_SETTID  0x00100000ul
+#define CLONE_CHILD_CLEARTID 0x00200000ul
+#define CLONE_DETACHED       0x00400000ul
+#define CLONE_UNTRACED       0x00800000ul
+#define CLONE_CHILD_SETTID   0x01000000ul
+#define CLONE_NEWCGROUP      0x02000000ul
+#define CLONE_NEWUTS         0x04000000ul
+#define CLONE_NEWIPC         0x08000000ul
+#define CLONE_NEWUSER        0x10000000ul
+#define CLONE_NEWPID         0x20000000ul
+#define CLONE_NEWNET         0x40000000ul
+#define CLONE_IO             0x80000000ul
+#define CLONE_NAMESPACES (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | \
+			  CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET)
+/* What a thread of the same process shares: what pthread_create() passes, at least. */
+#define CLONE_THREAD_SET (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD)
+
+struct trap_frame;
+
+/*
+ * clone(2) making a thread of the calling process (CLONE_VM | CLONE_FS |
+ * CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD, with CLONE_SYSVSEM, CLONE_SETTLS,
+ * CLONE_PARENT_SETTID, CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID as asked): the
+ * child returns 0 from the same call through a copy of @tf on stack @newsp (the
+ * caller's if 0), with the TLS @tls if CLONE_SETTLS. Returns the child's tid;
+ * -EINVAL for flags Linux refuses together and for namespaces, -ENOSYS for a new
+ * process (fork comes later), -EAGAIN (no tid), -ENOMEM, -EFAULT.
+ */
+long proc_clone_thread(struct trap_frame *tf, unsigned long flags, uintptr_t newsp,
+		       uintptr_t parent_tid, uintptr_t child_tid, uintptr_t tls);
+
 /* The pid of the calling thread's process (its tid when it has none). */
 unsigned int proc_current_pid(void);
 

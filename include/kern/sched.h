@@ -88,6 +88,7 @@ struct thread {
 	uintptr_t rseq;              /* rseq()'s registered area, or 0 */
 	uint32_t rseq_sig;           /* its abort signature */
 	bool in_user_copy;           /* inside copy_from_user()/copy_to_user() (uaccess_fault()) */
+	uintptr_t user_tls;          /* x86_64: the FS base (arch_prctl(ARCH_SET_FS), CLONE_SETTLS) */
 };
 
 
@@ -194,11 +195,16 @@ bool thread_has_work(void);
  * A thread of process @p (<kern/proc.h>) in @p's address space @as, with thread id
  * @tid: like thread_create_in(), but nobody joins it. After it exits, its CPU frees
  * its stack, calls proc_thread_freed() and frees its struct. The caller links it
- * into @p before it can run: it is queued only by thread_start().
+ * into @p before it can run: it is queued only by thread_start(). @frame_size bytes
+ * of @frame (0: none) go at the top of its kernel stack: the user frame a cloned
+ * thread returns to user mode through (arch_user_resume()).
  */
 struct thread *thread_create_proc(struct proc *p, struct as *as, void (*fn)(void *), void *arg,
-				  int cpu, unsigned int tid, const char *name, int *err);
+				  int cpu, unsigned int tid, const char *name, const void *frame,
+				  size_t frame_size, int *err);
 /* Queue a thread made by thread_create_proc(). */
 void thread_start(struct thread *t);
+/* Or free it, never started (its tid stays the caller's to free). */
+void thread_discard(struct thread *t);
 
 #endif

@@ -18,6 +18,13 @@ int copy_from_user(void *dst, uintptr_t usrc, size_t n);
 int copy_to_user(uintptr_t udst, const void *src, size_t n);
 
 /*
+ * copy_from_user() that never faults a page in (and so never sleeps): -EFAULT for
+ * a page that is not there, for callers holding a spinlock (futex: the caller
+ * drops its lock, faults the page in with copy_from_user() and tries again).
+ */
+int copy_from_user_nofault(void *dst, uintptr_t usrc, size_t n);
+
+/*
  * The arch's kernel-mode page-fault handler calls this first: a fault of a user
  * copy (an instruction of the exception table) on a user address is resolved as
  * the program's own access would be (as_fault(): demand paging), with interrupts

@@ -140,6 +140,8 @@ static inline bool arch_user_pages_guarded(void)
 
 /* User mode: entered through riscv_user_enter (traps.S), <kern/arch.h>. */
 #define ARCH_HAS_USER_MODE 1
+/* The user frame arch_user_resume() returns through: struct trap_frame, TF_SIZE (<arch/trap.h>). */
+#define ARCH_USER_FRAME_SIZE (36 * 8)
 
 /* Unmask interrupts on this hart (a thread's start, <kern/sched.h>). */
 static inline void arch_irq_enable(void)

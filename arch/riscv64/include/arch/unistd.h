@@ -7,6 +7,9 @@
 #ifndef ARCH_UNISTD_H
 #define ARCH_UNISTD_H
 
+/* clone(flags, newsp, parent_tid, tls, child_tid): Linux's CONFIG_CLONE_BACKWARDS. */
+#define ARCH_CLONE_BACKWARDS 1
+
 #define NR_ioctl              29
 #define NR_read               63
 #define NR_write              64

@@ -121,6 +121,8 @@ static inline bool arch_user_pages_guarded(void)
 
 /* User mode: SYSCALL entry and iretq return (traps.S), <kern/arch.h>. */
 #define ARCH_HAS_USER_MODE 1
+/* The user frame arch_user_resume() returns through: struct trap_frame (<arch/trap.h>). */
+#define ARCH_USER_FRAME_SIZE (22 * 8)
 
 /* Unmask interrupts on this CPU (a thread's start, <kern/sched.h>). */
 static inline void arch_irq_enable(void)
