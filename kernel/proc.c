@@ -434,6 +434,7 @@ bool proc_run_init(bool *ran)
 		return false;
 	}
 	struct proc *p;
+	uint64_t frames_before = mm_settled_free_frames();
 	err = spawn(path, e.data, e.size, argv, envp, NULL, true, &p);
 	if (err) {
 		pr_err("init: cannot run %s (%d)\n", path, err);
@@ -443,13 +444,26 @@ bool proc_run_init(bool *ran)
 	proc_wait(p);
 	int status = p->exit_status, sig = p->exit_signal;
 	proc_reap(p);
+	/*
+	 * Everything the program held is back: its frames, page tables, VMAs, stacks
+	 * and structs. A difference is a leak (or a double free) and fails the boot.
+	 */
+	uint64_t frames_after = mm_settled_free_frames();
+	bool frames_back = frames_after == frames_before;
+	if (frames_back)
+		pr_info("init: every frame is back (%llu free before and after)\n",
+			(unsigned long long)frames_after);
+	else
+		pr_err("init: %llu frames free before %s ran, %llu after it was reaped: %lld lost\n",
+		       (unsigned long long)frames_before, path, (unsigned long long)frames_after,
+		       (long long)(frames_before - frames_after));
 	if (proc_reboot_requested())
 		pr_notice("init: reboot(%s)\n", proc_reboot_requested());
 	if (sig)
 		pr_notice("init: %s (pid 1) killed by signal %d\n", path, sig);
 	else
 		pr_notice("init: %s (pid 1) exited with status %d\n", path, status);
-	return !sig && status == 0;
+	return !sig && status == 0 && frames_back;
 }
 
 /* ---- reboot(2) ---- */
