@@ -115,8 +115,16 @@ from_user:
  * void riscv_user_enter(uintptr_t pc (a0), uintptr_t sp (a1)): leave this
  * thread's kernel context for good and start user mode at pc with sp, every other
  * register 0: a frame at the top of the thread's kernel stack, with sstatus.SPP
- * clear (return to U-mode), SPIE set (interrupts on there) and SUM clear, taken
+ * clear (return to U-mode), SPIE set (interrupts on there), SUM clear and FS
+ * Initial (FP instructions execute; for a thread of a process the registers hold
+ * a new program's state, which the switch to it loaded: privileged spec 1.12,
+ * 3.1.6.6), taken
  * back through riscv_trap_return.
+ *
+ * FS needs nothing at trap entry and exit: no trap changes it, so the frame's
+ * sstatus records the user's FS at entry and the exit writes it back; the kernel
+ * executes no FP instruction outside the state switch (signal.c), which turns FS
+ * on for its loads and stores and keeps the Dirty/Clean tracking right.
  */
 /*
  * void riscv_user_resume(void): back to U-mode through the frame at the top of the
@@ -141,10 +149,11 @@ riscv_user_enter:
 	sd	a0, TF_SEPC(t0)
 	sd	a1, TF_REG(2)(t0)
 	csrr	t1, sstatus
-	li	t2, SSTATUS_SPP | SSTATUS_SUM | SSTATUS_SIE
+	li	t2, SSTATUS_SPP | SSTATUS_SUM | SSTATUS_SIE | SSTATUS_FS
 	not	t2, t2
 	and	t1, t1, t2
-	ori	t1, t1, SSTATUS_SPIE
+	li	t2, SSTATUS_SPIE | SSTATUS_FS_INITIAL
+	or	t1, t1, t2
 	sd	t1, TF_SSTATUS(t0)
 	csrc	sstatus, SSTATUS_SIE	/* no interrupt between here and the sret */
 	mv	sp, t0

@@ -4,8 +4,8 @@
  * (whose IST1 stack takes double faults, so a kernel stack overflow is reported
  * instead of triple-faulting), one IDT shared by every CPU (the 32 exception
  * vectors, the local APIC timer, the cross-CPU-call IPI and the local APIC's
- * spurious vector), halting,
- * powering off and frame-pointer unwinding.
+ * spurious vector), the FP/SSE control bits for user programs (fpu_cpu_init()),
+ * halting, powering off and frame-pointer unwinding.
  */
 #include <kern/arch.h>
 #include <kern/boot.h>
@@ -184,6 +184,49 @@ static void smep_smap_init(void)
 	x86_user_pages_guarded = true;
 }
 
+#define CR0_MP (1ull << 1)
+#define CR0_EM (1ull << 2)
+#define CR0_TS (1ull << 3)
+#define CR0_NE (1ull << 5)
+#define CR4_OSFXSR     (1ull << 9)
+#define CR4_OSXMMEXCPT (1ull << 10)
+
+uint32_t x86_mxcsr_mask;
+
+/*
+ * User FP/SSE state (SDM vol. 3A 2.5 and 13.1): x87 instructions execute (EM clear),
+ * WAIT/FWAIT honours TS (MP) and TS stays clear, since the state is switched eagerly
+ * (arch_fpu_switch()), never lazily through #NM; x87 errors are #MF (NE), as Linux
+ * runs. FXSAVE/FXRSTOR cover the SSE registers and SSE instructions execute
+ * (OSFXSR); an unmasked SIMD exception is #XM instead of #UD (OSXMMEXCPT). XSAVE
+ * stays off (CR4.OSXSAVE clear), so AVX is unavailable and the 512-byte FXSAVE area
+ * is the whole user state. Every x86_64 CPU has FXSR and SSE2 (long mode requires
+ * them), so there is no CPUID check. The kernel itself is built -mgeneral-regs-only
+ * and never touches these registers. Runs on every CPU; the APs' trampoline also
+ * copies the boot CPU's CR0 and CR4.
+ *
+ * The boot CPU also records MXCSR_MASK (SDM vol. 1 11.6.6: the MXCSR bits FXRSTOR
+ * accepts; 0 in the saved area means the default 0xffbf), which rt_sigreturn checks
+ * a frame's MXCSR against before it loads one, as Linux's mxcsr_feature_mask.
+ */
+static void fpu_cpu_init(void)
+{
+	uint64_t cr0 = (read_cr0() | CR0_MP | CR0_NE) & ~(CR0_EM | CR0_TS);
+	__asm__ __volatile__("mov %0, %%cr0" : : "r"(cr0) : "memory");
+	uint64_t cr4 = read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT;
+	__asm__ __volatile__("mov %0, %%cr4" : : "r"(cr4) : "memory");
+	__asm__ __volatile__("fninit");
+	if (!x86_mxcsr_mask) {
+		static uint8_t area[512] __aligned(16);
+		uint32_t mask;
+
+		memset(area, 0, sizeof(area));
+		__asm__ __volatile__("fxsave64 %0" : "=m"(area));
+		memcpy(&mask, area + 28, sizeof(mask));
+		x86_mxcsr_mask = mask ? mask : 0xffbf;
+	}
+}
+
 static void syscall_init(void)
 {
 	extern const char x86_syscall_entry[];
@@ -203,6 +246,7 @@ void x86_cpu_init(void)
 	idt_build();
 	idt_load();
 	syscall_init();
+	fpu_cpu_init();
 }
 
 void x86_cpu_init_ap(unsigned int cpu)
@@ -210,6 +254,7 @@ void x86_cpu_init_ap(unsigned int cpu)
 	gdt_init(cpu);
 	idt_load();
 	syscall_init();
+	fpu_cpu_init();
 }
 
 /* Interrupts and exceptions from user mode switch to this stack (TSS.RSP0). */

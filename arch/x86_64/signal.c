@@ -13,11 +13,24 @@
  * with rsp + 8 16-byte aligned as after a call. The handler gets rdi = sig,
  * rsi = &info, rdx = &uc, rax = 0.
  *
- * There is no FP state in the frame yet (sigcontext.fpstate is 0, which Linux
- * reads as "no FP state saved"): user programs get no SSE state from this
- * kernel so far (CR4.OSFXSR is clear), so there is none to save.
+ * The FP/SSE state goes above it, as Linux's get_sigframe() and
+ * fpu__alloc_mathframe() place it without XSAVE: a 512-byte FXSAVE image at
+ * round_down(sp - 512, 64) (sp after the red zone), sigcontext.fpstate pointing
+ * at it, and the frame below that. Its software-reserved bytes 464..511 hold
+ * what 6.1's save_xstate_epilog() writes there even without XSAVE (magic1,
+ * extended_size 516, xfeatures 0, xstate_size 512), while uc_flags has no
+ * UC_FP_XSTATE and no magic2 follows the image: the frame says it holds the
+ * legacy FXSAVE state only. The handler starts with the initial FP state
+ * (fpu__clear_user_states()). rt_sigreturn loads the image with FXRSTOR, or the
+ * initial state if fpstate is 0; an image FXRSTOR would refuse (misaligned, or
+ * MXCSR bits outside MXCSR_MASK: #GP) is a bad frame, and the thread is left
+ * with the initial state, as on Linux.
+ *
+ * User FP state lives in the registers while a thread of a process runs; the
+ * scheduler switches it (arch_fpu_switch(), at the end of this file).
  */
 #include <kern/errno.h>
+#include <kern/panic.h>
 #include <kern/proc.h>
 #include <kern/sched.h>
 #include <kern/signal.h>
@@ -75,17 +88,68 @@ long arch_user_retval(const struct trap_frame *tf)
 	return (long)tf->rax;
 }
 
+/* The FXSAVE image (SDM vol. 1 table 10-2) and Linux's struct _fpx_sw_bytes in it. */
+#define FX_SIZE        512
+#define FX_FCW         0
+#define FX_MXCSR       24
+#define FX_SW_RESERVED 464
+#define FP_XSTATE_MAGIC1      0x46505853u
+#define FP_XSTATE_MAGIC2_SIZE 4
+
+struct fpx_sw_bytes {
+	uint32_t magic1;
+	uint32_t extended_size;
+	uint64_t xfeatures;
+	uint32_t xstate_size;
+	uint32_t padding[7];
+};
+_Static_assert(sizeof(struct fpx_sw_bytes) == FX_SIZE - FX_SW_RESERVED, "sw_reserved is 48 bytes");
+
+static void fx_save(uint8_t *area)
+{
+	__asm__ __volatile__("fxsave64 %0" : "=m"(*(uint8_t (*)[FX_SIZE])area));
+}
+
+static void fx_load(const uint8_t *area)
+{
+	__asm__ __volatile__("fxrstor64 %0" : : "m"(*(const uint8_t (*)[FX_SIZE])area));
+}
+
+/*
+ * fpu__clear_user_states(): the registers get a new program's state. One FXRSTOR
+ * from a local image, so a switch in between saves either state whole.
+ */
+static void fpu_clear_user(void)
+{
+	uint8_t init[FX_SIZE] __aligned(16);
+
+	arch_fpu_init(init);
+	fx_load(init);
+}
+
 int arch_signal_setup(struct trap_frame *tf, const struct signal_frame_args *a)
 {
 	struct rt_sigframe f;
-	uintptr_t sp = a->sp;
+	uint8_t fx[FX_SIZE] __aligned(16);
+	uintptr_t sp = a->sp, fx_at;
 
 	/* __setup_rt_frame(): a 64-bit frame needs a restorer to return through. */
 	if (!(a->ka->flags & SA_RESTORER))
 		return -EFAULT;
 	if (!a->on_altstack)
 		sp -= 128;
-	sp = ((sp - sizeof(f)) & ~15ul) - 8;
+	fx_at = (sp - FX_SIZE) & ~63ul;
+	sp = ((fx_at - sizeof(f)) & ~15ul) - 8;
+
+	/* copy_fpstate_to_sigframe(): the registers hold this thread's state. */
+	fx_save(fx);
+	struct fpx_sw_bytes sw = {
+		.magic1 = FP_XSTATE_MAGIC1, .extended_size = FX_SIZE + FP_XSTATE_MAGIC2_SIZE,
+		.xfeatures = 0, .xstate_size = FX_SIZE,
+	};
+	memcpy(fx + FX_SW_RESERVED, &sw, sizeof(sw));
+	if (copy_to_user(fx_at, fx, sizeof(fx)))
+		return -EFAULT;
 
 	memset(&f, 0, sizeof(f));
 	f.pretcode = a->ka->restorer;
@@ -97,7 +161,7 @@ int arch_signal_setup(struct trap_frame *tf, const struct signal_frame_args *a)
 		.r13 = tf->r13, .r14 = tf->r14, .r15 = tf->r15, .rdi = tf->rdi, .rsi = tf->rsi,
 		.rbp = tf->rbp, .rbx = tf->rbx, .rdx = tf->rdx, .rax = tf->rax, .rcx = tf->rcx,
 		.rsp = tf->rsp, .rip = tf->rip, .eflags = tf->rflags, .cs = USER_CS, .ss = USER_DS,
-		.oldmask = a->saved_mask,
+		.oldmask = a->saved_mask, .fpstate = fx_at,
 	};
 	/* A fault's frame says where and why, as Linux's thread.cr2/trap_nr/error_code. */
 	if (tf->vector == 14) {
@@ -121,9 +185,37 @@ int arch_signal_setup(struct trap_frame *tf, const struct signal_frame_args *a)
 	tf->rip = (uint64_t)a->ka->handler;
 	tf->cs = USER_CS;
 	tf->ss = USER_DS;
-	/* Linux clears DF, TF and RF for the handler. */
+	/* Linux clears DF, TF and RF for the handler, and gives it a clean FP state. */
 	tf->rflags &= ~(0x400ull | 0x100ull | 0x10000ull);
+	fpu_clear_user();
 	return 0;
+}
+
+/*
+ * fpu__restore_sig() for a 64-bit frame without XSAVE: 0 loads the initial state;
+ * otherwise the image must be one FXRSTOR takes. Returns 0 or -EFAULT (with the
+ * initial state loaded, as Linux leaves a thread whose restore failed).
+ */
+static int fpu_restore_sig(uintptr_t fpstate)
+{
+	uint8_t fx[FX_SIZE] __aligned(16);
+	uint32_t mxcsr;
+
+	if (!fpstate) {
+		fpu_clear_user();
+		return 0;
+	}
+	/* FXRSTOR from the user image would #GP on these: Linux's restore then fails. */
+	if ((fpstate & 15) || copy_from_user(fx, fpstate, sizeof(fx)))
+		goto bad;
+	memcpy(&mxcsr, fx + FX_MXCSR, sizeof(mxcsr));
+	if (mxcsr & ~x86_mxcsr_mask)
+		goto bad;
+	fx_load(fx);
+	return 0;
+bad:
+	fpu_clear_user();
+	return -EFAULT;
 }
 
 /* Does @v sign-extend from the top implemented virtual-address bit? */
@@ -159,6 +251,8 @@ int arch_signal_return(struct trap_frame *tf, uint64_t *mask)
 	tf->cs = USER_CS;
 	tf->ss = USER_DS;
 	*mask = f.uc.uc_sigmask;
+	if (fpu_restore_sig(sc->fpstate))
+		return -EFAULT;
 	return signal_restore_altstack(&f.uc.uc_stack, tf->rsp);
 }
 
@@ -228,4 +322,36 @@ long x86_arch_prctl(int option, uintptr_t arg)
 	default:
 		return -EINVAL;
 	}
+}
+
+/* ---- user FP/SSE state (<kern/arch.h>): FXSAVE areas, switched eagerly ---- */
+
+_Static_assert(ARCH_FPU_STATE_SIZE == FX_SIZE, "the state is one FXSAVE image");
+_Static_assert(__builtin_offsetof(struct thread, fpu_state) % 16 == 0, "FXSAVE needs 16 bytes");
+
+/* fpstate_init_fxstate(): FCW 0x37f (every x87 exception masked, 64-bit precision,
+ * round to nearest), MXCSR 0x1f80 (every SSE exception masked, round to nearest). */
+void arch_fpu_init(void *state)
+{
+	uint16_t fcw = 0x37f;
+	uint32_t mxcsr = 0x1f80;
+
+	KASSERT(((uintptr_t)state & 15) == 0, "FXSAVE area %p not 16-byte aligned", state);
+	memset(state, 0, FX_SIZE);
+	memcpy((uint8_t *)state + FX_FCW, &fcw, sizeof(fcw));
+	memcpy((uint8_t *)state + FX_MXCSR, &mxcsr, sizeof(mxcsr));
+}
+
+void arch_fpu_copy(void *state)
+{
+	KASSERT(((uintptr_t)state & 15) == 0, "FXSAVE area %p not 16-byte aligned", state);
+	fx_save(state);
+}
+
+void arch_fpu_switch(struct thread *prev, struct thread *next)
+{
+	if (prev->proc)
+		fx_save(prev->fpu_state);
+	if (next->proc)
+		fx_load(next->fpu_state);
 }

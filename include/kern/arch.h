@@ -17,6 +17,7 @@
 #include <kern/types.h>
 
 struct cpuset;
+struct thread;
 
 /* Write one byte to the kernel console (polled; usable with interrupts off and in panic). */
 void arch_console_putc(char c);
@@ -134,6 +135,25 @@ struct trap_frame;
 void arch_clone_frame(void *buf, const struct trap_frame *parent, uintptr_t sp, uintptr_t tls,
 		      bool settls);
 void arch_set_user_tls(uintptr_t base);
+/*
+ * User FP/vector state (kernel/sched.c, kernel/proc.c): each thread of a process
+ * keeps it in its struct thread's fpu_state, ARCH_FPU_STATE_SIZE bytes aligned to
+ * ARCH_FPU_STATE_ALIGN (both from <arch/cpu.h>). The kernel never uses these
+ * registers itself, so while a thread of a process runs (in user mode or in the
+ * kernel) the registers hold its state; fpu_state is its copy while it is switched
+ * out. Threads without a process (the user ktests) keep none: they must not use FP.
+ *
+ * arch_fpu_init(@state): a new program's state, as Linux starts one (x86_64: FCW
+ *   0x37f, MXCSR 0x1f80, the rest 0; riscv64: every register and fcsr 0).
+ * arch_fpu_copy(@state): the calling thread's current state into @state (clone:
+ *   Linux copies the creator's state).
+ * arch_fpu_switch(@prev, @next): at a switch, with interrupts masked, save @prev's
+ *   registers if it is a thread of a process (riscv64: only if they changed) and
+ *   load @next's if it is one.
+ */
+void arch_fpu_init(void *state);
+void arch_fpu_copy(void *state);
+void arch_fpu_switch(struct thread *prev, struct thread *next);
 static inline void arch_user_access_begin(void);
 static inline void arch_user_access_end(void);
 /* Does the hardware stop kernel accesses to user pages outside them, and kernel

@@ -89,6 +89,8 @@ struct thread {
 	uint32_t rseq_sig;           /* its abort signature */
 	bool in_user_copy;           /* inside copy_from_user()/copy_to_user() (uaccess_fault()) */
 	uintptr_t user_tls;          /* x86_64: the FS base (arch_prctl(ARCH_SET_FS), CLONE_SETTLS) */
+	/* A thread of a process: its user FP/vector state while switched out (<kern/arch.h>). */
+	uint8_t fpu_state[ARCH_FPU_STATE_SIZE] __aligned(ARCH_FPU_STATE_ALIGN);
 };
 
 

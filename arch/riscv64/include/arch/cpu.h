@@ -12,6 +12,9 @@
 #define SSTATUS_SPIE    0x20      /* bit 5: SIE before the trap */
 #define SSTATUS_SPP     0x100     /* bit 8: trapped from S-mode (1) or U-mode (0) */
 #define SSTATUS_FS      0x6000    /* bits 14..13: FPU state; 0 = off, FP instructions trap */
+#define SSTATUS_FS_INITIAL 0x2000 /*   1: on, the registers hold their initial values */
+#define SSTATUS_FS_CLEAN   0x4000 /*   2: on, unchanged since they were last saved */
+#define SSTATUS_FS_DIRTY   0x6000 /*   3: on, changed (any FP register or fcsr written) */
 #define SSTATUS_SUM     0x40000   /* bit 18: S-mode may access U pages */
 #define SSTATUS_MXR     0x80000   /* bit 19: loads from X-only pages allowed */
 
@@ -142,6 +145,15 @@ static inline bool arch_user_pages_guarded(void)
 #define ARCH_HAS_USER_MODE 1
 /* The user frame arch_user_resume() returns through: struct trap_frame, TF_SIZE (<arch/trap.h>). */
 #define ARCH_USER_FRAME_SIZE (36 * 8)
+
+/*
+ * A thread's user FP state while it is switched out (struct thread's fpu_state,
+ * <kern/arch.h> arch_fpu_*): Linux's struct __riscv_d_ext_state, f0..f31 as 64-bit
+ * values then fcsr (32 bits) at 256, the d variant of the signal frame's
+ * union __riscv_fp_state.
+ */
+#define ARCH_FPU_STATE_SIZE  264
+#define ARCH_FPU_STATE_ALIGN 8
 
 /* Unmask interrupts on this hart (a thread's start, <kern/sched.h>). */
 static inline void arch_irq_enable(void)

@@ -124,6 +124,16 @@ static inline bool arch_user_pages_guarded(void)
 /* The user frame arch_user_resume() returns through: struct trap_frame (<arch/trap.h>). */
 #define ARCH_USER_FRAME_SIZE (22 * 8)
 
+/*
+ * A thread's user FP/SSE state while it is switched out (struct thread's fpu_state,
+ * <kern/arch.h> arch_fpu_*): one FXSAVE area (SDM vol. 1 10.5.1, table 10-2), which
+ * FXSAVE/FXRSTOR need 16-byte aligned.
+ */
+#define ARCH_FPU_STATE_SIZE  512
+#define ARCH_FPU_STATE_ALIGN 16
+/* The MXCSR bits this CPU's FXRSTOR accepts (cpu.c, from the boot CPU's FXSAVE). */
+extern uint32_t x86_mxcsr_mask;
+
 /* Unmask interrupts on this CPU (a thread's start, <kern/sched.h>). */
 static inline void arch_irq_enable(void)
 {
