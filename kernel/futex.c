@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * futex(2): FUTEX_WAIT, FUTEX_WAKE and their _BITSET forms, private and shared,
- * with Linux 6.1's results (kernel/futex/).
+ * futex(2): FUTEX_WAIT, FUTEX_WAKE and their _BITSET forms, FUTEX_REQUEUE and
+ * FUTEX_CMP_REQUEUE, private and shared, with Linux 6.1's results (kernel/futex/).
  *
  * A waiter is keyed by its address space, the user address and whether the call
  * was shared: Linux keys a private futex by (mm, address) and a shared one on
@@ -18,6 +18,13 @@
  * bucket lock, so a FUTEX_WAKE after the program changed the word cannot be lost;
  * the read is one that may not fault (copy_from_user_nofault()): if the page is not
  * there, the lock is dropped, the page faulted in and the whole check redone.
+ *
+ * A requeue moves waiters from one futex's list to another's, under both buckets'
+ * locks (the lower address first), as futex_requeue() with double_lock_hb(). A
+ * waiter keeps sleeping on the wait queue of the bucket it started in
+ * (futex_q.sleep); futex_q.b is the bucket whose list holds it now, which only a
+ * holder of that bucket's lock may read or change (the waiter retries until the
+ * bucket it locked is still its own, as Linux's futex_q_lock_ptr).
  */
 #include <kern/errno.h>
 #include <kern/futex.h>
@@ -27,8 +34,12 @@
 
 #define FUTEX_BUCKETS 64
 
+struct futex_bucket;
+
 struct futex_q {
 	struct futex_q *next;
+	struct futex_bucket *b;      /* the list it is on (under that bucket's lock) */
+	struct futex_bucket *sleep;  /* the wait queue it sleeps on (fixed) */
 	const void *as;
 	uintptr_t uaddr;
 	bool shared;
@@ -80,7 +91,8 @@ static long futex_wait(uintptr_t uaddr, bool shared, uint32_t val, uint64_t dead
 {
 	struct thread *t = thread_current();
 	struct futex_bucket *b = bucket_of(t->as, uaddr);
-	struct futex_q q = { .as = t->as, .uaddr = uaddr, .shared = shared, .bitset = bitset };
+	struct futex_q q = { .as = t->as, .uaddr = uaddr, .shared = shared, .bitset = bitset,
+			     .b = b, .sleep = b };
 	uint32_t cur;
 
 	for (;;) {
@@ -102,27 +114,123 @@ static long futex_wait(uintptr_t uaddr, bool shared, uint32_t val, uint64_t dead
 			return -EFAULT;
 	}
 	int ret = wait_event_timeout(&b->wq, q_woken, &q, deadline, WAIT_INTERRUPTIBLE);
-	unsigned long flags = spin_lock_irqsave(&b->wq.lock);
+	/* The list it is on now: a requeue may have moved it meanwhile. */
+	struct futex_bucket *on;
+	unsigned long flags;
+	for (;;) {
+		on = __atomic_load_n(&q.b, __ATOMIC_ACQUIRE);
+		flags = spin_lock_irqsave(&on->wq.lock);
+		if (q.b == on)
+			break;
+		spin_unlock_irqrestore(&on->wq.lock, flags);
+	}
 	if (!q.woken)
-		q_unlink(b, &q);
+		q_unlink(on, &q);
 	else
 		ret = 0;             /* woken, whatever else happened meanwhile */
-	spin_unlock_irqrestore(&b->wq.lock, flags);
+	spin_unlock_irqrestore(&on->wq.lock, flags);
 	return ret;
+}
+
+static bool q_matches(const struct futex_q *q, const void *as, uintptr_t uaddr, bool shared)
+{
+	return q->as == as && q->uaddr == uaddr && q->shared == shared;
+}
+
+/* Wake the sleepers of every bucket in @mask (bit i: buckets[i]), after the unlocks. */
+static void wake_buckets(uint64_t mask)
+{
+	for (; mask; mask &= mask - 1)
+		wake_up_all(&buckets[__builtin_ctzll(mask)].wq);
+}
+
+/*
+ * futex_requeue() without PI: wake up to @nr_wake waiters of @uaddr, move up to
+ * @nr_requeue more to @uaddr2; with @cmpval, only if the word at @uaddr still holds
+ * it (-EAGAIN). Returns the number woken plus moved.
+ */
+static long futex_requeue(uintptr_t uaddr, uintptr_t uaddr2, bool shared, int nr_wake,
+			  int nr_requeue, const uint32_t *cmpval)
+{
+	const void *as = thread_current()->as;
+	struct futex_bucket *b1 = bucket_of(as, uaddr), *b2 = bucket_of(as, uaddr2);
+	struct futex_bucket *lo = b1 < b2 ? b1 : b2, *hi = b1 < b2 ? b2 : b1;
+	uint64_t to_wake = 0;
+	long count = 0;
+	unsigned long flags;
+	uint32_t cur;
+
+	if (nr_wake < 0 || nr_requeue < 0)
+		return -EINVAL;
+	for (;;) {
+		flags = spin_lock_irqsave(&lo->wq.lock);
+		if (hi != lo)
+			spin_lock(&hi->wq.lock);
+		if (!cmpval)
+			break;
+		int err = copy_from_user_nofault(&cur, uaddr, sizeof(cur));
+		if (!err && cur != *cmpval) {
+			count = -EAGAIN;
+			goto out_unlock;
+		}
+		if (!err)
+			break;
+		if (hi != lo)
+			spin_unlock(&hi->wq.lock);
+		spin_unlock_irqrestore(&lo->wq.lock, flags);
+		/* get_futex_value_locked() faulted: fault the page in, then again. */
+		if (copy_from_user(&cur, uaddr, sizeof(cur)))
+			return -EFAULT;
+	}
+	for (struct futex_q **pp = &b1->head; *pp;) {
+		struct futex_q *q = *pp;
+		if (count - nr_wake >= nr_requeue)
+			break;
+		if (!q_matches(q, as, uaddr, shared)) {
+			pp = &q->next;
+			continue;
+		}
+		if (++count <= nr_wake) {
+			*pp = q->next;
+			q->woken = true;
+			to_wake |= 1ull << (q->sleep - buckets);
+			continue;
+		}
+		/* requeue_futex(): the new key, and the other list if it is another bucket. */
+		q->uaddr = uaddr2;
+		if (b2 != b1) {
+			*pp = q->next;
+			q->next = b2->head;
+			b2->head = q;
+			__atomic_store_n(&q->b, b2, __ATOMIC_RELEASE);
+		} else {
+			pp = &q->next;
+		}
+	}
+out_unlock:
+	if (hi != lo)
+		spin_unlock(&hi->wq.lock);
+	spin_unlock_irqrestore(&lo->wq.lock, flags);
+	/* As in futex_wake(): nothing of a woken q is touched after the unlock. */
+	wake_buckets(to_wake);
+	return count;
 }
 
 long futex_wake(const void *as, uintptr_t uaddr, bool shared, int nr, uint32_t bitset)
 {
 	struct futex_bucket *b = bucket_of(as, uaddr);
+	uint64_t to_wake = 0;
 	long woke = 0;
 
 	unsigned long flags = spin_lock_irqsave(&b->wq.lock);
 	/* futex_wake(): the count is checked after each wake, so 0 or less wakes one. */
 	for (struct futex_q **pp = &b->head; *pp;) {
 		struct futex_q *q = *pp;
-		if (q->as == as && q->uaddr == uaddr && q->shared == shared && (q->bitset & bitset)) {
+		if (q_matches(q, as, uaddr, shared) && (q->bitset & bitset)) {
 			*pp = q->next;
 			q->woken = true;
+			/* A requeued waiter sleeps on the queue of the bucket it started in. */
+			to_wake |= 1ull << (q->sleep - buckets);
 			if (++woke >= nr)
 				break;
 		} else {
@@ -134,8 +242,7 @@ long futex_wake(const void *as, uintptr_t uaddr, bool shared, int nr, uint32_t b
 	 * A waker that saw its q woken may return and free it at once: nothing of a
 	 * q is touched after the unlock; the wake-up itself only concerns the queue.
 	 */
-	if (woke)
-		wake_up_all(&b->wq);
+	wake_buckets(to_wake);
 	return woke;
 }
 
@@ -146,7 +253,6 @@ long sys_futex(uintptr_t uaddr, int op, uint32_t val, uintptr_t utime, uintptr_t
 	bool shared = !(op & FUTEX_PRIVATE_FLAG);
 	uint64_t deadline = 0;
 
-	(void)uaddr2;
 	/* futex_setup_timer()/do_futex(): CLOCK_REALTIME only with the _BITSET waits. */
 	if ((op & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT_BITSET)
 		return -ENOSYS;
@@ -187,8 +293,15 @@ long sys_futex(uintptr_t uaddr, int op, uint32_t val, uintptr_t utime, uintptr_t
 			return -EINVAL;
 		return futex_wake(t->as, uaddr, shared, (int)val, bitset);
 	}
+	case FUTEX_REQUEUE:
+	case FUTEX_CMP_REQUEUE:
+		/* sys_futex(): the timeout argument is the requeue count (val2). */
+		if ((uaddr & 3) || (uaddr2 & 3))
+			return -EINVAL;
+		return futex_requeue(uaddr, uaddr2, shared, (int)val, (int)(uint32_t)utime,
+				     cmd == FUTEX_CMP_REQUEUE ? &val3 : NULL);
 	default:
-		/* REQUEUE, CMP_REQUEUE, WAKE_OP, the PI and the 2.6.x calls: not here. */
+		/* WAKE_OP, the PI and the 2.6.x calls: not here. */
 		return -ENOSYS;
 	}
 }
