@@ -32,6 +32,11 @@ static spinlock_t proc_table_lock = SPINLOCK_INIT;
 static uint64_t pid_map[PID_MAX / 64] = { 0x3 };
 static unsigned int last_pid = 1;
 static uint64_t nr_created, nr_reaped;
+/*
+ * proc_spawn_as_init()'s capture for the process spawn() makes: programs run as
+ * init only from the boot thread (the ktests, then proc_run_init()), one at a time.
+ */
+static struct proc_capture *spawn_capture;
 
 static unsigned int pid_alloc(void)
 {
@@ -128,6 +133,7 @@ static int spawn(const char *path, const void *image, size_t size, const char *c
 	spin_init(&p->lock);
 	waitq_init(&p->exit_wq);
 	p->parent = parent;
+	p->capture = init ? spawn_capture : NULL;
 	strlcpy(p->name, base_name(path), sizeof(p->name));
 	p->pid = init ? 1 : pid_alloc();
 	if (!p->pid) {
@@ -195,6 +201,34 @@ int proc_spawn(const char *path, const void *image, size_t size, const char *con
 	       const char *const *envp, struct proc *parent, struct proc **out)
 {
 	return spawn(path, image, size, argv, envp, parent, false, out);
+}
+
+int proc_spawn_as_init(const char *path, const void *image, size_t size, const char *const *argv,
+		       const char *const *envp, struct proc_capture *capture, struct proc **out)
+{
+	/* spawn() hands it to the process before its first thread can run. */
+	spawn_capture = capture;
+	int err = spawn(path, image, size, argv, envp, NULL, true, out);
+	spawn_capture = NULL;
+	return err;
+}
+
+void proc_console_write(const char *buf, size_t n)
+{
+	struct proc *p = thread_current()->proc;
+	struct proc_capture *c = p ? p->capture : NULL;
+
+	if (!c) {
+		console_write(buf, n);
+		return;
+	}
+	unsigned long flags = spin_lock_irqsave(&p->lock);
+	size_t room = c->cap - c->len, take = n < room ? n : room;
+	memcpy(c->buf + c->len, buf, take);
+	c->len += take;
+	if (take < n)
+		c->truncated = true;
+	spin_unlock_irqrestore(&p->lock, flags);
 }
 
 static bool proc_is_dead(void *arg)

@@ -41,6 +41,7 @@ struct rq {
 	struct thread *dead;         /* exited, its stack to be freed after the switch */
 	struct thread *timed;        /* sleepers with a deadline (thread->timer_next) */
 	bool need_resched;           /* the tick saw another runnable thread */
+	unsigned int assigned;       /* threads placed here and not dead yet (atomic; idle not counted) */
 	uint64_t switches;
 	uint64_t preemptions;
 } __aligned(64);
@@ -203,6 +204,7 @@ void sched_init(void)
 		panic("sched: no memory for the boot CPU's idle thread (%d)", err);
 	idle->is_idle = true;
 	rq->idle = idle;
+	rq->assigned = 1;            /* the boot thread; an idle thread does not count */
 	sched_up = true;
 }
 
@@ -225,7 +227,12 @@ struct thread *thread_current(void)
 	return rqs[cpu_current()].curr;
 }
 
-/* The online CPU with the fewest runnable threads (ties: the lowest index). */
+/*
+ * The online CPU with the fewest threads placed on it and not dead (ties: the
+ * lowest index). Threads never migrate, so that count is exactly what each CPU has
+ * to run; it is one atomic per CPU, where reading a queue's length and its running
+ * thread from another CPU could catch a thread between the two and miss it.
+ */
 static unsigned int least_loaded(void)
 {
 	unsigned int best = 0, best_nr = ~0u;
@@ -233,8 +240,7 @@ static unsigned int least_loaded(void)
 	for (unsigned int c = 0; c < NCPUS; c++) {
 		if (!cpuset_has(&cpu_online_set, c) || !rqs[c].idle)
 			continue;
-		unsigned int nr = __atomic_load_n(&rqs[c].nr, __ATOMIC_RELAXED) +
-				  (rqs[c].curr && !rqs[c].curr->is_idle);
+		unsigned int nr = __atomic_load_n(&rqs[c].assigned, __ATOMIC_RELAXED);
 		if (nr < best_nr) {
 			best = c;
 			best_nr = nr;
@@ -286,6 +292,7 @@ static int thread_alloc_frame(void (*fn)(void *), void *arg, unsigned int cpu, c
 	KASSERT(frame_size % 16 == 0 && frame_size < KSTACK_SIZE / 4, "frame of %zu bytes", frame_size);
 	if (frame_size)
 		memcpy((void *)(t->stack.top - frame_size), frame, frame_size);
+	__atomic_add_fetch(&rqs[cpu].assigned, 1, __ATOMIC_RELAXED);
 	t->sp = arch_thread_stack_init(t->stack.top - frame_size, fn, arg);
 	*out = t;
 	return 0;
@@ -356,6 +363,7 @@ void thread_start(struct thread *t)
 void thread_discard(struct thread *t)
 {
 	KASSERT(t->state == THREAD_RUNNABLE && t->detached, "thread_discard() of a started thread");
+	__atomic_sub_fetch(&rqs[t->cpu].assigned, 1, __ATOMIC_RELAXED);
 	kstack_free(&t->stack);
 	kfree(t);
 }
@@ -443,6 +451,7 @@ __noreturn void thread_exit(void)
 	spin_lock(&rq->lock);
 	self->state = THREAD_DEAD;
 	spin_unlock(&rq->lock);
+	__atomic_sub_fetch(&rq->assigned, 1, __ATOMIC_RELAXED);
 	schedule();
 	panic("sched: a dead thread (%s) was switched back to", self->name);
 }

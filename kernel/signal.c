@@ -8,6 +8,7 @@
 #include <kern/string.h>
 #include <kern/syscall.h>
 #include <kern/uaccess.h>
+#include <arch/unistd.h>
 
 /* Linux's SYNCHRONOUS_MASK: delivered before any other pending signal. */
 #define SYNC_MASK (sig_bit(SIGSEGV) | sig_bit(SIGBUS) | sig_bit(SIGILL) | sig_bit(SIGTRAP) | \
@@ -245,11 +246,7 @@ long sys_sigaltstack(struct trap_frame *tf, uintptr_t uss, uintptr_t uoss)
  * handler, flags, then on x86_64 the restorer, then the mask. riscv64 has no
  * restorer field (asm-generic, no SA_RESTORER).
  */
-#if defined(__x86_64__)
-#define SIGACTION_HAS_RESTORER 1
-#else
-#define SIGACTION_HAS_RESTORER 0
-#endif
+#define SIGACTION_HAS_RESTORER ARCH_SIGACTION_HAS_RESTORER   /* <arch/unistd.h> */
 struct user_sigaction {
 	uint64_t handler;
 	uint64_t flags;

@@ -966,7 +966,7 @@ static int console_write_user(uintptr_t buf, size_t count, size_t *done)
 			err = -EFAULT;
 			break;
 		}
-		console_write(chunk, n);
+		proc_console_write(chunk, n);
 		off += n;
 	}
 	*done += off;

@@ -53,7 +53,7 @@ static long sys_write(unsigned long fd, uintptr_t buf, size_t count)
 		size_t n = count - done < sizeof(chunk) ? count - done : sizeof(chunk);
 		if (copy_from_user(chunk, buf + done, n))
 			return done ? (long)done : -EFAULT;
-		console_write(chunk, n);
+		proc_console_write(chunk, n);
 		done += n;
 	}
 	thread_current()->user_bytes_written += done;

@@ -57,6 +57,7 @@ struct proc {
 	struct ksiginfo sig_info[NSIG];
 	bool unkillable;           /* /init: SIG_DFL signals from kill() are not sent */
 	uintptr_t sigreturn_pc;    /* riscv64: the page the kernel maps for returning from handlers */
+	struct proc_capture *capture;   /* where its console output goes instead, or NULL */
 	/* kernel/sys_misc.c: limits and the file-mode mask, under lock; set up at first use */
 	bool sys_ready;
 	unsigned int umask;
@@ -71,6 +72,29 @@ struct proc {
  */
 int proc_spawn(const char *path, const void *image, size_t size, const char *const *argv,
 	       const char *const *envp, struct proc *parent, struct proc **out);
+
+/*
+ * A program's console output kept in memory instead of printed (the ktest that
+ * runs the user test programs reads their TAP from it): @buf of @cap bytes, @len
+ * used; what does not fit is dropped and @truncated set. Written under the
+ * process's lock.
+ */
+struct proc_capture {
+	char *buf;
+	size_t len, cap;
+	bool truncated;
+};
+
+/*
+ * The same as proc_spawn() for a program that runs as /init does (pid 1, no
+ * parent, SIG_DFL signals from kill() not sent): only while no /init runs (the
+ * ktests run before it), one at a time. Its output goes to @capture if not NULL.
+ */
+int proc_spawn_as_init(const char *path, const void *image, size_t size, const char *const *argv,
+		       const char *const *envp, struct proc_capture *capture, struct proc **out);
+
+/* write(2)'s output of the calling thread: its process's capture, or the console. */
+void proc_console_write(const char *buf, size_t n);
 
 /* Wait until every thread of @p is freed. */
 void proc_wait(struct proc *p);

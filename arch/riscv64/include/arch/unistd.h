@@ -7,6 +7,9 @@
 #ifndef ARCH_UNISTD_H
 #define ARCH_UNISTD_H
 
+/* riscv64's struct sigaction has no sa_restorer (asm-generic, no SA_RESTORER). */
+#define ARCH_SIGACTION_HAS_RESTORER 0
+
 /* clone(flags, newsp, parent_tid, tls, child_tid): Linux's CONFIG_CLONE_BACKWARDS. */
 #define ARCH_CLONE_BACKWARDS 1
 

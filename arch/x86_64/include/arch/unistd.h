@@ -7,6 +7,9 @@
 #ifndef ARCH_UNISTD_H
 #define ARCH_UNISTD_H
 
+/* x86_64 keeps Linux's sa_restorer field in struct sigaction (__ARCH_HAS_SA_RESTORER). */
+#define ARCH_SIGACTION_HAS_RESTORER 1
+
 #define NR_read               0
 #define NR_write              1
 #define NR_fstat              5
