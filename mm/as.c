@@ -475,27 +475,32 @@ int as_mmap(struct as *as, uintptr_t addr, size_t len, unsigned int prot, unsign
 	unsigned int type = flags & MAP_TYPE;
 	struct tlb_batch b;
 
-	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC))
-		return -EINVAL;
-	if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE)
+	/*
+	 * Linux 6.1's order: the arch's offset check (sys_mmap()), the fd look-up of
+	 * ksys_mmap_pgoff(), then do_mmap(): the length, get_unmapped_area() (a length
+	 * past the top; for a fixed address one past the top, then an unaligned one),
+	 * MAP_FIXED_NOREPLACE over a mapping, and only then the map type. prot bits
+	 * mmap does not know (PROT_SEM, PROT_GROWS*, undefined ones) are ignored:
+	 * calc_vm_prot_bits() drops them; only mprotect() checks them.
+	 */
+	if (off & (PAGE_SIZE - 1))
 		return -EINVAL;
 	if (!(flags & MAP_ANONYMOUS))
 		return fd < 0 ? -EBADF : -ENODEV;    /* no files yet */
-	if (flags & (MAP_HUGETLB | MAP_GROWSDOWN))
+	if (flags & MAP_HUGETLB)
 		return -EINVAL;                      /* not supported (documented) */
-	if (off & (PAGE_SIZE - 1))
-		return -EINVAL;
 	if (len == 0)
 		return -EINVAL;
 	len = page_align(len);
 	if (len == 0 || len > as->task_size)
 		return -ENOMEM;
+	prot &= PROT_READ | PROT_WRITE | PROT_EXEC;
 	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
 	if (fixed) {
-		if (addr & (PAGE_SIZE - 1))
-			return -EINVAL;
 		if (addr > as->task_size - len)
 			return -ENOMEM;
+		if (addr & (PAGE_SIZE - 1))
+			return -EINVAL;
 		if (addr < as->min_addr)
 			return -EPERM;
 	}
@@ -520,9 +525,10 @@ int as_mmap(struct as *as, uintptr_t addr, size_t len, unsigned int prot, unsign
 	/*
 	 * do_mmap()'s switch for anonymous memory knows MAP_SHARED and MAP_PRIVATE
 	 * only: MAP_SHARED_VALIDATE (whose flag check, -EOPNOTSUPP, is for files)
-	 * is -EINVAL, after placement.
+	 * and every other type are -EINVAL, after placement; a shared mapping cannot
+	 * grow down. A private one could on Linux: not supported here (documented).
 	 */
-	if (type == MAP_SHARED_VALIDATE) {
+	if ((type != MAP_SHARED && type != MAP_PRIVATE) || (flags & MAP_GROWSDOWN)) {
 		err = -EINVAL;
 		goto out;
 	}
@@ -549,12 +555,15 @@ int as_mmap(struct as *as, uintptr_t addr, size_t len, unsigned int prot, unsign
 	merge_around(as, v);
 	v = NULL;
 	*out = addr;
-	if ((flags & (MAP_POPULATE | MAP_LOCKED)) && prot) {
+	if (((flags & (MAP_POPULATE | MAP_NONBLOCK)) == MAP_POPULATE || (flags & MAP_LOCKED)) &&
+	    prot) {
 		/*
-		 * Best effort, as on Linux: a page that cannot be populated faults
-		 * later. Each page may drop the lock (as Linux's mm_populate() runs
-		 * after mmap_lock is released), so the mapping may be changed by
-		 * another thread meanwhile: stop at the first page that fails.
+		 * do_mmap() populates a locked mapping, and a MAP_POPULATE one unless
+		 * MAP_NONBLOCK says not to. Best effort, as on Linux: a page that
+		 * cannot be populated faults later. Each page may drop the lock (as
+		 * Linux's mm_populate() runs after mmap_lock is released), so the
+		 * mapping may be changed by another thread meanwhile: stop at the
+		 * first page that fails.
 		 */
 		for (uintptr_t p = addr; p < addr + len; p += PAGE_SIZE)
 			if (fault_in_locked(as, p, MMU_READ, 0, NULL, NULL) != 0)

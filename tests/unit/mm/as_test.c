@@ -137,7 +137,6 @@ static void test_mmap_errors(void)
 	CHECK_EQ(as_mmap(&as, 0, PAGE_SIZE, PROT_READ, MAP_SHARED_VALIDATE | MAP_ANONYMOUS, -1, 0, &a),
 		 -EINVAL);
 	CHECK_EQ(as_mmap(&as, 0, PAGE_SIZE, PROT_READ, MAP_PRIVATE, -1, 0, &a), -EBADF);
-	CHECK_EQ(as_mmap(&as, 0, PAGE_SIZE, 0x100, anon, -1, 0, &a), -EINVAL);
 	CHECK_EQ(as_mmap(&as, 0, PAGE_SIZE, PROT_READ, anon, -1, 100, &a), -EINVAL);
 	CHECK_EQ(as_mmap(&as, 0, SIZE_MAX - 5, PROT_READ, anon, -1, 0, &a), -ENOMEM);
 	CHECK_EQ(as_mmap(&as, 0, NP * PAGE_SIZE, PROT_READ, anon, -1, 0, &a), -ENOMEM);
@@ -183,6 +182,55 @@ static void test_mmap_errors(void)
 	CHECK_EQ(as_mremap(&as, src, PAGE_SIZE, PAGE_SIZE, MREMAP_MAYMOVE | MREMAP_FIXED, dst, &got), 0);
 	CHECK_EQ(got, dst);
 	as.max_vmas = AS_DEFAULT_MAX_VMAS;
+	as_destroy(&as);
+	teardown_kernel();
+}
+
+/*
+ * mmap's checks in Linux 6.1's order: the offset (the arch's sys_mmap()), the fd
+ * (ksys_mmap_pgoff()), the length, an address past the top before an unaligned
+ * one (get_unmapped_area()), MAP_FIXED_NOREPLACE over a mapping, the map type
+ * last (do_mmap()'s switch); prot bits mmap does not know are ignored
+ * (calc_vm_prot_bits()), and MAP_NONBLOCK turns MAP_POPULATE off.
+ */
+static void test_mmap_check_order(void)
+{
+	struct as as;
+	struct as_params p;
+	struct mapper_leaf l;
+	uintptr_t a, top = NP * PAGE_SIZE;
+	unsigned int anon = MAP_PRIVATE | MAP_ANONYMOUS, bad = 0x0f | MAP_ANONYMOUS;
+
+	setup_kernel();
+	small_params(&p);
+	CHECK_EQ(as_create(&as, &kpt, &p), 0);
+	CHECK_EQ(as_mmap(&as, 0, PAGE_SIZE, PROT_READ, MAP_PRIVATE, -1, 1, &a), -EINVAL);
+	CHECK_EQ(as_mmap(&as, 0, 0, PROT_READ, 0, -1, 0, &a), -EBADF);
+	CHECK_EQ(as_mmap(&as, 0, SIZE_MAX, PROT_READ, bad, -1, 0, &a), -ENOMEM);
+	CHECK_EQ(as_mmap(&as, 0, top + PAGE_SIZE, PROT_READ, bad, -1, 0, &a), -ENOMEM);
+	CHECK_EQ(as_mmap(&as, top, PAGE_SIZE, PROT_READ, bad | MAP_FIXED, -1, 0, &a), -ENOMEM);
+	CHECK_EQ(as_mmap(&as, top + 1, PAGE_SIZE, PROT_READ, anon | MAP_FIXED, -1, 0, &a), -ENOMEM);
+	CHECK_EQ(as_mmap(&as, 0x20001, PAGE_SIZE, PROT_READ, bad | MAP_FIXED, -1, 0, &a), -EINVAL);
+	CHECK_EQ(as_mmap(&as, 0x100000, PAGE_SIZE, PROT_READ, anon | MAP_FIXED, -1, 0, &a), 0);
+	CHECK_EQ(as_mmap(&as, 0x100000, PAGE_SIZE, PROT_READ, bad | MAP_FIXED_NOREPLACE, -1, 0, &a),
+		 -EEXIST);
+	CHECK_EQ(as_mmap(&as, 0x101000, PAGE_SIZE, PROT_READ, bad | MAP_FIXED_NOREPLACE, -1, 0, &a),
+		 -EINVAL);
+	CHECK_EQ(as_mmap(&as, 0, SIZE_MAX, PROT_READ, MAP_SHARED | MAP_ANONYMOUS | MAP_GROWSDOWN, -1, 0,
+			 &a), -ENOMEM);
+	CHECK_EQ(as_mmap(&as, 0, PAGE_SIZE, PROT_READ, MAP_SHARED | MAP_ANONYMOUS | MAP_GROWSDOWN, -1, 0,
+			 &a), -EINVAL);
+	/* Unknown prot bits: the mapping gets the known ones. */
+	CHECK_EQ(as_mmap(&as, 0x200000, PAGE_SIZE, PROT_READ | PROT_SEM | 0x10 | PROT_GROWSDOWN,
+			 anon | MAP_FIXED, -1, 0, &a), 0);
+	struct vma *v = vma_find(&as.vmas, 0x200000);
+	CHECK(v && v->prot == PROT_READ, "prot %u", v ? v->prot : 99u);
+	CHECK_EQ(as_mmap(&as, 0x300000, 2 * PAGE_SIZE, PROT_READ,
+			 anon | MAP_FIXED | MAP_POPULATE | MAP_NONBLOCK, -1, 0, &a), 0);
+	CHECK_EQ(mapper_translate(&as.pt, vaddr(0x301000), &l), -ENOENT);
+	CHECK_EQ(as_mmap(&as, 0x300000, 2 * PAGE_SIZE, PROT_READ, anon | MAP_FIXED | MAP_POPULATE, -1, 0,
+			 &a), 0);
+	CHECK_EQ(mapper_translate(&as.pt, vaddr(0x301000), &l), 0);
 	as_destroy(&as);
 	teardown_kernel();
 }
@@ -1398,10 +1446,6 @@ static int m_place(uintptr_t hint, uint64_t len, uintptr_t *out)
 static int m_mmap(uintptr_t addr, size_t len, unsigned int prot, unsigned int flags, uintptr_t *out)
 {
 	unsigned int type = flags & MAP_TYPE;
-	if (prot & ~7u)
-		return -EINVAL;
-	if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE)
-		return -EINVAL;
 	if (!(flags & MAP_ANONYMOUS))
 		return -EBADF;
 	if (len == 0)
@@ -1411,12 +1455,13 @@ static int m_mmap(uintptr_t addr, size_t len, unsigned int prot, unsigned int fl
 	len = (len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	if (len > NP * PAGE_SIZE)
 		return -ENOMEM;
+	prot &= 7u;               /* mmap ignores the bits it does not know */
 	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
 	if (fixed) {
-		if (addr & (PAGE_SIZE - 1))
-			return -EINVAL;
 		if (addr > NP * PAGE_SIZE - len)
 			return -ENOMEM;
+		if (addr & (PAGE_SIZE - 1))
+			return -EINVAL;
 		if (addr < MIN_PAGE * PAGE_SIZE)
 			return -EPERM;
 		if ((flags & MAP_FIXED_NOREPLACE) && !m_free(addr / PAGE_SIZE, len / PAGE_SIZE))
@@ -1427,7 +1472,7 @@ static int m_mmap(uintptr_t addr, size_t len, unsigned int prot, unsigned int fl
 			return err;
 	}
 	/* do_mmap(): anonymous memory knows only MAP_SHARED and MAP_PRIVATE, after placement. */
-	if (type == MAP_SHARED_VALIDATE)
+	if (type != MAP_SHARED && type != MAP_PRIVATE)
 		return -EINVAL;
 	m_unmap(addr / PAGE_SIZE, (addr + len) / PAGE_SIZE);
 	uint64_t obj = type != MAP_PRIVATE ? m_next_obj++ : 0;
@@ -1932,6 +1977,7 @@ int main(void)
 	test_levels = MMU_LEVELS_MIN;
 	tap_run("VMA tree: order, balance, neighbours, gap search", test_vma_tree);
 	tap_run_modes("mmap: errno results, placement, hints, merging", test_mmap_errors);
+	tap_run_modes("mmap: the order of its checks, prot bits ignored, MAP_NONBLOCK", test_mmap_check_order);
 	tap_run_modes("munmap and mprotect: splitting, holes, PROT_NONE", test_munmap_mprotect);
 	tap_run_modes("mremap and brk", test_mremap_brk);
 	tap_run_modes("faults: flushes, exhaustion, bad addresses", test_faults);
