@@ -841,12 +841,21 @@ int as_mremap(struct as *as, uintptr_t addr, size_t old_len, size_t new_len, uns
 
 	spin_lock(&as->lock);
 	batch_start(as, &b);
+	/*
+	 * Linux 6.1's vma_lookup() comes before anything else looks at the ranges:
+	 * an unmapped @addr is -EFAULT even for a shrink, and before mremap_to()
+	 * checks (or unmaps) the target.
+	 */
+	if (!vma_find(&as->vmas, addr)) {
+		err = -EFAULT;
+		goto out;
+	}
 	if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) {
 		err = mremap_to(as, addr, old_len, new_addr, new_len, flags, &b, out);
 		goto out;
 	}
 	if (old_len >= new_len) {
-		/* Shrinking always succeeds at @addr (as on Linux, even over a hole). */
+		/* Shrinking always succeeds at a mapped @addr (as on Linux, even over a hole). */
 		err = 0;
 		if (old_len != new_len) {
 			if (addr + new_len > as->task_size || old_len - new_len > as->task_size -

@@ -329,6 +329,20 @@ static void test_mremap_brk(void)
 	CHECK_EQ(*(uint32_t *)phys_to_virt(l.pa), 0xabcd);
 	CHECK_EQ(as_mremap(&as, 0x306000, 2 * PAGE_SIZE, 2 * PAGE_SIZE, MREMAP_MAYMOVE | MREMAP_FIXED, 0x307000, &a),
 		 -EINVAL);                                       /* overlapping */
+	/*
+	 * An unmapped old address is -EFAULT before anything else (Linux 6.1's
+	 * vma_lookup()): a shrink or a same-size call there, and a MREMAP_FIXED one
+	 * with a bad target, which is not unmapped either.
+	 */
+	CHECK_EQ(as_mremap(&as, 0x310000, 2 * PAGE_SIZE, PAGE_SIZE, 0, 0, &a), -EFAULT);
+	CHECK_EQ(as_mremap(&as, 0x310000, PAGE_SIZE, PAGE_SIZE, MREMAP_MAYMOVE, 0, &a), -EFAULT);
+	CHECK_EQ(as_mremap(&as, 0x310000, PAGE_SIZE, PAGE_SIZE, MREMAP_MAYMOVE | MREMAP_FIXED, 0x306001, &a),
+		 -EFAULT);
+	CHECK_EQ(as_mremap(&as, 0x310000, PAGE_SIZE, PAGE_SIZE, MREMAP_MAYMOVE | MREMAP_FIXED, 0x306000, &a),
+		 -EFAULT);
+	CHECK_EQ(mapper_translate(&as.pt, vaddr(0x306000), &l), 0);   /* the target is still there */
+	CHECK_EQ(as_mremap(&as, 0x306000, 2 * PAGE_SIZE, PAGE_SIZE, 0, 0, &a), 0);
+	CHECK_EQ(a, 0x306000);                                 /* a mapped one shrinks */
 
 	/* brk: grows from brk_start, refuses below it and into a mapping, shrinks. */
 	uintptr_t br = as_brk(&as, 0);
@@ -1573,6 +1587,8 @@ static int m_mremap(uintptr_t addr, size_t old_len, size_t new_len, unsigned int
 	new_len = new_len > SIZE_MAX - PAGE_SIZE + 1 ? 0 : (new_len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	if (new_len == 0)
 		return -EINVAL;
+	if (addr >= NP * PAGE_SIZE || !m[addr / PAGE_SIZE].mapped)
+		return -EFAULT;        /* vma_lookup() before anything else */
 	if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) {
 		if (new_addr & (PAGE_SIZE - 1))
 			return -EINVAL;
