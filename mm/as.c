@@ -601,10 +601,22 @@ int as_mprotect(struct as *as, uintptr_t start, size_t len, unsigned int prot)
 	batch_start(as, &b);
 	int err = -ENOMEM;
 	struct vma *v = vma_find_next(&as->vmas, start);
-	if (!v || v->start >= end || v->start > start)
+	if (!v || v->start >= end)
+		goto out;
+	/*
+	 * do_mprotect_pkey(): with PROT_GROWSDOWN the first VMA ending above start
+	 * must grow down, wherever below end it starts; otherwise start must be
+	 * mapped, and with PROT_GROWSUP its VMA must grow up. None grows here (no
+	 * MAP_GROWSDOWN support): -EINVAL once such a VMA is found.
+	 */
+	if (grows & PROT_GROWSDOWN) {
+		err = -EINVAL;
+		goto out;
+	}
+	if (v->start > start)
 		goto out;
 	if (grows) {
-		err = -EINVAL;          /* no VMA grows (no MAP_GROWSDOWN support) */
+		err = -EINVAL;
 		goto out;
 	}
 	uintptr_t pos = start;

@@ -263,6 +263,12 @@ static void test_munmap_mprotect(void)
 	CHECK_EQ(as_mprotect(&as, 0x200000, 0, PROT_READ), 0);
 	CHECK_EQ(as_mprotect(&as, 0x200000, PAGE_SIZE, 0x40), -EINVAL);
 	CHECK_EQ(as_mprotect(&as, 0x200000, PAGE_SIZE, PROT_READ | PROT_GROWSDOWN), -EINVAL);
+	/* PROT_GROWSDOWN looks at the first VMA ending above start, even from a hole;
+	 * PROT_GROWSUP needs start mapped first. */
+	CHECK_EQ(as_mprotect(&as, 0x1ff000, 2 * PAGE_SIZE, PROT_READ | PROT_GROWSDOWN), -EINVAL);
+	CHECK_EQ(as_mprotect(&as, 0x1ff000, PAGE_SIZE, PROT_READ | PROT_GROWSDOWN), -ENOMEM);
+	CHECK_EQ(as_mprotect(&as, 0x1ff000, 2 * PAGE_SIZE, PROT_READ | PROT_GROWSUP), -ENOMEM);
+	CHECK_EQ(as_mprotect(&as, 0x200000, PAGE_SIZE, PROT_READ | PROT_GROWSUP), -EINVAL);
 	CHECK_EQ(as_mprotect(&as, 0x1ff000, 2 * PAGE_SIZE, PROT_READ), -ENOMEM);
 	CHECK_EQ(as_mprotect(&as, 0x200000, 8 * PAGE_SIZE, PROT_READ), -ENOMEM);
 	CHECK_EQ(fault_at(&as, 0x200000, FAULT_WRITE), -EACCES);     /* applied before the hole */
@@ -1521,6 +1527,13 @@ static int m_mprotect(uintptr_t start, size_t len, unsigned int prot)
 	if (prot & ~(7u | PROT_SEM | grows))
 		return -EINVAL;
 	uint64_t s = start / PAGE_SIZE, e = (start + len) / PAGE_SIZE;
+	if (grows & PROT_GROWSDOWN) {
+		/* the first VMA ending above start, if it starts below the end */
+		for (uint64_t i = s; i < e && i < NP; i++)
+			if (m[i].mapped)
+				return -EINVAL;
+		return -ENOMEM;
+	}
 	if (s >= NP || !m[s].mapped)
 		return -ENOMEM;
 	if (grows)
