@@ -181,6 +181,8 @@ static int spawn(const char *path, const void *image, size_t size, const char *c
 					      &err);
 	if (!t)
 		goto out_as;
+	/* A new program's FP/vector registers: Linux's initial state. */
+	arch_fpu_init(t->fpu_state);
 	p->threads = t;
 	p->nr_threads = p->nr_live = 1;
 	__atomic_add_fetch(&nr_created, 1, __ATOMIC_RELAXED);
@@ -384,6 +386,8 @@ long proc_clone_thread(struct trap_frame *tf, unsigned long flags, uintptr_t new
 	}
 	t->sig_blocked = self->sig_blocked;
 	t->user_tls = (flags & CLONE_SETTLS) ? tls : self->user_tls;
+	/* The creator's FP/vector state as it is now, as copy_process() copies it. */
+	arch_fpu_copy(t->fpu_state);
 	if (flags & CLONE_CHILD_CLEARTID)
 		t->clear_child_tid = child_tid;
 	/* Both ids go out before the child can run, as copy_process() writes them. */

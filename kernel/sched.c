@@ -169,6 +169,8 @@ static void schedule(void)
 	/* The user TLS base is per thread where it is not a register of the frame (x86_64 FS). */
 	if (next->proc)
 		arch_set_user_tls(next->user_tls);
+	/* So are the user FP/vector registers, which the kernel never uses itself. */
+	arch_fpu_switch(prev, next);
 	arch_switch(&prev->sp, next->sp);
 	sched_finish();
 }

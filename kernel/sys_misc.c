@@ -1243,6 +1243,38 @@ static long sys_newfstatat(int dfd, uintptr_t upath, uintptr_t ubuf, int flags)
 	return console_stat(ubuf);
 }
 
+/*
+ * readlinkat(2) (x86_64's readlink(2) too, through arch_sys_misc()): do_readlinkat()
+ * with no filesystem, so nothing is a symlink and most paths do not exist: glibc's
+ * static start-up asks for /proc/self/exe and copes with -ENOENT. bufsiz first,
+ * then getname()'s errors, then the lookup's: below / and the cwd nothing exists;
+ * an empty path names the dfd itself (LOOKUP_EMPTY), a console, not a symlink:
+ * -ENOENT for an empty name (6.1's "empty ? -ENOENT : -EINVAL"); a name relative
+ * to a console is -ENOTDIR.
+ */
+_Static_assert(SYS_AT_FDCWD == AT_FDCWD, "<kern/sys_arch.h>'s AT_FDCWD");
+
+long sys_readlinkat(int dfd, uintptr_t upath, uintptr_t ubuf, int bufsiz)
+{
+	char first;
+
+	(void)ubuf;
+	if (bufsiz <= 0)
+		return -EINVAL;
+	long len = strncpy_from_user(NULL, upath, PATH_MAX);
+	if (len < 0)
+		return -EFAULT;
+	if (len == PATH_MAX)
+		return -ENAMETOOLONG;
+	if (len > 0 && copy_from_user(&first, upath, 1))
+		return -EFAULT;
+	if ((len > 0 && first == '/') || dfd == AT_FDCWD)
+		return -ENOENT;
+	if (dfd < 0 || !fd_is_console((unsigned int)dfd))
+		return -EBADF;
+	return len > 0 ? -ENOTDIR : -ENOENT;
+}
+
 /* ---- ids ---- */
 
 /* Everything runs as root: uid, euid, gid, egid 0 (init's credentials). */
@@ -1490,6 +1522,9 @@ bool sys_misc(struct trap_frame *tf, unsigned long nr, const unsigned long a[6],
 		break;
 	case NR_newfstatat:
 		r = sys_newfstatat((int)a[0], a[1], a[2], (int)a[3]);
+		break;
+	case NR_readlinkat:
+		r = sys_readlinkat((int)a[0], a[1], a[2], (int)a[3]);
 		break;
 	case NR_reboot:
 		r = sys_reboot((int)a[0], (int)a[1], (unsigned int)a[2], a[3]);

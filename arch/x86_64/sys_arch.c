@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * x86_64's part of the small system calls (<kern/sys_arch.h>): arch_prctl (the
- * FS base lives with the thread switch code, signal.c), and the entropy seed from
- * RDRAND.
+ * FS base lives with the thread switch code, signal.c), readlink (the old form of
+ * readlinkat), and the entropy seed from RDRAND.
  */
 #include <kern/sys_arch.h>
 #include <arch/unistd.h>
@@ -16,6 +16,10 @@ bool arch_sys_misc(struct trap_frame *tf, unsigned long nr, const unsigned long 
 	switch (nr) {
 	case NR_arch_prctl:
 		*ret = x86_arch_prctl((int)a[0], a[1]);
+		return true;
+	case NR_readlink:
+		/* The old call: readlinkat(AT_FDCWD, ...), as do_readlinkat() is called. */
+		*ret = sys_readlinkat(SYS_AT_FDCWD, a[0], a[1], (int)a[2]);
 		return true;
 	default:
 		return false;

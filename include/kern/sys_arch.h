@@ -27,4 +27,8 @@ bool arch_sys_misc(struct trap_frame *tf, unsigned long nr, const unsigned long 
  */
 bool arch_random_seed(uint8_t *buf, size_t n);
 
+/* For the arch's own numbers of the same calls (x86_64's readlink): kernel/sys_misc.c. */
+#define SYS_AT_FDCWD (-100)
+long sys_readlinkat(int dfd, uintptr_t upath, uintptr_t ubuf, int bufsiz);
+
 #endif

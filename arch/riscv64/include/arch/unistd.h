@@ -17,6 +17,7 @@
 #define NR_read               63
 #define NR_write              64
 #define NR_writev             66
+#define NR_readlinkat         78
 #define NR_newfstatat         79
 #define NR_fstat              80
 #define NR_exit               93
