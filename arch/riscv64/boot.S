@@ -2,9 +2,10 @@
 /*
  * riscv64 entry from OpenSBI (fw_dynamic, or any SBI firmware that follows the
  * Linux boot protocol): S-mode, satp = 0 (MMU off), a0 = hart id, a1 = physical
- * address of the flattened device tree. Only the boot hart gets here; the others
- * stay in the SBI HSM STOPPED state until hart_start (SBI spec v1.0, chapter 9),
- * and the boot hart need not be hart 0.
+ * address of the flattened device tree. The boot hart gets here; the others stay
+ * in the SBI HSM STOPPED state until hart_start (SBI spec v1.0, chapter 9), and
+ * the boot hart need not be hart 0. Any other hart that gets here (see _start)
+ * goes on as a secondary hart, or parks.
  *
  * The image runs at its load address (KERNEL_PHYS_BASE) until paging is on. It is
  * compiled -mcmodel=medany, so every address here is formed PC-relative (lla,
@@ -59,6 +60,22 @@
 	.section .boot.text, "ax"
 	.globl	_start
 _start:
+	/*
+	 * The first hart here boots; any later one must not (it would zero .bss and
+	 * rebuild the page tables under the running kernel: the boot banner twice,
+	 * then a hang). OpenSBI 1.1 sends harts here: its hart_start (lib/sbi/sbi_hsm.c)
+	 * sets the target's state to START_PENDING *before* it stores the start address
+	 * and opaque, and the target polls that state in a loop whose WFI does not wait
+	 * (an IPI of the cold boot is left pending: mip.MSIP set, measured). A target
+	 * that sees the state in between leaves with its cold-boot values, our entry
+	 * and the device tree (docs/smp.md has the measurements). Later OpenSBI
+	 * versions store first; the one QEMU 7.2 ships is 1.1.
+	 */
+	lla	t0, boot_lottery
+	li	t1, 1
+	amoswap.w.aq t1, t1, (t0)
+	bnez	t1, late_entry
+
 	/* Interrupts off and the FPU off (the kernel has no FP state to save). */
 	csrw	sie, zero
 	li	t0, SSTATUS_SIE | SSTATUS_FS
@@ -196,11 +213,20 @@ high:
  * at the link address of secondary_high. The kernel table does not map this
  * physical code, so the fetch right after the satp write faults, and the trap
  * lands there, at the link address (the trap's cause and sepc are ignored).
+ * a0-a2 reach riscv_secondary_main() untouched; a2 says how the hart came in.
  */
 	.globl	riscv_secondary_entry
 	.balign	4
 riscv_secondary_entry:
+	li	a2, 0			/* at the address hart_start was given */
+secondary_entry_common:
 	csrw	sie, zero
+	/*
+	 * Acquire: the firmware let us go after it read our START_PENDING state, and
+	 * the boot hart fenced its stores (riscv_smp_satp, our per-CPU area) before
+	 * hart_start (arch_cpu_start()); the SBI spec promises no ordering itself.
+	 */
+	fence	rw, rw
 	li	t0, SSTATUS_SIE | SSTATUS_FS | SSTATUS_SUM
 	csrc	sstatus, t0
 	csrw	sscratch, zero
@@ -233,6 +259,29 @@ secondary_high:
 	tail	arch_halt
 
 	.section .boot.text, "ax"
+/*
+ * A hart that lost _start's lottery: MMU off, a0 = its hart id, a1 whatever the
+ * firmware had. If it is the hart the boot hart is starting (arch_cpu_start()
+ * names it, and its struct percpu, before hart_start), it goes on as
+ * hart_start meant it to, at riscv_secondary_entry with a1 = its per-CPU area
+ * (and a2 = 1: riscv_secondary_main() reports the detour).
+ * Any other (a firmware that starts every hart here, or a hart the boot hart
+ * gave up on) parks with interrupts off: the boot hart reports it missing.
+ */
+late_entry:
+	csrw	sie, zero
+	li	t0, SSTATUS_SIE
+	csrc	sstatus, t0
+	/* Acquire, as in riscv_secondary_entry: the firmware read START_PENDING first. */
+	fence	rw, rw
+	ld	t1, riscv_smp_start_hart
+	bne	a0, t1, 1f
+	ld	a1, riscv_smp_start_percpu
+	li	a2, 1			/* at the kernel's entry */
+	j	secondary_entry_common
+1:	wfi
+	j	1b
+
 	/* stvec needs 4-byte alignment (direct mode, privileged spec 4.1.2). */
 	.balign	4
 early_trap:
@@ -269,6 +318,17 @@ msg_too_high:
 	.asciz	"kestrel: boot: image above 256 GiB cannot be identity mapped under Sv39\r\n"
 msg_early_trap:
 	.asciz	"kestrel: boot: trap before paging was on\r\n"
+
+	/*
+	 * _start's lottery: 0 until the boot hart takes it. In .data, so the load
+	 * gives it its value: .bss is not zero yet when harts draw. A reset that does
+	 * not reload the image would find it taken; every reset here reloads it
+	 * (QEMU's -kernel does, and the kernel only powers off).
+	 */
+	.section .data
+	.balign	4
+boot_lottery:
+	.word	0
 
 	.section .bss
 	.balign	4096

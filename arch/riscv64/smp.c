@@ -40,6 +40,18 @@ static uint8_t overflow_stacks[NCPUS][OVERFLOW_STACK_SIZE] __aligned(16);
 /* satp of the kernel page table, read by riscv_secondary_entry with the MMU off. */
 uint64_t riscv_smp_satp;
 extern char riscv_secondary_entry[];
+extern char _start[];
+
+/*
+ * The hart being started and its struct percpu, for a hart that the firmware sends
+ * to the kernel's entry (_start) instead of riscv_secondary_entry (boot.S): it
+ * finds its opaque value here. Written by the boot hart before each hart_start
+ * (harts are started one at a time); read with the MMU off. The hart id starts as
+ * one no hart has, in .data: a hart may read it while the boot hart is still
+ * zeroing .bss.
+ */
+unsigned long riscv_smp_start_hart = ~0ul;
+unsigned long riscv_smp_start_percpu;
 
 /*
  * The ACLINT SSWI (ACLINT spec 1.0, chapter 4): one 32-bit SETSSIP register per
@@ -128,25 +140,61 @@ void arch_smp_enumerate(void)
 	csr_set(sie, SIE_SSIE);
 	pr_info("smp: cross-CPU interrupts through %s\n",
 		sswi ? "the ACLINT SSWI" : sbi_has_extension(SBI_EXT_IPI) ? "SBI sPI" : "nothing (no SBI IPI extension)");
+	if (riscv_ap_entry_is_start())
+		pr_info("smp: harts started at the kernel entry (riscv.ap_entry=start)\n");
+}
+
+bool riscv_ap_entry_is_start(void)
+{
+	static int on = -1;
+	char want[8];
+
+	if (on < 0)
+		on = cmdline_get_value("riscv.ap_entry", want, sizeof(want)) > 0 && !strcmp(want, "start");
+	return on;
 }
 
 int arch_cpu_start(unsigned int cpu)
 {
 	struct percpu *pc = &percpu_areas[cpu];
+	unsigned long entry = image_virt_to_phys(riscv_secondary_entry), opaque = (unsigned long)pc;
 
 	if (!sbi_has_extension(SBI_EXT_HSM))
 		return -ENOSYS;
 	riscv_percpu_init(cpu);
 	riscv_smp_satp = csr_read(satp);
+	riscv_smp_start_percpu = (unsigned long)pc;
+	riscv_smp_start_hart = pc->hwid;
+	if (riscv_ap_entry_is_start()) {
+		entry = image_virt_to_phys(_start);
+		opaque = (unsigned long)boot_info->devicetree;
+	}
+	/*
+	 * What the hart reads before it can synchronize (the variables above, its
+	 * per-CPU area) is in memory before the firmware can mark it START_PENDING:
+	 * the SBI spec promises no ordering across the call. The hart's entry code
+	 * fences once it left the firmware's wait (boot.S), which pairs with this.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	/* hart_start's start address is physical (SBI spec 9.1); opaque lands in a1. */
-	struct sbiret r = sbi_call(SBI_EXT_HSM, SBI_HSM_HART_START, pc->hwid,
-				   image_virt_to_phys(riscv_secondary_entry), (unsigned long)pc);
+	struct sbiret r = sbi_call(SBI_EXT_HSM, SBI_HSM_HART_START, pc->hwid, entry, opaque);
 	return r.error == SBI_SUCCESS ? 0 : -EIO;
 }
 
-/* riscv_secondary_entry's C half: tp, sp and stvec are set, interrupts masked. */
-__noreturn void riscv_secondary_main(void)
+unsigned int riscv_smp_entry_detours;
+
+/*
+ * A hart the firmware sent to _start, which sent it on (OpenSBI 1.1's hart_start
+ * race, boot.S), says so: a boot that depends on that path should show it.
+ */
+__noreturn void riscv_secondary_main(unsigned long hartid, struct percpu *self,
+				     unsigned long via_kernel_entry)
 {
+	if (via_kernel_entry) {
+		__atomic_fetch_add(&riscv_smp_entry_detours, 1, __ATOMIC_RELAXED);
+		pr_info("smp: hart %lu (CPU %u) came in at the kernel entry, not where hart_start "
+			"said; started all the same\n", hartid, self->index);
+	}
 	csr_write(sie, SIE_SSIE);
 	smp_ap_entry();
 }

@@ -46,6 +46,21 @@ void riscv_timer_interrupt(void);
 
 /* SMP (smp.c). Set CPU @cpu's per-CPU trap scratch (its overflow stack). */
 void riscv_percpu_init(unsigned int cpu);
+/*
+ * riscv.ap_entry=start, a test knob: arch_cpu_start() sends every hart to the
+ * kernel's entry (_start) with the device tree as opaque, as OpenSBI 1.1 now and
+ * then does (boot.S), so that the boot matrix runs that path on every check.
+ */
+bool riscv_ap_entry_is_start(void);
+/* Harts that came in at _start and were sent on as secondaries (boot.S). */
+extern unsigned int riscv_smp_entry_detours;
+struct percpu;
+/*
+ * riscv_secondary_entry's C half (boot.S): tp, sp and stvec set, interrupts
+ * masked; @via_kernel_entry when the hart came in at _start.
+ */
+__noreturn void riscv_secondary_main(unsigned long hartid, struct percpu *self,
+				     unsigned long via_kernel_entry);
 /* The cross-CPU-call interrupt (trap.c calls it). */
 void riscv_ipi_interrupt(void);
 struct cpuset;
