@@ -340,8 +340,10 @@ KTEST(smp, timer_tick_every_cpu)
 
 	/*
 	 * The rate, on this CPU over 200 ms of idling: never more ticks than the
-	 * period allows (a re-armed one-shot only falls behind), and not far fewer
-	 * (a generous bound: vCPUs share two host cores).
+	 * period allows (a re-armed one-shot only falls behind), and not far fewer.
+	 * The lower bound is loose, an eighth: vCPUs share two host cores, and with
+	 * other QEMUs on them a descheduled vCPU misses ticks whose time (the TSC,
+	 * the host's clock) still passes; a quarter failed once so.
 	 */
 	uint64_t t0 = time_ns(), n0 = timer_ticks(self);
 	while (time_ns() - t0 < 200000000ull) {
@@ -351,7 +353,7 @@ KTEST(smp, timer_tick_every_cpu)
 	}
 	uint64_t n = timer_ticks(self) - n0, el = time_ns() - t0;
 	uint64_t most = el * TIMER_HZ / 1000000000ull + 2;
-	KT_EXPECT(t, n <= most && n >= most / 4, "%llu ticks in %llu ms at %u Hz",
+	KT_EXPECT(t, n <= most && n >= most / 8, "%llu ticks in %llu ms at %u Hz",
 		  (unsigned long long)n, (unsigned long long)(el / 1000000), TIMER_HZ);
 	ktest_log(t, "CPU %u: %llu ticks in %llu ms", self, (unsigned long long)n,
 		  (unsigned long long)(el / 1000000));
