@@ -60,11 +60,18 @@ static long sys_write(unsigned long fd, uintptr_t buf, size_t count)
 	return (long)done;
 }
 
-/* The mm calls, on the calling thread's address space (<mm/as.h> has the rules). */
+/*
+ * The mm calls, on the calling thread's address space (<mm/as.h> has the rules).
+ * mmap of a file: there are no files yet, and the only fds open are the
+ * console's 0-2 (as_mmap() refuses them: -ENODEV); any other fd is not open,
+ * which ksys_mmap_pgoff()'s fget() reports as -EBADF, as_mmap()'s answer for -1.
+ * fget() takes the fd as an unsigned int.
+ */
 static long sys_mmap(struct as *as, const unsigned long a[6])
 {
+	int fd = (unsigned int)a[4] <= 2 ? (int)(unsigned int)a[4] : -1;
 	uintptr_t out;
-	int err = as_mmap(as, a[0], a[1], (unsigned int)a[2], (unsigned int)a[3], (int)a[4], a[5], &out);
+	int err = as_mmap(as, a[0], a[1], (unsigned int)a[2], (unsigned int)a[3], fd, a[5], &out);
 
 	return err ? err : (long)out;
 }
@@ -86,8 +93,12 @@ static long sys_mincore(struct as *as, uintptr_t addr, size_t len, uintptr_t uve
 
 	if (err)
 		return err;
-	/* Linux's access_ok(vec, pages): for 0 bytes, any address up to the user top. */
-	if (pages ? !user_range_ok(uvec, pages) : uvec > as->task_size)
+	/*
+	 * Linux's access_ok(vec, pages): the range ends at or below the user top,
+	 * wherever it starts (NULL included: the copy-out then fails, after the walk
+	 * has had its say), so not user_range_ok(), which refuses the first 64 KiB.
+	 */
+	if (pages > as->task_size || uvec > as->task_size - pages)
 		return -EFAULT;
 	while (pages) {
 		err = as_mincore(as, addr, pages < sizeof(buf) ? pages : sizeof(buf), buf, &n);
