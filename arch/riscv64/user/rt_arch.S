@@ -2,8 +2,9 @@
 /*
  * riscv64 assembly of the user test runtime (declared in include/user/cpu_arch.h):
  * the thread start (clone's child begins on a new stack, with nothing of the
- * parent's frame) and a load that a SIGSEGV handler can resume past. No signal
- * restorer: Linux returns from riscv64 handlers through the vDSO (abi_arch.h).
+ * parent's frame) and a load and a store that a SIGSEGV handler can resume past.
+ * No signal restorer: Linux returns from riscv64 handlers through the vDSO
+ * (abi_arch.h).
  */
 #include <user/syscall_arch.h>
 
@@ -63,5 +64,22 @@ arch_probe_read_insn:
 arch_probe_read_fixup:
 	ret
 	.size	arch_probe_read, . - arch_probe_read
+
+/*
+ * int arch_probe_write(volatile void *p, uint64_t val)
+ *
+ * The same for a store: rt_probe_fixup() moves a faulting store at
+ * arch_probe_write_insn on to arch_probe_write_fixup with the si_code in a0.
+ */
+	.globl	arch_probe_write, arch_probe_write_insn, arch_probe_write_fixup
+	.type	arch_probe_write, @function
+arch_probe_write:
+	mv	t0, a0
+	li	a0, 0
+arch_probe_write_insn:
+	sd	a1, 0(t0)
+arch_probe_write_fixup:
+	ret
+	.size	arch_probe_write, . - arch_probe_write
 
 	.section .note.GNU-stack, "", @progbits

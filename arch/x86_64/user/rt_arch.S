@@ -2,8 +2,8 @@
 /*
  * x86_64 assembly of the user test runtime (declared in
  * include/user/{abi,cpu}_arch.h): the thread start (clone's child begins on a new
- * stack, with nothing of the parent's frame), the signal restorer, and a load that
- * a SIGSEGV handler can resume past.
+ * stack, with nothing of the parent's frame), the signal restorer, and a load and
+ * a store that a SIGSEGV handler can resume past.
  */
 #include <user/syscall_arch.h>
 
@@ -75,5 +75,21 @@ arch_probe_read_insn:
 arch_probe_read_fixup:
 	ret
 	.size	arch_probe_read, . - arch_probe_read
+
+/*
+ * int arch_probe_write(volatile void *p, uint64_t val)
+ *
+ * The same for a store: rt_probe_fixup() moves a faulting store at
+ * arch_probe_write_insn on to arch_probe_write_fixup with the si_code in %rax.
+ */
+	.globl	arch_probe_write, arch_probe_write_insn, arch_probe_write_fixup
+	.type	arch_probe_write, @function
+arch_probe_write:
+	xorl	%eax, %eax
+arch_probe_write_insn:
+	movq	%rsi, (%rdi)
+arch_probe_write_fixup:
+	ret
+	.size	arch_probe_write, . - arch_probe_write
 
 	.section .note.GNU-stack, "", @progbits

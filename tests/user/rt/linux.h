@@ -54,8 +54,12 @@
 #define MAP_FIXED		0x10
 #define MAP_ANONYMOUS		0x20
 #define MAP_GROWSDOWN		0x0100
+#define MAP_DENYWRITE		0x0800	/* legacy: mmap ignores it */
+#define MAP_EXECUTABLE		0x1000	/* legacy: mmap ignores it */
 #define MAP_NORESERVE		0x4000
 #define MAP_POPULATE		0x008000
+#define MAP_NONBLOCK		0x010000
+#define MAP_STACK		0x020000
 #define MAP_FIXED_NOREPLACE	0x100000
 #define MAP_SYNC		0x080000
 
@@ -70,6 +74,22 @@
 #define MADV_DONTNEED	4
 #define MADV_FREE	8
 #define MADV_REMOVE	9
+#define MADV_DONTFORK	10
+#define MADV_DOFORK	11
+#define MADV_MERGEABLE	12
+#define MADV_UNMERGEABLE 13
+#define MADV_HUGEPAGE	14
+#define MADV_NOHUGEPAGE	15
+#define MADV_DONTDUMP	16
+#define MADV_DODUMP	17
+#define MADV_WIPEONFORK	18
+#define MADV_KEEPONFORK	19
+#define MADV_COLD	20
+#define MADV_PAGEOUT	21
+#define MADV_POPULATE_READ 22
+#define MADV_POPULATE_WRITE 23
+#define MADV_DONTNEED_LOCKED 24
+#define MADV_COLLAPSE	25
 
 /* asm-generic/signal.h, signal-defs.h: the numbers, sa_flags and sigprocmask's how */
 #define SIGKILL		9
@@ -111,6 +131,7 @@ typedef struct {
 
 /* siginfo.h: si_code values */
 #define SI_USER		0
+#define SI_KERNEL	0x80
 #define SI_TKILL	(-6)
 #define SEGV_MAPERR	1
 #define SEGV_ACCERR	2

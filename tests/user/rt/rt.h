@@ -110,8 +110,9 @@ void rt_drain_stdout(void);
 long rt_sigaction_install(int sig, linux_sigaction_fn *fn, unsigned long flags, linux_sigset_t mask);
 /* Sets sig's action back to SIG_DFL. */
 long rt_sigaction_default(int sig);
-/* For a SIGSEGV handler: if the fault is arch_probe_read()'s load, makes the
- * interrupted arch_probe_read() return si_code when the handler returns, and says so. */
+/* For a SIGSEGV handler: if the fault is arch_probe_read()'s load or
+ * arch_probe_write()'s store, makes the interrupted probe return si_code when the
+ * handler returns, and says so. */
 bool rt_probe_fixup(void *uc, const linux_siginfo_t *si);
 
 /* time.c */

@@ -3,8 +3,8 @@
  * Signal actions for the user test programs: rt_sigaction() with the kernel's
  * struct sigaction (arch/<arch>/user/include/user/abi_arch.h) and the arch's return
  * path (x86_64: a restorer calling rt_sigreturn; riscv64: none, the vDSO's), and the
- * fix-up that lets a SIGSEGV handler resume a faulting arch_probe_read(), as a
- * kernel's exception table resumes a faulting user copy.
+ * fix-up that lets a SIGSEGV handler resume a faulting arch_probe_read() or
+ * arch_probe_write(), as a kernel's exception table resumes a faulting user copy.
  */
 #include "rt.h"
 
@@ -36,9 +36,12 @@ bool rt_probe_fixup(void *uc, const linux_siginfo_t *si)
 {
 	uint64_t *pc = arch_uc_pc(uc);
 
-	if (*pc != (uintptr_t)arch_probe_read_insn)
+	if (*pc == (uintptr_t)arch_probe_read_insn)
+		*pc = (uintptr_t)arch_probe_read_fixup;
+	else if (*pc == (uintptr_t)arch_probe_write_insn)
+		*pc = (uintptr_t)arch_probe_write_fixup;
+	else
 		return false;
-	*pc = (uintptr_t)arch_probe_read_fixup;
 	*arch_uc_retval(uc) = (uint64_t)(int64_t)si->si_code;
 	return true;
 }

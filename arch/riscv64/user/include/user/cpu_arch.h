@@ -79,6 +79,20 @@ long arch_clone(unsigned long flags, void *stack_top, int *ptid, int *ctid, void
 int arch_probe_read(const volatile void *p, uint64_t *val);
 extern const char arch_probe_read_insn[], arch_probe_read_fixup[];
 
+/* rt_arch.S: one 8-byte store that may fault, resumed the same way: 0, or the si_code. */
+int arch_probe_write(volatile void *p, uint64_t val);
+extern const char arch_probe_write_insn[], arch_probe_write_fixup[];
+
+/*
+ * An address no paging mode translates, and the SIGSEGV a user access to it gets:
+ * bits 63..39 (Sv39), ..48 (Sv48) or ..57 (Sv57) that are not copies of the one below
+ * make a page fault like any unmapped address (privileged spec 4.4.1), so Linux's
+ * do_page_fault() finds no VMA: SEGV_MAPERR, si_addr the address (stval).
+ */
+#define ARCH_NONCANONICAL_ADDR		0x8000000000000000UL
+#define ARCH_NONCANONICAL_SI_CODE	SEGV_MAPERR
+#define ARCH_NONCANONICAL_SI_ADDR(a)	(a)
+
 /*
  * The arch's own calls a libc start-up makes, as cases (description, call, the
  * result Linux 6.1 gives): sys_misc runs ARCH_CALL_CASES of them, the same count on

@@ -81,6 +81,20 @@ long arch_clone(unsigned long flags, void *stack_top, int *ptid, int *ctid, void
 int arch_probe_read(const volatile void *p, uint64_t *val);
 extern const char arch_probe_read_insn[], arch_probe_read_fixup[];
 
+/* rt_arch.S: one 8-byte store that may fault, resumed the same way: 0, or the si_code. */
+int arch_probe_write(volatile void *p, uint64_t val);
+extern const char arch_probe_write_insn[], arch_probe_write_fixup[];
+
+/*
+ * An address no paging mode translates, and the SIGSEGV a user access to it gets:
+ * a non-canonical address raises #GP, not #PF, and Linux's
+ * do_general_protection() sends a plain force_sig(SIGSEGV): si_code SI_KERNEL and
+ * no address (si_addr 0).
+ */
+#define ARCH_NONCANONICAL_ADDR		0x8000000000000000UL
+#define ARCH_NONCANONICAL_SI_CODE	SI_KERNEL
+#define ARCH_NONCANONICAL_SI_ADDR(a)	((void)(a), 0UL)
+
 /*
  * The arch's own calls a libc start-up makes, as cases (description, call, the
  * result Linux 6.1 gives): sys_misc runs ARCH_CALL_CASES of them, the same count on
