@@ -12,9 +12,6 @@
 #include <mm/as.h>
 #include <arch/unistd.h>
 
-/* Linux caps one read or write at MAX_RW_COUNT (INT_MAX rounded down to a page). */
-#define MAX_RW_COUNT (0x7fffffffu & ~(PAGE_SIZE - 1))
-
 static unsigned int unknown_logged;
 
 /*
@@ -34,30 +31,6 @@ static __noreturn void user_exit(int status, int sig, bool group)
 	t->exit_status = status & 0xff;
 	t->exit_signal = sig;
 	thread_exit();
-}
-
-/*
- * write(2) to the console. Copied in chunks: a bad buffer after some bytes made it
- * out returns the count written, as Linux does; before any, -EFAULT.
- */
-static long sys_write(unsigned long fd, uintptr_t buf, size_t count)
-{
-	char chunk[256];
-	size_t done = 0;
-
-	if (fd != 1 && fd != 2)
-		return -EBADF;
-	if (count > MAX_RW_COUNT)
-		count = MAX_RW_COUNT;
-	while (done < count) {
-		size_t n = count - done < sizeof(chunk) ? count - done : sizeof(chunk);
-		if (copy_from_user(chunk, buf + done, n))
-			return done ? (long)done : -EFAULT;
-		proc_console_write(chunk, n);
-		done += n;
-	}
-	thread_current()->user_bytes_written += done;
-	return (long)done;
 }
 
 /*
@@ -93,12 +66,8 @@ static long sys_mincore(struct as *as, uintptr_t addr, size_t len, uintptr_t uve
 
 	if (err)
 		return err;
-	/*
-	 * Linux's access_ok(vec, pages): the range ends at or below the user top,
-	 * wherever it starts (NULL included: the copy-out then fails, after the walk
-	 * has had its say), so not user_range_ok(), which refuses the first 64 KiB.
-	 */
-	if (pages > as->task_size || uvec > as->task_size - pages)
+	/* access_ok(vec, pages): NULL passes (the copy-out fails after the walk). */
+	if (!access_ok(uvec, pages))
 		return -EFAULT;
 	while (pages) {
 		err = as_mincore(as, addr, pages < sizeof(buf) ? pages : sizeof(buf), buf, &n);

@@ -18,6 +18,13 @@ bool user_range_ok(uintptr_t uaddr, size_t n)
 	return uaddr >= t->as->min_addr && n <= t->as->task_size && uaddr <= t->as->task_size - n;
 }
 
+bool access_ok(uintptr_t uaddr, size_t n)
+{
+	const struct thread *t = thread_current();
+
+	return t->as && n <= t->as->task_size && uaddr <= t->as->task_size - n;
+}
+
 int copy_from_user(void *dst, uintptr_t usrc, size_t n)
 {
 	if (!n)

@@ -34,6 +34,9 @@ long syscall_dispatch(struct trap_frame *tf, unsigned long nr, const unsigned lo
  */
 bool sys_misc(struct trap_frame *tf, unsigned long nr, const unsigned long args[6], long *ret);
 
+/* write(2) to the console, fds 1 and 2 (kernel/sys_misc.c, with writev). */
+long sys_write(unsigned long fd, uintptr_t buf, size_t count);
+
 /*
  * The arch calls this with interrupts masked last before every return to user
  * mode (from a system call, an exception or an interrupt), with the frame it

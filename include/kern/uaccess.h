@@ -34,6 +34,14 @@ int copy_from_user_nofault(void *dst, uintptr_t usrc, size_t n);
 struct fault_info;
 bool uaccess_fault(const struct fault_info *fi, bool irqs_were_on);
 
+/*
+ * Linux's access_ok(): [@uaddr, @uaddr + @n) ends at or below the user top,
+ * wherever it starts (0 bytes at any such address, NULL included), for a system
+ * call's argument check that must give Linux's errno before any copy; the copy
+ * itself still checks user_range_ok().
+ */
+bool access_ok(uintptr_t uaddr, size_t n);
+
 /* Is [@uaddr, @uaddr + @n) inside the calling thread's user range? */
 bool user_range_ok(uintptr_t uaddr, size_t n);
 
