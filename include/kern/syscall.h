@@ -3,11 +3,9 @@
  * System calls and user faults, the generic half (kernel/syscall.c). The arch's
  * trap code decodes the call (number and six arguments in the arch's Linux
  * registers) and hands it here; numbers are the arch's own Linux ones
- * (<arch/unistd.h>), results a value or -errno, as on Linux. Implemented so far:
- * write (to the console, fds 1 and 2), exit, exit_group, getpid, gettid, getppid,
- * and mmap, munmap, mprotect, mremap, brk on the thread's address space; any
- * other number returns -ENOSYS and logs one line naming it (at most
- * SYSCALL_UNKNOWN_LOG_MAX lines per boot).
+ * (<arch/unistd.h>), results a value or -errno, as on Linux. docs/user.md lists
+ * what is implemented; any other number returns -ENOSYS and logs one line naming
+ * it (at most SYSCALL_UNKNOWN_LOG_MAX lines per boot).
  */
 #ifndef KERN_SYSCALL_H
 #define KERN_SYSCALL_H
