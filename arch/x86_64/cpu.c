@@ -60,16 +60,18 @@ _Static_assert(sizeof(struct idt_entry) == 16, "IDT entry layout");
  * Per CPU, indexed by the dense CPU index: each written once by its own CPU in
  * gdt_init() (the boot CPU's from x86_cpu_init(), an AP's from x86_cpu_init_ap()),
  * then used by that CPU's hardware only. Each CPU has its own TSS because ltr
- * marks the descriptor busy (SDM vol. 3A 7.2.2), and its own double-fault stack.
+ * marks the descriptor busy (SDM vol. 3A 7.2.2), and its own double-fault and NMI
+ * stacks.
  */
 static uint64_t gdts[NCPUS][8] __aligned(16);
 static struct tss tsss[NCPUS] __aligned(16);
 static uint8_t df_stacks[NCPUS][DF_STACK_SIZE] __aligned(16);
+static uint8_t nmi_stacks[NCPUS][DF_STACK_SIZE] __aligned(16);
 /* Shared: built once by the boot CPU in x86_cpu_init(), read-only afterwards. */
 static struct idt_entry idt[256] __aligned(16);
 
 extern const uint64_t trap_stubs[32];
-extern const char x86_ipi_stub[], x86_timer_stub[], x86_spurious_stub[];   /* traps.S */
+extern const char x86_ipi_stub[], x86_timer_stub[], x86_spurious_stub[], x86_nmi_stub[];   /* traps.S */
 
 static void gdt_init(unsigned int cpu)
 {
@@ -90,6 +92,7 @@ static void gdt_init(unsigned int cpu)
 	gdt[7] = 0x00affa000000ffff;    /* 64-bit code, DPL 3 */
 
 	tss->ist[0] = (uint64_t)(uintptr_t)(df_stacks[cpu] + DF_STACK_SIZE);
+	tss->ist[1] = (uint64_t)(uintptr_t)(nmi_stacks[cpu] + DF_STACK_SIZE);
 	tss->iomap_base = sizeof(*tss);   /* no I/O permission bitmap */
 
 	/*
@@ -134,6 +137,8 @@ static void idt_build(void)
 {
 	for (unsigned int v = 0; v < 32; v++)
 		idt_set(v, trap_stubs[v], v == 8 ? 1 : 0);      /* double fault on IST1 */
+	/* NMI on IST2: it may arrive while rsp is the user's (traps.S). */
+	idt_set(X86_VEC_NMI, (uint64_t)(uintptr_t)x86_nmi_stub, 2);
 	idt_set(X86_VEC_TIMER, (uint64_t)(uintptr_t)x86_timer_stub, 0);
 	idt_set(X86_VEC_IPI, (uint64_t)(uintptr_t)x86_ipi_stub, 0);
 	idt_set(X86_VEC_SPURIOUS, (uint64_t)(uintptr_t)x86_spurious_stub, 0);

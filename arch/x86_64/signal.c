@@ -40,9 +40,6 @@
 #include <arch/trap.h>
 #include <mm/as.h>
 
-#define USER_CS 0x3b
-#define USER_DS 0x33
-
 /* uc_flags: Linux sets these two for 64-bit frames (the saved ss is exact). */
 #define UC_SIGCONTEXT_SS     0x2
 #define UC_STRICT_RESTORE_SS 0x4
@@ -160,7 +157,7 @@ int arch_signal_setup(struct trap_frame *tf, const struct signal_frame_args *a)
 		.r8 = tf->r8, .r9 = tf->r9, .r10 = tf->r10, .r11 = tf->r11, .r12 = tf->r12,
 		.r13 = tf->r13, .r14 = tf->r14, .r15 = tf->r15, .rdi = tf->rdi, .rsi = tf->rsi,
 		.rbp = tf->rbp, .rbx = tf->rbx, .rdx = tf->rdx, .rax = tf->rax, .rcx = tf->rcx,
-		.rsp = tf->rsp, .rip = tf->rip, .eflags = tf->rflags, .cs = USER_CS, .ss = USER_DS,
+		.rsp = tf->rsp, .rip = tf->rip, .eflags = tf->rflags, .cs = X86_USER_CS, .ss = X86_USER_DS,
 		.oldmask = a->saved_mask, .fpstate = fx_at,
 	};
 	/* A fault's frame says where and why, as Linux's thread.cr2/trap_nr/error_code. */
@@ -183,8 +180,8 @@ int arch_signal_setup(struct trap_frame *tf, const struct signal_frame_args *a)
 	tf->rax = 0;
 	tf->rsp = sp;
 	tf->rip = (uint64_t)a->ka->handler;
-	tf->cs = USER_CS;
-	tf->ss = USER_DS;
+	tf->cs = X86_USER_CS;
+	tf->ss = X86_USER_DS;
 	/* Linux clears DF, TF and RF for the handler, and gives it a clean FP state. */
 	tf->rflags &= ~(0x400ull | 0x100ull | 0x10000ull);
 	fpu_clear_user();
@@ -248,8 +245,8 @@ int arch_signal_return(struct trap_frame *tf, uint64_t *mask)
 	tf->rdx = sc->rdx, tf->rax = sc->rax, tf->rcx = sc->rcx, tf->rsp = sc->rsp;
 	tf->rip = sc->rip;
 	tf->rflags = (tf->rflags & ~(uint64_t)FIX_EFLAGS) | (sc->eflags & FIX_EFLAGS);
-	tf->cs = USER_CS;
-	tf->ss = USER_DS;
+	tf->cs = X86_USER_CS;
+	tf->ss = X86_USER_DS;
 	*mask = f.uc.uc_sigmask;
 	if (fpu_restore_sig(sc->fpstate))
 		return -EFAULT;

@@ -115,20 +115,13 @@ static bool page_fault(struct trap_frame *tf)
 }
 
 /*
- * From user mode: a system call (rax the number, rdi, rsi, rdx, r10, r8, r9 the
- * arguments, rax the result: Linux's x86_64 ABI), a page fault for the generic
- * fault path, any other exception fatal to the thread with Linux's signal for it.
- * Interrupts are on while the call or the fault runs, off again before the return.
+ * An exception from user mode: a page fault for the generic fault path, any other
+ * exception fatal to the thread with Linux's signal for it. Interrupts are on while
+ * the fault runs, off again before the return.
  */
 static void user_trap(struct trap_frame *tf)
 {
 	switch (tf->vector) {
-	case X86_VEC_SYSCALL: {
-		unsigned long a[6] = { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 };
-		__asm__ __volatile__("sti" ::: "memory");
-		tf->rax = (uint64_t)syscall_dispatch(tf, tf->rax, a);
-		break;
-	}
 	case 14: {
 		struct fault_info fi = page_fault_info(tf);
 		__asm__ __volatile__("sti" ::: "memory");
@@ -158,11 +151,12 @@ static void user_trap(struct trap_frame *tf)
 	__asm__ __volatile__("cli" ::: "memory");
 }
 
+static __noreturn void unhandled(struct trap_frame *tf);
+
 static void trap_dispatch(struct trap_frame *tf)
 {
 	/* Interrupts (and NMIs) from user mode take the kernel's paths below. */
-	if ((tf->cs & 3) && (tf->vector < 32 || tf->vector == X86_VEC_SYSCALL) &&
-	    tf->vector != X86_VEC_NMI && tf->vector != 18) {
+	if ((tf->cs & 3) && tf->vector < 32 && tf->vector != X86_VEC_NMI && tf->vector != 18) {
 		user_trap(tf);
 		return;
 	}
@@ -177,11 +171,6 @@ static void trap_dispatch(struct trap_frame *tf)
 		smp_ipi_interrupt();
 		x86_lapic_eoi();
 		return;
-	case X86_VEC_NMI:
-		/* arch_smp_send_stop(): another CPU panicked. Any other NMI is reported. */
-		if (__atomic_load_n(&smp_stopping, __ATOMIC_ACQUIRE))
-			smp_stopped_halt();
-		break;
 	case 14:
 		if (page_fault(tf))
 			return;
@@ -190,6 +179,12 @@ static void trap_dispatch(struct trap_frame *tf)
 		break;
 	}
 
+	unhandled(tf);
+}
+
+/* The fatal report: cause, registers, a backtrace from the faulting instruction. */
+static __noreturn void unhandled(struct trap_frame *tf)
+{
 	const char *name = tf->vector < 32 ? exception_names[tf->vector] : NULL;
 
 	pr_emerg("\nx86_64: unhandled exception %llu: %s, error code %#llx\n",
@@ -219,6 +214,52 @@ static void trap_dispatch(struct trap_frame *tf)
 			 (unsigned long long)cr2, me->index);
 	panic_with_frame(tf->rip, tf->rbp, "unhandled exception %llu at rip %#llx",
 			 (unsigned long long)tf->vector, (unsigned long long)tf->rip);
+}
+
+#define RFLAGS_TF (1ull << 8)
+#define RFLAGS_RF (1ull << 16)
+
+/*
+ * A system call from user mode (traps.S's x86_syscall_entry): rax the number, rdi,
+ * rsi, rdx, r10, r8, r9 the arguments, rax the result (Linux's x86_64 ABI). Runs
+ * with interrupts on; returns with them off, after the thread's pending work.
+ *
+ * Returns true when the return may take SYSRET, which loads rip from rcx and rflags
+ * from r11 and sets CS and SS to the user selectors (SDM vol. 2B, SYSRET): only when
+ * the frame says exactly that, as after most calls (rcx and r11 are what SYSCALL
+ * left there, and nothing changed the frame since). A signal frame or
+ * rt_sigreturn changes rip, rflags, rcx and r11, and goes back through IRETQ, which
+ * restores every register as the frame has it. SYSRET to a non-canonical rip would
+ * raise #GP in ring 0 with the user's rsp already loaded (Intel; the reason for
+ * Linux's checks in do_syscall_64()), so rip must also lie below 2^47, canonical in
+ * both paging modes (a 5-level user rip above that returns through IRETQ). TF and
+ * RF cannot be set from the frame by SYSRET (RF is cleared, TF would trap after the
+ * return with the wrong state): IRETQ as well.
+ */
+bool x86_syscall(struct trap_frame *tf)
+{
+	unsigned long a[6] = { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 };
+
+	__asm__ __volatile__("sti" ::: "memory");
+	tf->rax = (uint64_t)syscall_dispatch(tf, tf->rax, a);
+	__asm__ __volatile__("cli" ::: "memory");
+	user_return_work(tf);
+	return tf->rcx == tf->rip && tf->r11 == tf->rflags && (tf->rip >> 47) == 0 &&
+	       !(tf->rflags & (RFLAGS_TF | RFLAGS_RF)) && tf->cs == X86_USER_CS &&
+	       tf->ss == X86_USER_DS;
+}
+
+/*
+ * An NMI (x86_nmi_stub, on IST2, with the kernel's GS base whatever the
+ * interrupted code had): arch_smp_send_stop() sends them when another CPU panicked;
+ * any other NMI is reported as fatal. From user mode too: no user-return work is
+ * done on the NMI stack.
+ */
+void x86_nmi(struct trap_frame *tf)
+{
+	if (__atomic_load_n(&smp_stopping, __ATOMIC_ACQUIRE))
+		smp_stopped_halt();
+	unhandled(tf);
 }
 
 void x86_trap(struct trap_frame *tf)
