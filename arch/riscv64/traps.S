@@ -61,7 +61,14 @@ trap_entry:
 	sd	t0, TF_REG(2)(sp)
 2:	csrr	t0, sepc
 	sd	t0, TF_SEPC(sp)
-	csrr	t0, sstatus
+	/*
+	 * sstatus as it was, and SUM cleared for the handler: a trap inside a user
+	 * copy (SUM set, <arch/cpu.h>) must not run its handler, or the threads the
+	 * tick switches to, with user pages open to the kernel (Linux's entry clears
+	 * it too). The return path writes the saved sstatus back, SUM included.
+	 */
+	li	t1, SSTATUS_SUM
+	csrrc	t0, sstatus, t1
 	sd	t0, TF_SSTATUS(sp)
 	csrr	t0, scause
 	sd	t0, TF_SCAUSE(sp)
