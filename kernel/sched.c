@@ -36,7 +36,6 @@ struct rq {
 	spinlock_t lock;             /* the queue, nr, and its threads' states */
 	struct thread *head, *tail;  /* runnable threads, FIFO (never the idle one) */
 	unsigned int nr;
-	struct thread *curr;         /* written by this CPU only */
 	struct thread *idle;
 	struct thread *dead;         /* exited, its stack to be freed after the switch */
 	struct thread *timed;        /* sleepers with a deadline (thread->timer_next) */
@@ -137,7 +136,7 @@ static void schedule(void)
 {
 	unsigned int cpu = cpu_current();
 	struct rq *rq = &rqs[cpu];
-	struct thread *prev = rq->curr, *next;
+	struct thread *prev = this_cpu()->curr, *next;
 
 	spin_lock(&rq->lock);
 	if (prev->state == THREAD_RUNNING && !prev->is_idle) {
@@ -155,7 +154,7 @@ static void schedule(void)
 	}
 	KASSERT(next->cpu == cpu, "thread %s of CPU %u queued on CPU %u", next->name, next->cpu, cpu);
 	next->state = THREAD_RUNNING;
-	rq->curr = next;
+	this_cpu()->curr = next;
 	rq->switches++;
 	if (prev->state == THREAD_DEAD)
 		rq->dead = prev;
@@ -198,7 +197,7 @@ void sched_init(void)
 	boot_thread.stack.guard = (uintptr_t)boot_stack_guard;
 	boot_thread.stack.bottom = (uintptr_t)boot_stack_bottom;
 	boot_thread.stack.top = (uintptr_t)boot_stack_top;
-	rq->curr = &boot_thread;
+	cpu_area(0)->curr = &boot_thread;
 	/* The boot CPU's idle thread: a thread of its own, run when nothing else is. */
 	struct thread *idle;
 	int err = thread_alloc(idle_loop, NULL, 0, "idle0", &idle);
@@ -221,12 +220,7 @@ void sched_init_ap(void)
 	t->stack.bottom = pc->stack_bottom;
 	t->stack.top = pc->stack_top;
 	rqs[cpu].idle = t;
-	rqs[cpu].curr = t;
-}
-
-struct thread *thread_current(void)
-{
-	return rqs[cpu_current()].curr;
+	cpu_area(cpu)->curr = t;
 }
 
 /*
@@ -422,8 +416,8 @@ void sched_preempt_irq(bool irqs_were_on)
 	 * Only a thread that ran with interrupts on and held no spinlock; the idle
 	 * loop runs what is queued by itself.
 	 */
-	if (!rq->need_resched || !irqs_were_on || preempt_counts[cpu] || !rq->curr ||
-	    rq->curr->is_idle)
+	if (!rq->need_resched || !irqs_were_on || preempt_counts[cpu] || !this_cpu()->curr ||
+	    this_cpu()->curr->is_idle)
 		return;
 	rq->need_resched = false;
 	rq->preemptions++;
@@ -447,7 +441,7 @@ __noreturn void thread_exit(void)
 {
 	cpu_irq_save();
 	struct rq *rq = &rqs[cpu_current()];
-	struct thread *self = rq->curr;
+	struct thread *self = this_cpu()->curr;
 
 	KASSERT(!self->is_idle && self != &boot_thread, "thread_exit() from %s", self->name);
 	spin_lock(&rq->lock);
@@ -542,7 +536,7 @@ int wait_event_timeout(struct waitq *wq, bool (*cond)(void *), void *arg, uint64
 {
 	unsigned long irq = cpu_irq_save();
 	struct rq *rq = &rqs[cpu_current()];
-	struct thread *self = rq->curr;
+	struct thread *self = this_cpu()->curr;
 	bool intr = flags & WAIT_INTERRUPTIBLE;
 	int ret;
 

@@ -162,7 +162,7 @@ long syscall_dispatch(struct trap_frame *tf, unsigned long nr, const unsigned lo
 	}
 }
 
-void user_return_work(struct trap_frame *tf)
+void user_return_work_slow(struct trap_frame *tf)
 {
 	struct thread *t = thread_current();
 	unsigned int w;

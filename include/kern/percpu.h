@@ -26,6 +26,8 @@
 #include <kern/cpuset.h>
 #include <kern/types.h>
 
+struct thread;
+
 typedef void (*smp_call_fn)(void *arg);
 
 /*
@@ -55,6 +57,9 @@ struct percpu {
 	uintptr_t stack_bottom;
 	uintptr_t stack_top;         /*   and the stack [bottom, top) */
 	uintptr_t scratch[4];        /* PERCPU_SCRATCH: the arch's trap entry */
+	/* The thread running here: written by this CPU only, at each switch
+	 * (kernel/sched.c); thread_current() reads it in one load. */
+	struct thread *curr;
 
 	unsigned long hwid;          /* APIC id, hart id (set before the CPU starts) */
 	unsigned int state;          /* enum cpu_state; CAS between the CPU and the boot CPU */

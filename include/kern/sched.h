@@ -29,6 +29,7 @@
 #ifndef KERN_SCHED_H
 #define KERN_SCHED_H
 
+#include <kern/percpu.h>
 #include <kern/signal.h>
 #include <kern/spinlock.h>
 #include <kern/types.h>
@@ -121,8 +122,11 @@ void thread_join(struct thread *t);
 /* The same, giving its exit status and the signal that ended it (0: none). */
 void thread_join_result(struct thread *t, int *status, int *sig);
 
-/* The calling thread. */
-struct thread *thread_current(void);
+/* The calling thread (inline: every system call asks, more than once). */
+static inline struct thread *thread_current(void)
+{
+	return this_cpu()->curr;
+}
 
 /* Let the other runnable threads of this CPU run first. */
 void thread_yield(void);

@@ -11,6 +11,7 @@
 #define KERN_SYSCALL_H
 
 #include <kern/fault.h>
+#include <kern/sched.h>
 #include <kern/signal.h>
 #include <kern/types.h>
 
@@ -41,7 +42,14 @@ long sys_write(unsigned long fd, uintptr_t buf, size_t count);
  * returns through: does the thread's pending work (thread->work, <kern/sched.h>).
  * Does not return when the thread's process is exiting.
  */
-void user_return_work(struct trap_frame *tf);
+void user_return_work_slow(struct trap_frame *tf);
+
+/* Inline: nothing pending is the common case, one load. */
+static inline void user_return_work(struct trap_frame *tf)
+{
+	if (__atomic_load_n(&thread_current()->work, __ATOMIC_ACQUIRE))
+		user_return_work_slow(tf);
+}
 
 /*
  * A fault in user mode: demand paging through as_fault(); returns if it was
