@@ -41,6 +41,17 @@ __attribute__((no_builtin)) void *memset(void *dst, int c, size_t n)
 
 	if (((uintptr_t)d & 7) == 0) {
 		uint64_t v = (unsigned char)c * 0x0101010101010101ull;
+		/*
+		 * Eight words a round: a page is zeroed in 64 rounds of eleven
+		 * instructions (as Linux's clear_page_orig), not 512 of three; every
+		 * anonymous fault and page-table page pays for it.
+		 */
+		for (; n >= 64; n -= 64, d += 64) {
+			uint64_t *w = (uint64_t *)d;
+
+			w[0] = v, w[1] = v, w[2] = v, w[3] = v;
+			w[4] = v, w[5] = v, w[6] = v, w[7] = v;
+		}
 		for (; n >= 8; n -= 8, d += 8)
 			*(uint64_t *)d = v;
 	}

@@ -92,8 +92,26 @@ static int alloc_table(paddr_t *out)
 	return err;
 }
 
+/*
+ * Every prune after an unmap asks this of a table, usually one just emptied: all
+ * MMU_PT_ENTRIES entries are read. Where the format's empty entry is 0 (x86_64 and
+ * riscv64 both), eight entries are or-ed together per test, a third of the
+ * instructions of one test each (a page's munmap spent most of its time here).
+ */
 static bool table_is_empty(const pte_t *t)
 {
+	_Static_assert(MMU_PT_ENTRIES % 8 == 0, "a table is a whole number of 8-entry groups");
+	if (mmu_pte_none().raw == 0) {
+		for (unsigned int i = 0; i < MMU_PT_ENTRIES; i += 8) {
+			uint64_t any = 0;
+
+			for (unsigned int j = 0; j < 8; j++)
+				any |= mmu_pte_read(&t[i + j]).raw;
+			if (any)
+				return false;
+		}
+		return true;
+	}
 	for (unsigned int i = 0; i < MMU_PT_ENTRIES; i++)
 		if (!mmu_pte_is_none(mmu_pte_read(&t[i])))
 			return false;

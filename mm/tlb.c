@@ -24,7 +24,7 @@ void tlb_batch_init(struct tlb_batch *b, const struct cpuset *cpus)
 	b->nr_freed = 0;
 }
 
-void tlb_batch_add(struct tlb_batch *b, vaddr_t va, size_t size, size_t stride, bool remote)
+void tlb_batch_add_slow(struct tlb_batch *b, vaddr_t va, size_t size, size_t stride, bool remote)
 {
 	uintptr_t start = va.raw, end = va.raw + size;   /* end 0: the top of the space */
 

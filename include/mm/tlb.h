@@ -95,7 +95,28 @@ void tlb_batch_init(struct tlb_batch *b, const struct cpuset *cpus);
  * translation on a format with MMU_MAP_NEEDS_FENCE (other CPUs take at most a
  * spurious fault for it, which the fault path resolves).
  */
-void tlb_batch_add(struct tlb_batch *b, vaddr_t va, size_t size, size_t stride, bool remote);
+void tlb_batch_add_slow(struct tlb_batch *b, vaddr_t va, size_t size, size_t stride, bool remote);
+
+static inline void tlb_batch_add(struct tlb_batch *b, vaddr_t va, size_t size, size_t stride,
+				 bool remote)
+{
+	/*
+	 * Inline, the common case of an edit that walks a range: one more leaf right
+	 * after the last queued range, of its stride, still within the threshold. It
+	 * extends that range exactly as tlb_batch_add_slow() would.
+	 */
+	if (b->nr > 0 && !b->full && size == stride && b->count < tlb_flush_all_threshold) {
+		struct mmu_flush_range *last = &b->ranges[b->nr - 1];
+
+		if (last->end.raw == va.raw && last->stride == stride) {
+			last->end = vaddr(va.raw + size);
+			b->count++;
+			b->remote |= remote;
+			return;
+		}
+	}
+	tlb_batch_add_slow(b, va, size, stride, remote);
+}
 
 /* Queue a full flush (e.g. a table was unlinked on a MMU_TABLE_FREE_FLUSH_ALL format). */
 void tlb_batch_add_all(struct tlb_batch *b);
