@@ -4,6 +4,7 @@
  * 6.1's answers: process and thread ids as /init, set_tid_address, the robust list,
  * rseq registration, uname, resource limits, clocks and sleeps, sched_yield and the
  * affinity mask, getrandom, the signal mask, kill and tgkill (with a handled signal),
+ * the registers a call and a handler's edit of the saved context leave,
  * what fd 1 is, clone3's argument checks, the arch's thread pointer and its own calls,
  * and the cycle counter user mode may read. Every expected value is Linux's (cited
  * at each case), checked by running this program on it (scripts/linux-peer).
@@ -409,6 +410,33 @@ static void kills_cases(void)
 	       "SIGUSR1 sent twice while blocked is pending once and delivered once when unblocked");
 }
 
+/* ---- registers across a call and a handler (the arch's entry and exit) ---- */
+
+#define SCRATCH_A 0x1111111111111111ull
+#define SCRATCH_B 0x2222222222222222ull
+
+static void on_usr2_set_regs(int sig, linux_siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)si;
+	arch_uc_set_scratch(uc, SCRATCH_A, SCRATCH_B);
+}
+
+static void registers_cases(void)
+{
+	uint64_t out[4] = { 0, 0, 1, 1 };
+
+	arch_syscall_regs(out);
+	tap_ok(out[0] == out[2] && out[1] == out[3],
+	       "after a system call the registers hold what the ABI says (x86_64: rcx the return address, r11 rflags; riscv64: unchanged)");
+	rt_sigaction_install(SIGUSR2, on_usr2_set_regs, 0, 0);
+	memset(out, 0, sizeof(out));
+	arch_sigreturn_regs(pid, tid, SIGUSR2, out);
+	rt_sigaction_default(SIGUSR2);
+	tap_ok(out[0] == SCRATCH_A && out[1] == SCRATCH_B,
+	       "rt_sigreturn gives back the registers a handler set in the saved context, those a fast return path would lose too (x86_64: rcx, r11)");
+}
+
 /* ---- fd 1 (drivers/tty/tty_io.c, fs/stat.c) ---- */
 
 static void stdout_fd_cases(void)
@@ -502,7 +530,7 @@ int main(void)
 {
 	pid = sys_getpid();
 	tid = sys_gettid();
-	tap_plan(95 + ARCH_CALL_CASES);
+	tap_plan(97 + ARCH_CALL_CASES);
 	ids_cases();
 	robust_list_cases();
 	rseq_cases();
@@ -515,6 +543,7 @@ int main(void)
 	sigmask_cases();
 	actions_cases();
 	kills_cases();
+	registers_cases();
 	stdout_fd_cases();
 	clone3_cases();
 	arch_calls_cases();

@@ -46,6 +46,34 @@ arch_clone:
 1:	ret
 	.size	arch_clone, . - arch_clone
 
+/* void arch_syscall_regs(uint64_t out[4]) (cpu_arch.h) */
+	.globl	arch_syscall_regs
+	.type	arch_syscall_regs, @function
+arch_syscall_regs:
+	mv	t0, a0
+	li	t5, 0x5a5a5a5a5a5a5a5a
+	li	t6, -0x123456789abcdef
+	sd	t5, 16(t0)
+	sd	t6, 24(t0)
+	li	a7, SYS_getpid
+	ecall
+	sd	t5, 0(t0)
+	sd	t6, 8(t0)
+	ret
+	.size	arch_syscall_regs, . - arch_syscall_regs
+
+/* void arch_sigreturn_regs(long tgid, long tid, long sig, uint64_t out[2]) (cpu_arch.h) */
+	.globl	arch_sigreturn_regs
+	.type	arch_sigreturn_regs, @function
+arch_sigreturn_regs:
+	mv	t0, a3
+	li	a7, SYS_tgkill
+	ecall
+	sd	t5, 0(t0)
+	sd	t6, 8(t0)
+	ret
+	.size	arch_sigreturn_regs, . - arch_sigreturn_regs
+
 /*
  * int arch_probe_read(const volatile void *p, uint64_t *val)
  *

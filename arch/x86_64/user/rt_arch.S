@@ -45,6 +45,34 @@ arch_clone:
 1:	ret
 	.size	arch_clone, . - arch_clone
 
+/* void arch_syscall_regs(uint64_t out[4]) (cpu_arch.h) */
+	.globl	arch_syscall_regs
+	.type	arch_syscall_regs, @function
+arch_syscall_regs:
+	movl	$SYS_getpid, %eax
+	syscall
+1:	movq	%rcx, 0(%rdi)
+	movq	%r11, 8(%rdi)
+	leaq	1b(%rip), %rax
+	movq	%rax, 16(%rdi)
+	pushfq				/* no instruction since the syscall changed rflags */
+	popq	%rax
+	movq	%rax, 24(%rdi)
+	ret
+	.size	arch_syscall_regs, . - arch_syscall_regs
+
+/* void arch_sigreturn_regs(long tgid, long tid, long sig, uint64_t out[2]) (cpu_arch.h) */
+	.globl	arch_sigreturn_regs
+	.type	arch_sigreturn_regs, @function
+arch_sigreturn_regs:
+	movq	%rcx, %r8		/* out: rcx is the syscall's */
+	movl	$SYS_tgkill, %eax
+	syscall
+	movq	%rcx, 0(%r8)
+	movq	%r11, 8(%r8)
+	ret
+	.size	arch_sigreturn_regs, . - arch_sigreturn_regs
+
 /*
  * The sa_restorer of every action (arch_sigaction_prepare()): a handler returns
  * here, with %rsp just past the return address in the rt_sigframe, and

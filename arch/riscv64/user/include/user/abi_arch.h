@@ -92,6 +92,13 @@ static inline uint64_t *arch_uc_retval(void *uc)
 	return (uint64_t *)&((struct linux_ucontext *)uc)->uc_mcontext.sc_regs.a0;
 }
 
+/* The registers arch_sigreturn_regs() reports: t5 and t6. */
+static inline void arch_uc_set_scratch(void *uc, uint64_t a, uint64_t b)
+{
+	((struct linux_ucontext *)uc)->uc_mcontext.sc_regs.t5 = a;
+	((struct linux_ucontext *)uc)->uc_mcontext.sc_regs.t6 = b;
+}
+
 static inline linux_sigset_t *arch_uc_sigmask(void *uc)
 {
 	return &((struct linux_ucontext *)uc)->uc_sigmask;

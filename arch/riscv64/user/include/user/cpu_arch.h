@@ -84,6 +84,17 @@ int arch_probe_write(volatile void *p, uint64_t val);
 extern const char arch_probe_write_insn[], arch_probe_write_fixup[];
 
 /*
+ * rt_arch.S: two registers around a system call. arch_syscall_regs(): t5 and t6
+ * set to two patterns, an ecall of getpid, then out[0], out[1] = t5 and t6 after
+ * it, and out[2], out[3] = what Linux's ABI leaves there: the same patterns (ecall
+ * changes a0 only). arch_sigreturn_regs(): tgkill(tgid, tid, sig), then out[0],
+ * out[1] = t5 and t6 as they are after the handler ran, which may set them in the
+ * saved context (arch_uc_set_scratch()).
+ */
+void arch_syscall_regs(uint64_t out[4]);
+void arch_sigreturn_regs(long tgid, long tid, long sig, uint64_t out[2]);
+
+/*
  * An address no paging mode translates, and the SIGSEGV a user access to it gets:
  * bits 63..39 (Sv39), ..48 (Sv48) or ..57 (Sv57) that are not copies of the one below
  * make a page fault like any unmapped address (privileged spec 4.4.1), so Linux's

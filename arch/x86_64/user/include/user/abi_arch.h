@@ -75,6 +75,13 @@ static inline uint64_t *arch_uc_retval(void *uc)
 	return &((struct linux_ucontext *)uc)->uc_mcontext.rax;
 }
 
+/* The registers arch_sigreturn_regs() reports: rcx and r11. */
+static inline void arch_uc_set_scratch(void *uc, uint64_t a, uint64_t b)
+{
+	((struct linux_ucontext *)uc)->uc_mcontext.rcx = a;
+	((struct linux_ucontext *)uc)->uc_mcontext.r11 = b;
+}
+
 static inline linux_sigset_t *arch_uc_sigmask(void *uc)
 {
 	return &((struct linux_ucontext *)uc)->uc_sigmask;

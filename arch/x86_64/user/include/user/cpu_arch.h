@@ -86,6 +86,18 @@ int arch_probe_write(volatile void *p, uint64_t val);
 extern const char arch_probe_write_insn[], arch_probe_write_fixup[];
 
 /*
+ * rt_arch.S: the two registers the system-call ABI says most about, around a call.
+ * arch_syscall_regs(): a getpid, then out[0], out[1] = rcx and r11 after it, and
+ * out[2], out[3] = what Linux's ABI leaves there: the address after the syscall
+ * instruction and rflags (SYSCALL saves them there; both SYSRET and IRETQ keep
+ * them). arch_sigreturn_regs(): tgkill(tgid, tid, sig), then out[0], out[1] = rcx
+ * and r11 as they are after the handler ran, which may set them in the saved
+ * context (arch_uc_set_scratch()): the return cannot be a SYSRET then.
+ */
+void arch_syscall_regs(uint64_t out[4]);
+void arch_sigreturn_regs(long tgid, long tid, long sig, uint64_t out[2]);
+
+/*
  * An address no paging mode translates, and the SIGSEGV a user access to it gets:
  * a non-canonical address raises #GP, not #PF, and Linux's
  * do_general_protection() sends a plain force_sig(SIGSEGV): si_code SI_KERNEL and
