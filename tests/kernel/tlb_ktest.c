@@ -18,16 +18,26 @@
  *
  * tlb.shootdown_targets: a flush reaches exactly the CPUs of its set but the
  * caller, and nobody when the set is only the caller.
+ *
+ * tlb.as_calls_reach_the_as_cpus: the address-space calls a process makes
+ * (munmap, mprotect to read-only, mremap, MADV_DONTNEED: mm/as.c, what the system
+ * calls run) shoot down exactly the CPUs that run a thread of that address space,
+ * with a bystander CPU that runs none left alone, and nobody once the threads
+ * are gone; a call that removes no translation sends nothing.
  */
 #include <kern/cpu.h>
 #include <kern/fault.h>
 #include <kern/ktest.h>
 #include <kern/percpu.h>
 #include <kern/printk.h>
+#include <kern/sched.h>
 #include <kern/smp.h>
 #include <kern/string.h>
+#include <mm/as.h>
 #include <mm/frame.h>
+#include <mm/init.h>
 #include <mm/kmap.h>
+#include <mm/mman.h>
 #include <mm/mmio.h>
 #include <mm/tlb.h>
 
@@ -404,4 +414,128 @@ KTEST(tlb, shootdown_targets)
 	}
 	ktest_log(t, "remote flushes %s", smp_online_count() < 2 ? "not needed (one CPU)" :
 		  any_by_call ? "by cross-CPU call, each target counted" : "by firmware or hardware (targets run no kernel code)");
+}
+
+/* ---- the calls of an address space, from threads on several CPUs ---- */
+
+static struct {
+	struct as as;
+	unsigned int ready, release;
+} R;
+
+static void as_runner(void *arg)
+{
+	(void)arg;
+	__atomic_fetch_add(&R.ready, 1, __ATOMIC_ACQ_REL);
+	while (!__atomic_load_n(&R.release, __ATOMIC_ACQUIRE))
+		cpu_relax();                /* serves the shootdowns meanwhile */
+}
+
+struct as_counts {
+	uint64_t served[NCPUS];
+	uint64_t sent;
+};
+
+static void counts_read(struct as_counts *c)
+{
+	for (unsigned int i = 0; i < NCPUS; i++)
+		c->served[i] = __atomic_load_n(&cpu_area(i)->shootdowns_served, __ATOMIC_RELAXED);
+	c->sent = this_cpu()->shootdowns_sent;
+}
+
+/*
+ * After one call: did it send @want_sent (0: none, 1: at least one) shootdowns, and
+ * did every CPU of @targets serve each of them, and no other CPU any?
+ */
+static void counts_check(struct ktest_ctx *t, const char *what, const struct as_counts *before,
+			 const struct cpuset *targets, bool want_sent)
+{
+	struct as_counts now;
+
+	counts_read(&now);
+	uint64_t sent = now.sent - before->sent;
+	KT_EXPECT(t, want_sent ? sent >= 1 : sent == 0, "%s: %llu shootdowns sent", what,
+		  (unsigned long long)sent);
+	if (!this_cpu()->shootdowns_by_call)
+		return;                     /* firmware or hardware: targets run no kernel code */
+	for (unsigned int c = 0; c < NCPUS; c++) {
+		uint64_t served = now.served[c] - before->served[c];
+		bool target = cpuset_has(targets, c);
+
+		KT_EXPECT(t, served == (target ? sent : 0),
+			  "%s: CPU %u served %llu of %llu shootdowns (runs the space: %d)", what, c,
+			  (unsigned long long)served, (unsigned long long)sent, target);
+	}
+}
+
+KTEST(tlb, as_calls_reach_the_as_cpus)
+{
+	enum { PAGES = 16 };
+	unsigned int self = cpu_current(), bystander = NCPUS, nrun = 0;
+	struct thread *runners[NCPUS];
+	struct cpuset targets, none;
+	struct as_counts c;
+	uintptr_t a, moved;
+
+	/* Every other online CPU runs a thread of the space, but the last: a bystander. */
+	cpuset_clear(&targets);
+	cpuset_clear(&none);
+	for (unsigned int i = 0; i < NCPUS; i++)
+		if (i != self && cpuset_has(&cpu_online_set, i))
+			bystander = i;
+	if (smp_online_count() < 3)
+		bystander = NCPUS;          /* two CPUs: one runner; one: none */
+	memset(&R, 0, sizeof(R));
+	KT_ASSERT(t, as_create(&R.as, &mm_kernel_pt, NULL) == 0, "as_create");
+	KT_ASSERT(t, as_mmap(&R.as, 0, PAGES * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0, &a) == 0, "mmap");
+	for (unsigned int i = 0; i < NCPUS; i++) {
+		if (i == self || i == bystander || !cpuset_has(&cpu_online_set, i))
+			continue;
+		runners[nrun] = thread_create_in(&R.as, as_runner, NULL, (int)i, "as-runner", NULL);
+		if (!KT_EXPECT(t, runners[nrun], "no thread for CPU %u", i))
+			break;
+		cpuset_add(&targets, i);
+		nrun++;
+	}
+	while (__atomic_load_n(&R.ready, __ATOMIC_ACQUIRE) < nrun)
+		thread_yield();
+	for (unsigned int i = 0; i < NCPUS; i++)
+		KT_EXPECT(t, cpuset_has(&R.as.cpus, i) == cpuset_has(&targets, i),
+			  "CPU %u: in the space's set %d, runs a thread of it %d", i,
+			  cpuset_has(&R.as.cpus, i), cpuset_has(&targets, i));
+
+	bool any = nrun > 0;
+	counts_read(&c);
+	KT_EXPECT(t, as_munmap(&R.as, a, PAGE_SIZE) == 0, "munmap");
+	counts_check(t, "munmap of a populated page", &c, &targets, any);
+	counts_read(&c);
+	KT_EXPECT(t, as_mprotect(&R.as, a + PAGE_SIZE, 2 * PAGE_SIZE, PROT_READ) == 0, "mprotect");
+	counts_check(t, "mprotect to read-only", &c, &targets, any);
+	counts_read(&c);
+	KT_EXPECT(t, as_madvise(&R.as, a + 3 * PAGE_SIZE, PAGE_SIZE, MADV_DONTNEED) == 0, "madvise");
+	counts_check(t, "MADV_DONTNEED of a populated page", &c, &targets, any);
+	counts_read(&c);
+	KT_EXPECT(t, as_madvise(&R.as, a + 3 * PAGE_SIZE, PAGE_SIZE, MADV_DONTNEED) == 0, "madvise");
+	counts_check(t, "MADV_DONTNEED of a page without a frame", &c, &targets, false);
+	counts_read(&c);
+	/* Moving 4 populated pages to a fixed place PAGES pages above. */
+	KT_EXPECT(t, as_mremap(&R.as, a + 4 * PAGE_SIZE, 4 * PAGE_SIZE, 4 * PAGE_SIZE,
+			       MREMAP_MAYMOVE | MREMAP_FIXED, a + 2 * PAGES * PAGE_SIZE, &moved) == 0,
+		  "mremap");
+	counts_check(t, "mremap of populated pages", &c, &targets, any);
+	counts_read(&c);
+	KT_EXPECT(t, as_munmap(&R.as, a + 4 * PAGE_SIZE, 4 * PAGE_SIZE) == 0, "munmap");
+	counts_check(t, "munmap of a range mremap emptied", &c, &targets, false);
+
+	__atomic_store_n(&R.release, 1, __ATOMIC_RELEASE);
+	for (unsigned int i = 0; i < nrun; i++)
+		thread_join(runners[i]);
+	KT_EXPECT(t, cpuset_is_empty(&R.as.cpus), "the set keeps a CPU after its threads left");
+	counts_read(&c);
+	KT_EXPECT(t, as_munmap(&R.as, a, 2 * PAGES * PAGE_SIZE + 4 * PAGE_SIZE) == 0, "munmap");
+	counts_check(t, "munmap once no thread runs the space", &c, &none, false);
+	as_destroy(&R.as);
+	ktest_log(t, "%u CPUs ran the space, bystander %s", nrun,
+		  bystander < NCPUS ? "one CPU" : "none (fewer than 3 CPUs)");
 }
