@@ -115,6 +115,44 @@ static bool page_fault(struct trap_frame *tf)
 }
 
 /*
+ * The si_code of an x87 (#MF, vector 16) or SIMD (#XM, 19) floating-point error, as
+ * Linux's fpu__exception_code() computes it: the exceptions raised and not masked
+ * (x87: the status word against the control word; SSE: MXCSR's flags against its
+ * masks, seven bits above), the first of invalid, divide, overflow, underflow (or
+ * denormal), precision. 0 when none is: Linux sends nothing then and the
+ * instruction runs again. The user's FP registers are live here (they are
+ * switched eagerly, and the kernel uses none), so they are read in place.
+ */
+static int fp_exception_code(uint64_t vector)
+{
+	unsigned int err;
+
+	if (vector == 16) {
+		uint16_t cwd, swd;
+
+		__asm__ __volatile__("fnstcw %0" : "=m"(cwd));
+		__asm__ __volatile__("fnstsw %0" : "=m"(swd));
+		err = swd & ~cwd;
+	} else {
+		uint32_t mxcsr;
+
+		__asm__ __volatile__("stmxcsr %0" : "=m"(mxcsr));
+		err = ~(mxcsr >> 7) & mxcsr;
+	}
+	if (err & 0x001)
+		return FPE_FLTINV;
+	if (err & 0x004)
+		return FPE_FLTDIV;
+	if (err & 0x008)
+		return FPE_FLTOVF;
+	if (err & 0x012)
+		return FPE_FLTUND;
+	if (err & 0x020)
+		return FPE_FLTRES;
+	return 0;
+}
+
+/*
  * An exception from user mode: a page fault for the generic fault path, any other
  * exception fatal to the thread with Linux's signal for it. Interrupts are on while
  * the fault runs, off again before the return.
@@ -136,6 +174,16 @@ static void user_trap(struct trap_frame *tf)
 		__asm__ __volatile__("sti" ::: "memory");
 		user_fault_signal(SIGFPE, FPE_INTDIV, tf->rip, "divide error", tf->rip, tf->rsp);
 		break;
+	case 16:
+	case 19: {
+		/* Linux's math_error(): SIGFPE at the instruction that took the error. */
+		int code = fp_exception_code(tf->vector);
+		__asm__ __volatile__("sti" ::: "memory");
+		if (code)
+			user_fault_signal(SIGFPE, code, tf->rip, exception_names[tf->vector],
+					  tf->rip, tf->rsp);
+		break;
+	}
 	case 3:
 		/* Linux's do_int3_user(): a plain force_sig(SIGTRAP), si_code SI_KERNEL. */
 		__asm__ __volatile__("sti" ::: "memory");

@@ -104,6 +104,11 @@
 #define ILL_ILLOPN  2
 #define TRAP_BRKPT  1
 #define FPE_INTDIV  1
+#define FPE_FLTDIV  3
+#define FPE_FLTOVF  4
+#define FPE_FLTUND  5
+#define FPE_FLTRES  6
+#define FPE_FLTINV  7
 
 static inline uint64_t sig_bit(int sig)
 {

@@ -6,7 +6,9 @@
  * signal delivery: the frame holds the interrupted code's state, a handler that
  * clobbers the registers leaves them intact behind it, a handler that edits the
  * frame's state changes what the interrupted code sees, and a frame whose FP state
- * the kernel cannot load is refused with SIGSEGV. Expected values are Linux's
+ * the kernel cannot load is refused with SIGSEGV; floating-point errors (x86_64's
+ * unmasked SSE and x87 exceptions: SIGFPE with Linux's si_code; riscv64's only
+ * raise flags). Expected values are Linux's
  * (arch/x86/kernel/fpu/, arch/riscv/kernel/signal.c and process.c), checked by
  * running this program on it (scripts/linux-peer, --smp 1 and 4).
  *
@@ -421,6 +423,54 @@ static void test_signals(void)
 	rt_sigaction_default(SIGSEGV);
 }
 
+/* ---- floating-point errors (x86_64 #MF, and #XM where the CPU raises it; none trap on riscv64) ---- */
+
+#define FPE_FLTDIV 3
+
+static volatile int fpe_count, fpe_code;
+static volatile uintptr_t fpe_addr;
+
+static void on_fpe(int sig, linux_siginfo_t *si, void *uc)
+{
+	(void)sig;
+	fpe_count++;
+	fpe_code = si->si_code;
+	fpe_addr = (uintptr_t)si->u.fault.addr;
+	arch_uc_fp_trap_fix(uc);    /* masked now: the instruction runs again */
+}
+
+static void test_fp_traps(void)
+{
+	static const double inf = __builtin_inf();
+	uint64_t inf_bits;
+
+	memcpy(&inf_bits, &inf, sizeof(inf));
+	rt_sigaction_install(SIGFPE, on_fpe, 0, 0);
+	for (int n = 0; n < ARCH_FP_TRAP_CASES; n++) {
+		struct arch_fp_trap_result r;
+
+		memset(&r, 0, sizeof(r));
+		fpe_count = 0;
+		fpe_code = 0;
+		fpe_addr = 0;
+		arch_fp_trap_run(n, &r);
+		arch_fp_ctl_set(ARCH_FP_CTL_INIT);
+		const struct arch_fp_trap_case *c = &arch_fp_trap_case[n];
+		bool ok = !c->inf || r.bits == inf_bits;
+		if (c->signals)
+			ok = ok && fpe_count == 1 && fpe_code == FPE_FLTDIV && fpe_addr == r.at;
+		else
+			ok = ok && fpe_count == 0 && (r.flags & c->flag);
+		tap_ok(ok, "%s%s", c->name, c->signals ? ", and the instruction runs again once the handler masks it" :
+		       ", and no signal");
+		if (!ok)
+			tap_diag("%d SIGFPEs, si_code %d, si_addr %p (the instruction %p), result 0x%llx, flags 0x%x",
+				 fpe_count, fpe_code, (void *)fpe_addr, (void *)r.at,
+				 (unsigned long long)r.bits, r.flags);
+	}
+	rt_sigaction_default(SIGFPE);
+}
+
 int main(void)
 {
 	/* First, before any compiled code can have used the registers. */
@@ -428,10 +478,11 @@ int main(void)
 	start_ctl = arch_fp_ctl_get();
 	start_extra = arch_fp_extra_initial();
 
-	tap_plan(25);
+	tap_plan(25 + ARCH_FP_TRAP_CASES);
 	test_initial_state();
 	test_arithmetic();
 	test_threads();
 	test_signals();
+	test_fp_traps();
 	return tap_done();
 }

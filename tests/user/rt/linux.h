@@ -92,6 +92,7 @@
 #define MADV_COLLAPSE	25
 
 /* asm-generic/signal.h, signal-defs.h: the numbers, sa_flags and sigprocmask's how */
+#define SIGFPE		8
 #define SIGKILL		9
 #define SIGUSR1		10
 #define SIGSEGV		11

@@ -141,4 +141,48 @@ static inline bool arch_fp_extra_initial(void)
 	return rm == 0;
 }
 
+/*
+ * Floating-point errors never trap on riscv64: the F and D extensions only accrue
+ * them in fcsr.fflags (unprivileged spec 11.2), so Linux has no SIGFPE for them.
+ * The two cases (arch_fp_trap_run(n, &r)) divide 1 by 0 (fdiv.d: DZ) and take the
+ * square root of -1 (fsqrt.d: NV); r.flags is fflags after, r.bits the result.
+ */
+#define ARCH_FP_TRAP_CASES 2
+struct arch_fp_trap_case {
+	const char *name;
+	bool signals;            /* SIGFPE, FPE_FLTDIV at r.at; else no signal and flag in r.flags */
+	uint32_t flag;
+	bool inf;                /* the result is +inf */
+};
+static const struct arch_fp_trap_case arch_fp_trap_case[ARCH_FP_TRAP_CASES] = {
+	{ "fdiv.d by zero: fflags.DZ", false, 0x08, true },
+	{ "fsqrt.d of -1: fflags.NV", false, 0x10, false },
+};
+
+struct arch_fp_trap_result {
+	uintptr_t at;
+	uint64_t bits;
+	uint32_t flags;
+};
+
+static inline void arch_fp_trap_run(int n, struct arch_fp_trap_result *r)
+{
+	double one = 1.0, zero = 0.0, minus_one = -1.0, x;
+
+	__asm__ volatile("fscsr zero" ::: "memory");
+	if (n == 0)
+		__asm__ volatile("fdiv.d %0, %1, %2" : "=f"(x) : "f"(one), "f"(zero));
+	else
+		__asm__ volatile("fsqrt.d %0, %1" : "=f"(x) : "f"(minus_one));
+	__asm__ volatile("frflags %0" : "=r"(r->flags) :: "memory");
+	r->at = 0;
+	memcpy(&r->bits, &x, sizeof(x));
+}
+
+/* Never called: no SIGFPE comes. */
+static inline void arch_uc_fp_trap_fix(void *uc)
+{
+	(void)uc;
+}
+
 #endif /* USER_FPU_ARCH_H */

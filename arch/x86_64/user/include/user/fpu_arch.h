@@ -165,4 +165,83 @@ static inline bool arch_fp_extra_initial(void)
 	return fcw == 0x37f;
 }
 
+/*
+ * Floating-point errors, two cases, each a division of 1 by 0 with the
+ * divide-by-zero exception unmasked (arch_fp_trap_run(n, &r)). 1, the x87: fdiv
+ * with the control word's ZM cleared leaves the error pending until the next
+ * waiting instruction, the fwait, which takes #MF; Linux's math_error() sends
+ * SIGFPE with si_code FPE_FLTDIV and si_addr that instruction, and a handler that
+ * masks the exception in the frame (arch_uc_fp_trap_fix()) lets it run again. 0,
+ * SSE: divsd with MXCSR.ZM cleared takes #XM on hardware, and the same SIGFPE would
+ * follow, but QEMU 7.2's TCG never raises #XM (its SSE helpers only set MXCSR's
+ * flags), so under it Linux sends nothing, divsd gives inf and MXCSR.ZE is set; the
+ * expectation is what Linux does here. r.at is the instruction that takes the error,
+ * r.bits the result's bits, r.flags the exception flags after it (MXCSR's).
+ */
+#define ARCH_FP_TRAP_CASES 2
+struct arch_fp_trap_case {
+	const char *name;
+	bool signals;            /* SIGFPE, FPE_FLTDIV at r.at; else no signal and flag in r.flags */
+	uint32_t flag;
+	bool inf;                /* the result is +inf */
+};
+static const struct arch_fp_trap_case arch_fp_trap_case[ARCH_FP_TRAP_CASES] = {
+	{ "SSE divsd by zero with MXCSR.ZM clear (no #XM under QEMU's TCG): MXCSR.ZE", false, 0x4, true },
+	{ "x87 fdiv by zero with the control word's ZM clear: SIGFPE FPE_FLTDIV at the fwait after it", true, 0, true },
+};
+
+struct arch_fp_trap_result {
+	uintptr_t at;
+	uint64_t bits;
+	uint32_t flags;
+};
+
+static inline void arch_fp_trap_run(int n, struct arch_fp_trap_result *r)
+{
+	if (n == 0) {
+		uint32_t csr = 0x1f80u & ~0x200u, after;
+		double x = 1.0, zero = 0.0;
+
+		__asm__ volatile("ldmxcsr %[csr]\n\t"
+				 "leaq 1f(%%rip), %[at]\n"
+				 "1:\tdivsd %[z], %[x]\n\t"
+				 "stmxcsr %[after]"
+				 : [at] "=&r"(r->at), [x] "+x"(x), [after] "=m"(after)
+				 : [csr] "m"(csr), [z] "x"(zero)
+				 : "memory");
+		memcpy(&r->bits, &x, sizeof(x));
+		r->flags = after & 0x3f;
+	} else {
+		uint16_t cw = 0x37f & ~0x4;
+		double x = 0;
+
+		__asm__ volatile("fninit\n\t"
+				 "fldcw %[cw]\n\t"
+				 "fldz\n\t"
+				 "fld1\n\t"
+				 "fdiv %%st(1), %%st\n\t"
+				 "leaq 1f(%%rip), %[at]\n"
+				 "1:\tfwait\n\t"
+				 "fstpl %[x]\n\t"
+				 "fstp %%st(0)\n\t"
+				 "fninit"
+				 : [at] "=&r"(r->at), [x] "=m"(x)
+				 : [cw] "m"(cw)
+				 : "memory", "st", "st(1)");
+		memcpy(&r->bits, &x, sizeof(x));
+	}
+}
+
+/* In a SIGFPE handler: every exception masked and no flag raised, x87 and SSE. */
+static inline void arch_uc_fp_trap_fix(void *uc)
+{
+	uint8_t *fp = arch_uc_fpstate(uc);
+	uint16_t cwd = 0x37f, swd = 0;
+	uint32_t mxcsr = 0x1f80;
+
+	memcpy(fp + 0, &cwd, sizeof(cwd));     /* fxsave: fcw at 0, fsw at 2, mxcsr at 24 */
+	memcpy(fp + 2, &swd, sizeof(swd));
+	memcpy(fp + 24, &mxcsr, sizeof(mxcsr));
+}
+
 #endif /* USER_FPU_ARCH_H */
