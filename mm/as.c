@@ -146,8 +146,93 @@ void as_destroy(struct as *as)
 		kfree(v);
 	}
 	batch_start(as, &b);
-	mapper_destroy(&as->pt, MAPPER_FREE_FRAMES, &b);
+	mapper_destroy(&as->pt, MAPPER_PUT_FRAMES, &b);
 	tlb_batch_flush(&b);
+}
+
+/* Give every page of the shared VMA @v a frame (under @as's lock), so that a fork
+ * shares them all. */
+static int populate_shared(struct as *as, const struct vma *v, struct tlb_batch *b)
+{
+	unsigned int mprot = mmu_prot_of(v->prot);
+	struct mapper_leaf l;
+
+	for (uintptr_t page = v->start; page < v->end; page += PAGE_SIZE) {
+		paddr_t frame;
+
+		if (mapper_translate(&as->pt, vaddr(page), &l) == 0)
+			continue;
+		if (frame_alloc(0, FRAME_ZERO | FRAME_NOWARN, &frame))
+			return -ENOMEM;
+		(void)frame_set_owner(frame, FRAME_OWNER_USER);
+		if (mapper_map(&as->pt, vaddr(page), frame, PAGE_SIZE, mprot, MMU_CACHE_WB, 0, b)) {
+			frame_free(frame, 0);   /* never mapped */
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+int as_fork(struct as *dst, struct as *src, const struct pagetable *kernel)
+{
+	struct as_params p = {
+		.min_addr = src->min_addr, .mmap_base = src->mmap_base, .task_size = src->task_size,
+		.brk_start = src->brk_start, .max_vmas = src->max_vmas,
+	};
+	struct tlb_batch sb, db;
+	int err = as_create(dst, kernel, &p);
+
+	if (err)
+		return err;
+	spin_lock(&src->lock);
+	dst->brk = src->brk;
+	dst->next_obj = src->next_obj;
+	batch_start(src, &sb);
+	batch_start(dst, &db);          /* no CPU runs @dst yet: fences at most */
+	for (struct vma *v = vma_find_next(&src->vmas, 0); v && !err;
+	     v = vma_find_next(&src->vmas, v->end)) {
+		struct vma *n = vma_new();
+		bool shared = v->flags & VMA_SHARED;
+
+		if (!n) {
+			err = -ENOMEM;
+			break;
+		}
+		n->start = v->start;
+		n->end = v->end;
+		n->prot = v->prot;
+		n->flags = v->flags;
+		n->obj = v->obj;
+		n->pgoff = v->pgoff;
+		vma_insert(&dst->vmas, n);
+		if (shared && (err = populate_shared(src, v, &sb)))
+			break;
+		vaddr_t c = vaddr(v->start);
+		struct mapper_leaf l;
+		while (c.raw && c.raw < v->end && mapper_walk_next(&src->pt, &c, vaddr(v->end), &l) == 0) {
+			unsigned int prot = l.prot;
+
+			/* Private and writable: read-only on both sides until a write copies it. */
+			if (!shared && (prot & MMU_WRITE)) {
+				prot &= ~MMU_WRITE;
+				mapper_protect(&src->pt, l.va, l.size, prot, &sb);
+			}
+			if (mapper_map(&dst->pt, l.va, l.pa, l.size, prot, MMU_CACHE_WB, 0, &db)) {
+				err = -ENOMEM;      /* a table */
+				break;
+			}
+			frame_ref(l.pa);
+		}
+	}
+	/* The parent's CPUs drop their writable translations before fork returns. */
+	tlb_batch_flush(&sb);
+	spin_unlock(&src->lock);
+	tlb_batch_flush(&db);
+	if (err) {
+		as_destroy(dst);            /* its references go; the parent's pages stay */
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void as_activate(struct as *as)
@@ -216,7 +301,7 @@ static int do_munmap(struct as *as, uintptr_t start, uintptr_t end, struct vma *
 		v = next;
 	}
 	/* 4 KiB user leaves only: no split, so this cannot fail. */
-	mapper_unmap(&as->pt, vaddr(start), end - start, MAPPER_FREE_FRAMES, b);
+	mapper_unmap(&as->pt, vaddr(start), end - start, MAPPER_PUT_FRAMES, b);
 	return 0;
 }
 
@@ -266,6 +351,16 @@ static int place(struct as *as, uintptr_t hint, size_t len, uintptr_t *out)
 
 /* ---- faults ---- */
 
+/* Copy-on-write events since boot (as_cow_stats()). */
+static uint64_t cow_faults, cow_copies, cow_takeovers;
+
+void as_cow_stats(struct as_cow_stats *out)
+{
+	out->faults = __atomic_load_n(&cow_faults, __ATOMIC_RELAXED);
+	out->copies = __atomic_load_n(&cow_copies, __ATOMIC_RELAXED);
+	out->takeovers = __atomic_load_n(&cow_takeovers, __ATOMIC_RELAXED);
+}
+
 /*
  * Make sure the page holding @addr (any address: one at or above task_size is in
  * no VMA) has a frame, as a fault would: a VMA must cover it (else -EFAULT), the VMA's MMU protection must have
@@ -284,13 +379,19 @@ static int place(struct as *as, uintptr_t hint, size_t len, uintptr_t *out)
  * looked up again, and the frame is mapped only if the page is still in a VMA
  * that allows the access and still has no frame; else it goes back unused. So the
  * result is that of a fault that took the lock once, at the end.
+ *
+ * @write: the access writes (a write fault, or the kernel's own write through the
+ * direct map). A private page whose frame another space maps too (copy-on-write
+ * since a fork) then gets a copy of its own, made with the lock dropped as a zeroed
+ * frame is; one whose other mappings are gone is taken over, made writable as the
+ * VMA allows. A shared VMA's frames stay shared.
  */
 static int fault_in_locked(struct as *as, uintptr_t addr, unsigned int need, unsigned int need_prot,
-			   paddr_t *pa, bool *was_mapped)
+			   bool write, paddr_t *pa, bool *was_mapped)
 {
 	uintptr_t page = addr & ~(PAGE_SIZE - 1);
-	paddr_t frame = paddr(0);
-	bool have_frame = false;
+	paddr_t frame = paddr(0), copied_from = paddr(0);
+	bool have_frame = false, have_copy = false;
 	struct mapper_leaf l;
 	struct tlb_batch b;
 	int err;
@@ -307,10 +408,73 @@ static int fault_in_locked(struct as *as, uintptr_t addr, unsigned int need, uns
 			break;
 		}
 		if (mapper_translate(&as->pt, vaddr(page), &l) == 0) {
-			if (pa)
-				*pa = paddr(l.pa.raw + (page - l.va.raw));
-			if (was_mapped)
+			paddr_t old = paddr(l.pa.raw + (page - l.va.raw));
+			bool cow = write && !(v->flags & VMA_SHARED) && frame_refs(old) > 1;
+
+			if (cow && !(have_copy && copied_from.raw == old.raw)) {
+				/*
+				 * Copy-on-write: another space maps this frame too. Copy it with
+				 * no lock held (a reference keeps the source alive meanwhile),
+				 * then look again; a copy of a frame the page no longer maps
+				 * goes back.
+				 */
+				if (have_copy) {
+					frame_free(frame, 0);
+					(void)frame_put(copied_from, 0);
+					have_copy = false;
+				}
+				frame_ref(old);
+				spin_unlock(&as->lock);
+				err = frame_alloc(0, FRAME_NOWARN, &frame);
+				if (!err) {
+					(void)frame_set_owner(frame, FRAME_OWNER_USER);
+					memcpy(phys_to_virt(frame), phys_to_virt(old), PAGE_SIZE);
+				}
+				spin_lock(&as->lock);
+				if (err) {
+					(void)frame_put(old, 0);
+					return -ENOMEM;
+				}
+				have_copy = true;
+				copied_from = old;
+				continue;
+			}
+			if (cow) {
+				/* The copy replaces the shared frame, with the VMA's protection. */
+				batch_start(as, &b);
+				mapper_unmap(&as->pt, vaddr(page), PAGE_SIZE, MAPPER_PUT_FRAMES, &b);
+				err = mapper_map(&as->pt, vaddr(page), frame, PAGE_SIZE, mprot,
+						 MMU_CACHE_WB, 0, &b);
+				tlb_batch_flush(&b);
+				/* The table is still there: mapping its leaf again cannot fail. */
+				KASSERT(err == 0, "copy-on-write remap failed: %d", err);
+				(void)frame_put(copied_from, 0);
+				have_copy = false;
+				__atomic_fetch_add(&cow_faults, 1, __ATOMIC_RELAXED);
+				__atomic_fetch_add(&cow_copies, 1, __ATOMIC_RELAXED);
+				if (pa)
+					*pa = frame;
+				if (was_mapped)
+					*was_mapped = false;
+				break;
+			}
+			if (write && !(l.prot & MMU_WRITE) && (mprot & MMU_WRITE)) {
+				/*
+				 * A copy-on-write page whose other mappings are gone: this
+				 * space takes it over, writable as its VMA says.
+				 */
+				batch_start(as, &b);
+				mapper_protect(&as->pt, vaddr(page), PAGE_SIZE, mprot, &b);
+				tlb_batch_flush(&b);
+				__atomic_fetch_add(&cow_faults, 1, __ATOMIC_RELAXED);
+				__atomic_fetch_add(&cow_takeovers, 1, __ATOMIC_RELAXED);
+				if (was_mapped)
+					*was_mapped = false;
+			} else if (was_mapped) {
 				*was_mapped = true;
+			}
+			if (pa)
+				*pa = old;
 			err = 0;
 			break;
 		}
@@ -326,7 +490,7 @@ static int fault_in_locked(struct as *as, uintptr_t addr, unsigned int need, uns
 				(void)frame_set_owner(frame, FRAME_OWNER_USER);
 			spin_lock(&as->lock);
 			if (err)
-				return -ENOMEM;
+				goto out_nomem;
 			have_frame = true;
 			continue;
 		}
@@ -351,7 +515,17 @@ static int fault_in_locked(struct as *as, uintptr_t addr, unsigned int need, uns
 	}
 	if (have_frame)
 		frame_free(frame, 0);   /* never mapped: no TLB can hold it */
+	if (have_copy) {
+		frame_free(frame, 0);
+		(void)frame_put(copied_from, 0);
+	}
 	return err;
+out_nomem:
+	if (have_copy) {
+		frame_free(frame, 0);   /* a copy for a page that was unmapped meanwhile */
+		(void)frame_put(copied_from, 0);
+	}
+	return -ENOMEM;
 }
 
 static unsigned int mmu_need_of(enum fault_access access)
@@ -364,7 +538,8 @@ int as_fault(struct as *as, const struct fault_info *fi)
 	bool was_mapped;
 
 	spin_lock(&as->lock);
-	int err = fault_in_locked(as, fi->addr, mmu_need_of(fi->access), 0, NULL, &was_mapped);
+	int err = fault_in_locked(as, fi->addr, mmu_need_of(fi->access), 0,
+				  fi->access == FAULT_WRITE, NULL, &was_mapped);
 	if (err == 0 && was_mapped)
 		/* Mapped with the access allowed: this CPU's TLB was stale (or another CPU won). */
 		tlb_flush_local_page(vaddr(fi->addr & ~(PAGE_SIZE - 1)));
@@ -399,14 +574,17 @@ static int kernel_write(struct as *as, uintptr_t uaddr, const void *src, size_t 
 
 		if (s) {
 			/* May drop the lock to allocate: the pages before may change meanwhile. */
-			err = fault_in_locked(as, uaddr, 0, 0, &pa, NULL);
+			err = fault_in_locked(as, uaddr, 0, 0, true, &pa, NULL);
 			if (err)
 				break;
 		} else if (!vma_find(&as->vmas, uaddr)) {
 			err = -EFAULT;
 			break;
 		} else if (mapper_translate(&as->pt, vaddr(page), &l) == 0) {
-			pa = paddr(l.pa.raw + (page - l.va.raw));
+			/* A frame another space maps too is copied first (copy-on-write). */
+			err = fault_in_locked(as, uaddr, 0, 0, true, &pa, NULL);
+			if (err)
+				break;
 		} else {
 			goto next;
 		}
@@ -566,7 +744,7 @@ int as_mmap(struct as *as, uintptr_t addr, size_t len, unsigned int prot, unsign
 		 * first page that fails.
 		 */
 		for (uintptr_t p = addr; p < addr + len; p += PAGE_SIZE)
-			if (fault_in_locked(as, p, MMU_READ, 0, NULL, NULL) != 0)
+			if (fault_in_locked(as, p, MMU_READ, 0, false, NULL, NULL) != 0)
 				break;
 	}
 out:
@@ -577,6 +755,23 @@ out:
 }
 
 /* ---- mprotect ---- */
+
+/*
+ * After mprotect gave a private range write access: a page whose frame another
+ * address space also maps (copy-on-write since a fork) stays read-only, so the
+ * first write faults and copies it (Linux: can_change_pte_writable() wants the
+ * page exclusive). as->lock held.
+ */
+static void keep_cow_read_only(struct as *as, uintptr_t s, uintptr_t e, unsigned int mprot,
+			       struct tlb_batch *b)
+{
+	vaddr_t c = vaddr(s);
+	struct mapper_leaf l;
+
+	while (c.raw && c.raw < e && mapper_walk_next(&as->pt, &c, vaddr(e), &l) == 0)
+		if (frame_refs(l.pa) > 1)
+			mapper_protect(&as->pt, l.va, l.size, mprot & ~MMU_WRITE, b);
+}
 
 int as_mprotect(struct as *as, uintptr_t start, size_t len, unsigned int prot)
 {
@@ -647,6 +842,8 @@ int as_mprotect(struct as *as, uintptr_t start, size_t len, unsigned int prot)
 				split(as, v, e, hi);
 			v->prot = prot;
 			mapper_protect(&as->pt, vaddr(s), e - s, mmu_prot_of(prot), &b);
+			if ((prot & PROT_WRITE) && !(v->flags & VMA_SHARED))
+				keep_cow_read_only(as, s, e, mmu_prot_of(prot), &b);
 			merge_around(as, v);
 		}
 		pos = e;
@@ -1004,7 +1201,8 @@ static int madvise_populate(struct as *as, const struct vma *v, uintptr_t start,
 	if (!(v->prot & need_prot))
 		return -EINVAL;
 	for (uintptr_t p = start; p < end; p += PAGE_SIZE) {
-		int err = fault_in_locked(as, p, write ? MMU_WRITE : MMU_READ, need_prot, NULL, NULL);
+		int err = fault_in_locked(as, p, write ? MMU_WRITE : MMU_READ, need_prot, write, NULL,
+					  NULL);
 		if (err)
 			return err == -EACCES ? -EINVAL : -ENOMEM;
 	}
@@ -1032,7 +1230,7 @@ static int madvise_vma(struct as *as, struct vma *v, uintptr_t start, uintptr_t 
 		 * freeing now is one of the outcomes it allows: the contents are
 		 * undefined until written, a read sees zeros or the old data.
 		 */
-		mapper_unmap(&as->pt, vaddr(start), end - start, MAPPER_FREE_FRAMES, b);
+		mapper_unmap(&as->pt, vaddr(start), end - start, MAPPER_PUT_FRAMES, b);
 		return 0;
 	case MADV_DONTNEED:
 	case MADV_DONTNEED_LOCKED:
@@ -1044,7 +1242,7 @@ static int madvise_vma(struct as *as, struct vma *v, uintptr_t start, uintptr_t 
 		 * they stay where they are: the same observable result.
 		 */
 		if (!shared)
-			mapper_unmap(&as->pt, vaddr(start), end - start, MAPPER_FREE_FRAMES, b);
+			mapper_unmap(&as->pt, vaddr(start), end - start, MAPPER_PUT_FRAMES, b);
 		return 0;
 	case MADV_REMOVE:
 		/*
@@ -1056,7 +1254,7 @@ static int madvise_vma(struct as *as, struct vma *v, uintptr_t start, uintptr_t 
 		if (!shared)
 			return -EINVAL;
 		/* A hole punched in the object: its pages go, the next touch is zero. */
-		mapper_unmap(&as->pt, vaddr(start), end - start, MAPPER_FREE_FRAMES, b);
+		mapper_unmap(&as->pt, vaddr(start), end - start, MAPPER_PUT_FRAMES, b);
 		return 0;
 	case MADV_WIPEONFORK:
 		/* "only supported on anonymous memory": not on files, not VM_SHARED. */

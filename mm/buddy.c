@@ -890,6 +890,45 @@ int frame_set_owner(paddr_t pa, enum frame_owner owner)
 	return 0;
 }
 
+/* A block the reference calls may touch: allocated and not a slab's. */
+static struct frame *ref_frame(paddr_t pa, const char *what)
+{
+	struct frame *f = framedb_lookup(pa);
+
+	if (!f || frame_state(f) != FRAME_ALLOCATED || f->owner == FRAME_OWNER_SLAB)
+		panic("buddy: %s of %#llx, which is not an allocated block", what,
+		      (unsigned long long)pa.raw);
+	return f;
+}
+
+void frame_ref(paddr_t pa)
+{
+	struct frame *f = ref_frame(pa, "frame_ref()");
+
+	/* Only a holder takes another: the count cannot be 0 here. */
+	if (__atomic_fetch_add(&f->count, 1, __ATOMIC_RELAXED) == 0)
+		panic("buddy: frame_ref() of %#llx, which has no reference", (unsigned long long)pa.raw);
+}
+
+bool frame_put(paddr_t pa, unsigned int order)
+{
+	struct frame *f = ref_frame(pa, "frame_put()");
+	/* Release: this holder's accesses come before the free another holder may do. */
+	uint32_t was = __atomic_fetch_sub(&f->count, 1, __ATOMIC_ACQ_REL);
+
+	if (was == 0)
+		panic("buddy: frame_put() of %#llx, which has no reference", (unsigned long long)pa.raw);
+	if (was != 1)
+		return false;
+	frame_free(pa, order);
+	return true;
+}
+
+unsigned int frame_refs(paddr_t pa)
+{
+	return __atomic_load_n(&ref_frame(pa, "frame_refs()")->count, __ATOMIC_ACQUIRE);
+}
+
 enum frame_owner frame_get_owner(paddr_t pa)
 {
 	struct frame *f = framedb_lookup(pa);

@@ -421,7 +421,9 @@ void mapper_destroy(struct pagetable *pt, unsigned int flags, struct tlb_batch *
 	for (;;) {
 		pte_t e;
 		walk_seek(&w, &e);
-		if ((flags & MAPPER_FREE_FRAMES) && mmu_pte_is_leaf(e, w.level))
+		if ((flags & MAPPER_PUT_FRAMES) && mmu_pte_is_leaf(e, w.level))
+			tlb_batch_put_frame(b, mmu_pte_phys(e, w.level), level_order(w.level));
+		else if ((flags & MAPPER_FREE_FRAMES) && mmu_pte_is_leaf(e, w.level))
 			tlb_batch_free_frame(b, mmu_pte_phys(e, w.level), level_order(w.level));
 		if (!walk_next(&w))
 			break;
@@ -646,7 +648,7 @@ int mapper_unmap(struct pagetable *pt, vaddr_t va, size_t size, unsigned int fla
 
 	if (!range_ok(pt, va.raw, size))
 		return -EINVAL;
-	int err = split_ends(pt, va.raw, size, flags & MAPPER_FREE_FRAMES, b);
+	int err = split_ends(pt, va.raw, size, flags & (MAPPER_FREE_FRAMES | MAPPER_PUT_FRAMES), b);
 	if (err)
 		return err;
 
@@ -660,7 +662,9 @@ int mapper_unmap(struct pagetable *pt, vaddr_t va, size_t size, unsigned int fla
 		uintptr_t base = walk_base(&w), sz = mmu_level_size(w.level);
 		mmu_pte_write(slot, mmu_pte_none());
 		tlb_batch_pte_changed(b, vaddr(base), sz, mmu_pte_is_present(e), false);
-		if (flags & MAPPER_FREE_FRAMES)
+		if (flags & MAPPER_PUT_FRAMES)
+			tlb_batch_put_frame(b, mmu_pte_phys(e, w.level), level_order(w.level));
+		else if (flags & MAPPER_FREE_FRAMES)
 			tlb_batch_free_frame(b, mmu_pte_phys(e, w.level), level_order(w.level));
 	} while (walk_next(&w));
 	return 0;

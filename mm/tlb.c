@@ -63,7 +63,7 @@ void tlb_batch_add_all(struct tlb_batch *b)
 	b->remote = true;
 }
 
-void tlb_batch_free_frame(struct tlb_batch *b, paddr_t pa, unsigned int order)
+static void queue_frame(struct tlb_batch *b, paddr_t pa, unsigned int order, bool put)
 {
 	if (b->nr_freed == TLB_BATCH_FRAMES) {
 		/*
@@ -76,7 +76,18 @@ void tlb_batch_free_frame(struct tlb_batch *b, paddr_t pa, unsigned int order)
 	}
 	b->freed[b->nr_freed].pa = pa;
 	b->freed[b->nr_freed].order = order;
+	b->freed[b->nr_freed].put = put;
 	b->nr_freed++;
+}
+
+void tlb_batch_free_frame(struct tlb_batch *b, paddr_t pa, unsigned int order)
+{
+	queue_frame(b, pa, order, false);
+}
+
+void tlb_batch_put_frame(struct tlb_batch *b, paddr_t pa, unsigned int order)
+{
+	queue_frame(b, pa, order, true);
 }
 
 bool tlb_batch_is_empty(const struct tlb_batch *b)
@@ -144,7 +155,11 @@ void tlb_batch_flush(struct tlb_batch *b)
 		cpu_irq_restore(flags);
 	}
 
-	for (unsigned int i = 0; i < b->nr_freed; i++)
-		frame_free(b->freed[i].pa, b->freed[i].order);
+	for (unsigned int i = 0; i < b->nr_freed; i++) {
+		if (b->freed[i].put)
+			(void)frame_put(b->freed[i].pa, b->freed[i].order);
+		else
+			frame_free(b->freed[i].pa, b->freed[i].order);
+	}
 	tlb_batch_init(b, b->cpus);
 }

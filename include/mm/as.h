@@ -101,6 +101,21 @@ int as_create(struct as *as, const struct pagetable *kernel, const struct as_par
 /* Tear @as down: every VMA, frame and table goes back. @as must be live nowhere. */
 void as_destroy(struct as *as);
 
+/*
+ * Make @dst, not yet created, a copy of @src for a child process (fork), sharing
+ * @kernel's kernel half: the same VMAs, brk and placement. Private pages are shared
+ * copy-on-write: read-only in both tables, one frame reference per mapping
+ * (<mm/frame.h>), so the first write on either side copies the page or, when the
+ * other mapping is gone, takes it over (as_fault()). MAP_SHARED pages are shared as
+ * they are, and every page of a shared VMA is given a frame first, so both keep
+ * seeing one memory. PROT_NONE pages keep their frames. Page tables are copied,
+ * never shared. @src's CPUs are flushed before it returns. Holds @src's lock
+ * throughout (other threads of @src wait), never @dst's (nobody else has it).
+ * Returns 0, or -ENOMEM with @dst destroyed and @src unchanged but for leaves made
+ * read-only, which its next write takes back.
+ */
+int as_fork(struct as *dst, struct as *src, const struct pagetable *kernel);
+
 /* Make @as the calling CPU's address space (and record the CPU in as->cpus). */
 void as_activate(struct as *as);
 
@@ -193,6 +208,12 @@ int as_madvise(struct as *as, uintptr_t addr, size_t len, int advice);
  * (see "Locking" above).
  */
 int as_fault(struct as *as, const struct fault_info *fi);
+
+/* Copy-on-write faults since boot: the copies made and the pages taken over. */
+struct as_cow_stats {
+	uint64_t faults, copies, takeovers;
+};
+void as_cow_stats(struct as_cow_stats *out);
 
 /*
  * Kernel access to a space's user pages, for the loader filling an image and a

@@ -94,6 +94,20 @@ int frame_set_owner(paddr_t pa, enum frame_owner owner);
 /* The owner recorded for the frame at @pa (FRAME_OWNER_NONE if free or unmanaged). */
 enum frame_owner frame_get_owner(paddr_t pa);
 
+/*
+ * References to an allocated block, for user pages that several address spaces map
+ * (copy-on-write after fork, MAP_SHARED): frame_alloc() hands a block out with one.
+ * frame_ref() adds one; frame_put() drops one and frees the block (of @order) with
+ * the last, returning true then; frame_refs() reads the count (1: the caller's
+ * reference is the only one, so a copy-on-write fault may take the page over). The
+ * count is atomic: address spaces take and drop references under their own locks,
+ * never another's. Blocks of the slab allocator keep their object count there and
+ * are never given to these.
+ */
+void frame_ref(paddr_t pa);
+bool frame_put(paddr_t pa, unsigned int order);
+unsigned int frame_refs(paddr_t pa);
+
 /* Is @pa inside memory the frame allocator manages? */
 bool frame_is_managed(paddr_t pa);
 

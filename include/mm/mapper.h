@@ -46,6 +46,8 @@ struct pagetable {
 #define MAPPER_NOHUGE      (1u << 0)  /* 4 KiB leaves only */
 /* mapper_unmap() / mapper_destroy() flags */
 #define MAPPER_FREE_FRAMES (1u << 1)  /* frame_free() each leaf's frame (order of its level) */
+#define MAPPER_PUT_FRAMES  (1u << 2)  /* frame_put() each leaf's frame instead: user pages,
+                                         which other address spaces may map too */
 
 /* A leaf as the walker reports it. */
 struct mapper_leaf {

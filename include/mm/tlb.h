@@ -73,6 +73,7 @@ struct tlb_batch {
 	struct {
 		paddr_t pa;
 		unsigned int order;
+		bool put;            /* frame_put() (drop a reference), not frame_free() */
 	} freed[TLB_BATCH_FRAMES];
 };
 
@@ -167,6 +168,10 @@ void tlb_shootdown_by_call(const struct cpuset *cpus, const struct mmu_flush_ran
 
 /* Queue the block of 2^@order frames at @pa to be freed after the flush. */
 void tlb_batch_free_frame(struct tlb_batch *b, paddr_t pa, unsigned int order);
+
+/* The same for a reference (<mm/frame.h>): frame_put() after the flush, which frees
+ * the block only if no other address space maps it. */
+void tlb_batch_put_frame(struct tlb_batch *b, paddr_t pa, unsigned int order);
 
 /* Is anything queued (a flush or a free)? */
 bool tlb_batch_is_empty(const struct tlb_batch *b);

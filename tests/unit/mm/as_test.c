@@ -1996,6 +1996,262 @@ static void fuzz(unsigned long steps, uint64_t seed)
 	teardown_kernel();
 }
 
+/* ---- fork: copy-on-write ---- */
+
+/* A user write as the CPU does it: a fault first if the leaf is missing or
+ * read-only, then the store. */
+static void user_write(struct as *as, uintptr_t addr, uint32_t val)
+{
+	unsigned int p = leaf_prot(as, addr & ~(PAGE_SIZE - 1));
+
+	if (p == UINT32_MAX || !(p & MMU_WRITE))
+		CHECK_EQ(fault_at(as, addr, FAULT_WRITE), 0);
+	CHECK(leaf_prot(as, addr & ~(PAGE_SIZE - 1)) & MMU_WRITE, "writable after the fault");
+	set_word(as, addr, val);
+}
+
+/* A user read: a fault first if the leaf is missing. */
+static uint32_t user_read(struct as *as, uintptr_t addr)
+{
+	if (leaf_prot(as, addr & ~(PAGE_SIZE - 1)) == UINT32_MAX)
+		CHECK_EQ(fault_at(as, addr, FAULT_READ), 0);
+	return word_at(as, addr);
+}
+
+static paddr_t frame_at(struct as *as, uintptr_t addr)
+{
+	struct mapper_leaf l;
+
+	if (mapper_translate(&as->pt, vaddr(addr & ~(PAGE_SIZE - 1)), &l) != 0)
+		return paddr(0);
+	return l.pa;
+}
+
+/*
+ * as_fork(): private pages copy-on-write at every page, in both directions;
+ * take-over when the other side's mapping is gone; MAP_SHARED memory shared,
+ * unpopulated pages included; PROT_NONE frames kept (and mprotect back to RW does
+ * not make a shared frame writable); munmap, MADV_DONTNEED, mremap and a kernel
+ * write in one space leave the other's copy; every frame back after both go.
+ */
+static void test_fork_cow(void)
+{
+	enum { NPG = 8, NSH = 4 };
+	struct as parent, child;
+	struct as_cow_stats c0, c1;
+	uintptr_t a, sh, pn, out;
+
+	setup_kernel();
+	CHECK_EQ(as_create(&parent, &kpt, NULL), 0);
+	as_activate(&parent);
+	CHECK_EQ(as_mmap(&parent, 0, NPG * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, &a), 0);
+	CHECK_EQ(as_mmap(&parent, 0, NSH * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0, &sh), 0);
+	CHECK_EQ(as_mmap(&parent, 0, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0, &pn), 0);
+	for (unsigned int i = 0; i < NPG; i++)
+		user_write(&parent, a + i * PAGE_SIZE, 100 + i);
+	user_write(&parent, sh, 200);                 /* shared pages 1..3 stay untouched */
+	user_write(&parent, pn, 300);
+	CHECK_EQ(as_mprotect(&parent, pn, PAGE_SIZE, PROT_NONE), 0);
+	size_t before = fake_frames_used();
+
+	fake_tlb_reset();
+	CHECK_EQ(as_fork(&child, &parent, &kpt), 0);
+	CHECK(fake_tlb_nr >= 1, "the parent's CPUs flushed by fork");
+	CHECK_EQ(as_vma_count(&child), as_vma_count(&parent));
+	for (unsigned int i = 0; i < NPG; i++) {
+		uintptr_t p = a + i * PAGE_SIZE;
+		CHECK(!(leaf_prot(&parent, p) & MMU_WRITE) && !(leaf_prot(&child, p) & MMU_WRITE),
+		      "page %u read-only on both sides", i);
+		CHECK_EQ(frame_at(&parent, p).raw, frame_at(&child, p).raw);
+		CHECK_EQ(frame_refs(frame_at(&parent, p)), 2);
+	}
+	for (unsigned int i = 0; i < NSH; i++) {
+		CHECK(frame_at(&parent, sh + i * PAGE_SIZE).raw != 0, "shared page %u populated", i);
+		CHECK_EQ(frame_at(&parent, sh + i * PAGE_SIZE).raw, frame_at(&child, sh + i * PAGE_SIZE).raw);
+		CHECK(leaf_prot(&child, sh + i * PAGE_SIZE) & MMU_WRITE, "shared page %u writable", i);
+	}
+	CHECK_EQ(frame_at(&child, pn).raw, frame_at(&parent, pn).raw);
+	CHECK_EQ(word_at(&child, pn), 300);
+	CHECK_EQ(fake_frames_used() - before, (size_t)(NSH - 1) + mapper_count_tables(&child.pt) + 1);
+
+	/* Even pages: the child writes first (a copy), then the parent (a take-over). */
+	as_cow_stats(&c0);
+	for (unsigned int i = 0; i < NPG; i += 2) {
+		user_write(&child, a + i * PAGE_SIZE, 500 + i);
+		CHECK_EQ(user_read(&parent, a + i * PAGE_SIZE), 100 + i);
+		size_t used = fake_frames_used();
+		user_write(&parent, a + i * PAGE_SIZE, 600 + i);
+		CHECK_EQ(fake_frames_used(), used);           /* taken over, not copied */
+		CHECK_EQ(user_read(&child, a + i * PAGE_SIZE), 500 + i);
+	}
+	/* Odd pages: the other way round. */
+	for (unsigned int i = 1; i < NPG; i += 2) {
+		user_write(&parent, a + i * PAGE_SIZE, 700 + i);
+		CHECK_EQ(user_read(&child, a + i * PAGE_SIZE), 100 + i);
+		user_write(&child, a + i * PAGE_SIZE, 800 + i);
+		CHECK_EQ(user_read(&parent, a + i * PAGE_SIZE), 700 + i);
+	}
+	as_cow_stats(&c1);
+	CHECK_EQ(c1.copies - c0.copies, NPG);
+	CHECK_EQ(c1.takeovers - c0.takeovers, NPG);
+	CHECK_EQ(c1.faults - c0.faults, 2 * NPG);
+
+	/* Shared memory: writes on either side seen by both, the untouched pages too. */
+	user_write(&child, sh + 3 * PAGE_SIZE, 203);
+	CHECK_EQ(user_read(&parent, sh + 3 * PAGE_SIZE), 203);
+	user_write(&parent, sh, 210);
+	CHECK_EQ(user_read(&child, sh), 210);
+
+	/* PROT_NONE: back to RW in the child stays read-only while shared, then copies. */
+	CHECK_EQ(as_mprotect(&child, pn, PAGE_SIZE, PROT_READ | PROT_WRITE), 0);
+	CHECK(!(leaf_prot(&child, pn) & MMU_WRITE), "a shared frame not made writable by mprotect");
+	user_write(&child, pn, 301);
+	CHECK(frame_at(&child, pn).raw != frame_at(&parent, pn).raw, "copied");
+	CHECK_EQ(as_mprotect(&parent, pn, PAGE_SIZE, PROT_READ), 0);
+	CHECK_EQ(word_at(&parent, pn), 300);
+
+	/* A fresh round of sharing (a second fork), then munmap, DONTNEED, mremap, a
+	 * kernel write in the grandchild: the child keeps its data. */
+	struct as gc;
+	CHECK_EQ(as_fork(&gc, &child, &kpt), 0);
+	CHECK_EQ(as_munmap(&gc, a, PAGE_SIZE), 0);
+	CHECK_EQ(as_madvise(&gc, a + PAGE_SIZE, PAGE_SIZE, MADV_DONTNEED), 0);
+	CHECK_EQ(user_read(&gc, a + PAGE_SIZE), 0);
+	CHECK_EQ(as_mremap(&gc, a + 2 * PAGE_SIZE, 2 * PAGE_SIZE, 2 * PAGE_SIZE,
+			   MREMAP_MAYMOVE | MREMAP_FIXED, a + 64 * PAGE_SIZE, &out), 0);
+	CHECK_EQ(frame_at(&gc, a + 64 * PAGE_SIZE).raw, frame_at(&child, a + 2 * PAGE_SIZE).raw);
+	uint32_t k = 999;
+	CHECK_EQ(as_copy_to(&gc, a + 65 * PAGE_SIZE, &k, sizeof(k)), 0);
+	CHECK_EQ(word_at(&gc, a + 65 * PAGE_SIZE), 999);
+	CHECK_EQ(word_at(&child, a + 3 * PAGE_SIZE), 803);
+	CHECK_EQ(word_at(&child, a), 500);
+	CHECK_EQ(word_at(&child, a + PAGE_SIZE), 801);
+	as_destroy(&gc);
+	for (unsigned int i = 0; i < NPG; i++) {
+		CHECK_EQ(word_at(&child, a + i * PAGE_SIZE), (i & 1 ? 800 : 500) + i);
+		CHECK_EQ(word_at(&parent, a + i * PAGE_SIZE), (i & 1 ? 700 : 600) + i);
+	}
+	as_destroy(&child);
+	CHECK_EQ(frame_refs(frame_at(&parent, a)), 1);
+	as_deactivate(&parent);
+	as_destroy(&parent);
+	teardown_kernel();                              /* every frame and VMA back */
+}
+
+/*
+ * A fork that runs out of memory, at each allocation in turn: -ENOMEM, nothing of
+ * the child left, the parent's data and frames as they were.
+ */
+static void test_fork_nomem(void)
+{
+	struct as parent, child;
+	uintptr_t a, sh;
+
+	setup_kernel();
+	CHECK_EQ(as_create(&parent, &kpt, NULL), 0);
+	as_activate(&parent);
+	CHECK_EQ(as_mmap(&parent, 0, 64 * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, &a), 0);
+	CHECK_EQ(as_mmap(&parent, 0, 8 * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0, &sh), 0);
+	for (unsigned int i = 0; i < 64; i += 3)
+		user_write(&parent, a + i * PAGE_SIZE, i);
+	user_write(&parent, sh, 42);
+	int err = -ENOMEM;
+	unsigned int n;
+	for (n = 1; n < 200 && err; n++) {
+		size_t before = fake_frames_used();
+		long km = fake_kmalloc_live();
+		fake_fail_nth_alloc(n);
+		err = as_fork(&child, &parent, &kpt);
+		fake_fail_nth_alloc(0);
+		if (err) {
+			CHECK_EQ(err, -ENOMEM);
+			/* Shared pages populated by the failed fork stay the parent's. */
+			CHECK(fake_frames_used() <= before + 7, "allocation %u: %zu frames, %zu before", n,
+			      fake_frames_used(), before);
+			CHECK_EQ(fake_kmalloc_live(), km);
+			for (unsigned int i = 0; i < 64; i += 3)
+				CHECK_EQ(user_read(&parent, a + i * PAGE_SIZE), i);
+			CHECK_EQ(user_read(&parent, sh), 42);
+		}
+	}
+	CHECK(err == 0 && n > 2, "a fork succeeded after %u failing allocations", n - 2);
+	CHECK_EQ(user_read(&child, a + 3 * PAGE_SIZE), 3);
+	as_destroy(&child);
+	as_deactivate(&parent);
+	as_destroy(&parent);
+	teardown_kernel();
+}
+
+/*
+ * Reference counts against a model: up to 6 spaces made by forks of each other,
+ * random writes, reads, munmaps, DONTNEEDs and destroys; every read gives what the
+ * model says, and once all are gone every frame is back (the fake allocator aborts
+ * on a double free).
+ */
+static void test_fork_refcount_fuzz(void)
+{
+	enum { SPACES = 6, PG = 32, STEPS = 4000 };
+	static struct as as[SPACES];
+	static uint32_t model[SPACES][PG];     /* 0: no frame (reads zero) */
+	bool live[SPACES] = { false };
+	uintptr_t a;
+
+	setup_kernel();
+	rs = 0x9e3779b97f4a7c15ull;
+	CHECK_EQ(as_create(&as[0], &kpt, NULL), 0);
+	CHECK_EQ(as_mmap(&as[0], 0, PG * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, &a), 0);
+	live[0] = true;
+	memset(model, 0, sizeof(model));
+	uint32_t tag = 1;
+	for (unsigned int step = 0; step < STEPS; step++) {
+		unsigned int s = rnd() % SPACES, pg = rnd() % PG, op = rnd() % 16;
+		uintptr_t p = a + pg * PAGE_SIZE;
+		if (!live[s]) {
+			/* Fork it from a live one. */
+			unsigned int from = rnd() % SPACES;
+			if (!live[from])
+				continue;
+			CHECK_EQ(as_fork(&as[s], &as[from], &kpt), 0);
+			memcpy(model[s], model[from], sizeof(model[s]));
+			live[s] = true;
+			continue;
+		}
+		if (op < 7) {
+			user_write(&as[s], p, ++tag);
+			model[s][pg] = tag;
+		} else if (op < 11) {
+			CHECK(user_read(&as[s], p) == model[s][pg], "space %u page %u: %u, not %u", s, pg,
+			      user_read(&as[s], p), model[s][pg]);
+		} else if (op < 13) {
+			CHECK_EQ(as_madvise(&as[s], p, PAGE_SIZE, MADV_DONTNEED), 0);
+			model[s][pg] = 0;
+		} else if (op < 15) {
+			/* munmap and map back at the same place: zero pages. */
+			CHECK_EQ(as_munmap(&as[s], p, PAGE_SIZE), 0);
+			uintptr_t got;
+			CHECK_EQ(as_mmap(&as[s], p, PAGE_SIZE, PROT_READ | PROT_WRITE,
+					 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0, &got), 0);
+			model[s][pg] = 0;
+		} else if (s != 0 || rnd() % 4 == 0) {
+			as_destroy(&as[s]);
+			live[s] = false;
+		}
+	}
+	for (unsigned int s = 0; s < SPACES; s++)
+		if (live[s]) {
+			for (unsigned int pg = 0; pg < PG; pg++)
+				CHECK_EQ(user_read(&as[s], a + pg * PAGE_SIZE), model[s][pg]);
+			as_destroy(&as[s]);
+		}
+	teardown_kernel();
+}
+
 static void test_fuzz(void)
 {
 	const char *s = getenv("VM_FUZZ_STEPS"), *seed = getenv("VM_FUZZ_SEED");
@@ -2027,6 +2283,9 @@ int main(void)
 	tap_run_modes("madvise POPULATE_READ / _WRITE: protection, exhaustion, holes", test_madvise_populate);
 	tap_run_modes("faults racing munmap, mremap, mprotect, faults, madvise while allocating",
 		      test_fault_races);
+	tap_run_modes("fork: copy-on-write both ways, take-over, shared memory, PROT_NONE, munmap/DONTNEED/mremap after", test_fork_cow);
+	tap_run_modes("fork out of memory at every allocation: -ENOMEM, the parent as it was", test_fork_nomem);
+	tap_run_modes("fork reference counts: random forks, writes, drops and exits against a model", test_fork_refcount_fuzz);
 	tap_run_modes("differential fuzz against the page model", test_fuzz);
 	fake_mem_fini();
 	return tap_done();

@@ -40,6 +40,7 @@ static uint8_t *ram;
 static size_t ram_frames;
 static uint8_t *frame_order;      /* per frame: 0 free, order + 1 at an allocated block's start */
 static uint8_t *frame_busy;       /* per frame: part of an allocated block */
+static uint32_t *frame_count;     /* per frame: references to the block starting there */
 static size_t frames_used, cursor;
 static unsigned long alloc_calls, fail_at;
 static bool fail_all;
@@ -54,7 +55,8 @@ void fake_mem_init(size_t bytes)
 	ram = aligned_alloc(PAGE_SIZE, bytes);
 	frame_order = calloc(ram_frames, 1);
 	frame_busy = calloc(ram_frames, 1);
-	if (!ram || !frame_order || !frame_busy) {
+	frame_count = calloc(ram_frames, sizeof(*frame_count));
+	if (!ram || !frame_order || !frame_busy || !frame_count) {
 		printf("Bail out! no memory for %zu bytes of simulated RAM\n", bytes);
 		exit(1);
 	}
@@ -72,7 +74,9 @@ void fake_mem_fini(void)
 	free(ram);
 	free(frame_order);
 	free(frame_busy);
+	free(frame_count);
 	ram = frame_order = frame_busy = NULL;
+	frame_count = NULL;
 	ram_frames = 0;
 }
 
@@ -164,6 +168,7 @@ static long alloc_locked(unsigned int order)
 			continue;
 		memset(frame_busy + f, 1, n);
 		frame_order[f] = (uint8_t)(order + 1);
+		frame_count[f] = 1;
 		frames_used += n;
 		cursor = f + n;
 		return (long)f;
@@ -204,9 +209,51 @@ void frame_free(paddr_t pa, unsigned int order)
 	/* Poisoned before the frame is free again: use after free shows, and never races. */
 	memset(ram + f * PAGE_SIZE, 0x5a, n * PAGE_SIZE);
 	frame_order[f] = 0;
+	frame_count[f] = 0;
 	memset(frame_busy + f, 0, n);
 	frames_used -= n;
 	pthread_mutex_unlock(&fake_lock);
+}
+
+/* The reference calls of <mm/frame.h>, on the same records; a misuse aborts. */
+static size_t ref_index_locked(paddr_t pa, const char *what)
+{
+	size_t f = (pa.raw - FAKE_PA_BASE) / PAGE_SIZE;
+
+	if (!frame_is_allocated_locked(pa) || frame_count[f] == 0) {
+		printf("Bail out! %s(0x%" PRIx64 ") of a block with no reference\n", what, pa.raw);
+		fflush(stdout);
+		abort();
+	}
+	return f;
+}
+
+void frame_ref(paddr_t pa)
+{
+	pthread_mutex_lock(&fake_lock);
+	frame_count[ref_index_locked(pa, "frame_ref")]++;
+	pthread_mutex_unlock(&fake_lock);
+}
+
+bool frame_put(paddr_t pa, unsigned int order)
+{
+	pthread_mutex_lock(&fake_lock);
+	size_t f = ref_index_locked(pa, "frame_put");
+	bool last = --frame_count[f] == 0;
+	if (last)
+		frame_count[f] = 1;         /* frame_free() takes the block as allocated */
+	pthread_mutex_unlock(&fake_lock);
+	if (last)
+		frame_free(pa, order);
+	return last;
+}
+
+unsigned int frame_refs(paddr_t pa)
+{
+	pthread_mutex_lock(&fake_lock);
+	unsigned int n = frame_count[ref_index_locked(pa, "frame_refs")];
+	pthread_mutex_unlock(&fake_lock);
+	return n;
 }
 
 /* ---- the recording TLB fake ---- */
