@@ -32,6 +32,10 @@ static spinlock_t proc_table_lock = SPINLOCK_INIT;
 static uint64_t pid_map[PID_MAX / 64] = { 0x3 };
 static unsigned int last_pid = 1;
 static uint64_t nr_created, nr_reaped;
+/* Under proc_table_lock: the running /init (children of dying processes go to it),
+ * and the processes left without a parent once it is gone (linked by sibling). */
+static struct proc *init_proc;
+static struct proc *orphans;
 /*
  * proc_spawn_as_init()'s capture for the process spawn() makes: programs run as
  * init only from the boot thread (the ktests, then proc_run_init()), one at a time.
@@ -132,6 +136,7 @@ static int spawn(const char *path, const void *image, size_t size, const char *c
 		return -ENOMEM;
 	spin_init(&p->lock);
 	waitq_init(&p->exit_wq);
+	waitq_init(&p->child_wq);
 	p->parent = parent;
 	p->capture = init ? spawn_capture : NULL;
 	strlcpy(p->name, base_name(path), sizeof(p->name));
@@ -186,6 +191,14 @@ static int spawn(const char *path, const void *image, size_t size, const char *c
 	p->threads = t;
 	p->nr_threads = p->nr_live = 1;
 	__atomic_add_fetch(&nr_created, 1, __ATOMIC_RELAXED);
+	unsigned long irq = spin_lock_irqsave(&proc_table_lock);
+	if (init)
+		init_proc = p;
+	if (parent) {
+		p->sibling = parent->children;
+		parent->children = p;
+	}
+	spin_unlock_irqrestore(&proc_table_lock, irq);
 	*out = p;
 	thread_start(t);
 	return 0;
@@ -224,13 +237,13 @@ void proc_console_write(const char *buf, size_t n)
 		console_write(buf, n);
 		return;
 	}
-	unsigned long flags = spin_lock_irqsave(&p->lock);
+	unsigned long flags = spin_lock_irqsave(&c->lock);
 	size_t room = c->cap - c->len, take = n < room ? n : room;
 	memcpy(c->buf + c->len, buf, take);
 	c->len += take;
 	if (take < n)
 		c->truncated = true;
-	spin_unlock_irqrestore(&p->lock, flags);
+	spin_unlock_irqrestore(&c->lock, flags);
 }
 
 static bool proc_is_dead(void *arg)
@@ -273,9 +286,42 @@ void proc_thread_freed(struct thread *t)
 	/* proc_table_lock comes before proc->lock, so after the unlock. */
 	if (own_tid)
 		pid_free(t->tid);
-	/* The reaper frees @p once it sees dead: nothing of @p is touched after this. */
-	if (last)
-		waitq_complete(&p->exit_wq, &p->dead);
+	if (!last)
+		return;
+	/*
+	 * A zombie now. Its children go to /init (or become orphans when /init is
+	 * the one dying, or gone), its parent is told. The reaper (the parent's wait,
+	 * or the kernel's for /init) frees @p once it sees dead: nothing of @p is
+	 * touched after the complete, and the parent, found under the table lock,
+	 * cannot be reaped before this is done.
+	 */
+	flags = spin_lock_irqsave(&proc_table_lock);
+	struct proc *heir = init_proc != p ? init_proc : NULL;
+	if (init_proc == p)
+		init_proc = NULL;
+	while (p->children) {
+		struct proc *c = p->children;
+		p->children = c->sibling;
+		c->parent = heir;
+		if (heir) {
+			c->sibling = heir->children;
+			heir->children = c;
+		} else {
+			c->sibling = orphans;
+			orphans = c;
+		}
+		if (heir && __atomic_load_n(&c->dead, __ATOMIC_ACQUIRE)) {
+			__atomic_add_fetch(&heir->child_events, 1, __ATOMIC_RELEASE);
+			wake_up_all(&heir->child_wq);
+		}
+	}
+	struct proc *parent = p->parent;
+	waitq_complete(&p->exit_wq, &p->dead);
+	if (parent) {
+		__atomic_add_fetch(&parent->child_events, 1, __ATOMIC_RELEASE);
+		wake_up_all(&parent->child_wq);
+	}
+	spin_unlock_irqrestore(&proc_table_lock, flags);
 }
 
 /*
@@ -419,6 +465,318 @@ long proc_clone_thread(struct trap_frame *tf, unsigned long flags, uintptr_t new
 	return tid;
 }
 
+/* ---- fork(2), wait4(2), waitid(2) ---- */
+
+long proc_fork(struct trap_frame *tf, unsigned long flags, uintptr_t newsp, uintptr_t parent_tid,
+	       uintptr_t child_tid, uintptr_t tls)
+{
+	struct thread *self = thread_current();
+	struct proc *pp = self->proc;
+	_Alignas(16) uint8_t frame[ARCH_USER_FRAME_SIZE];
+	int err;
+
+	/* copy_process()'s checks for a new process, in its order. */
+	if ((flags & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS))
+		return -EINVAL;
+	if (flags & (CLONE_THREAD | CLONE_SIGHAND))
+		return -EINVAL;       /* both need CLONE_VM, which a fork does not have */
+	if (flags & CLONE_NAMESPACES)
+		return -EINVAL;
+
+	struct proc *c = kzalloc(sizeof(*c), 0);
+	if (!c)
+		return -ENOMEM;
+	spin_init(&c->lock);
+	waitq_init(&c->exit_wq);
+	waitq_init(&c->child_wq);
+	c->parent = pp;
+	c->exit_to_parent = flags & CSIGNAL;
+	memcpy(c->name, pp->name, sizeof(c->name));
+	c->pid = pid_alloc();
+	if (!c->pid) {
+		kfree(c);
+		return -EAGAIN;
+	}
+	err = as_fork(&c->as, &pp->as, &mm_kernel_pt);
+	if (err)
+		goto out_pid;
+	/* What the child inherits of the process: actions, limits, umask, the capture. */
+	unsigned long irq = spin_lock_irqsave(&pp->lock);
+	memcpy(c->sig_actions, pp->sig_actions, sizeof(c->sig_actions));
+	c->sys_ready = pp->sys_ready;
+	c->umask = pp->umask;
+	memcpy(c->rlim, pp->rlim, sizeof(c->rlim));
+	c->capture = pp->capture;
+	c->sigreturn_pc = pp->sigreturn_pc;
+	spin_unlock_irqrestore(&pp->lock, irq);
+
+	arch_clone_frame(frame, tf, newsp, tls, flags & CLONE_SETTLS);
+	struct thread *t = thread_create_proc(c, &c->as, clone_start, NULL, -1, c->pid, self->name,
+					      frame, sizeof(frame), &err);
+	if (!t)
+		goto out_as;
+	t->sig_blocked = self->sig_blocked;
+	t->altstack = self->altstack;
+	t->user_tls = (flags & CLONE_SETTLS) ? tls : self->user_tls;
+	arch_fpu_copy(t->fpu_state);
+	if (flags & CLONE_CHILD_CLEARTID)
+		t->clear_child_tid = child_tid;
+	unsigned int pid = c->pid;
+	/* Both ids go out before the child can run, as copy_process() writes them. */
+	if ((flags & CLONE_PARENT_SETTID) && copy_to_user(parent_tid, &pid, sizeof(pid)))
+		err = -EFAULT;
+	if (!err && (flags & CLONE_CHILD_SETTID) && as_copy_to(&c->as, child_tid, &pid, sizeof(pid)))
+		err = -EFAULT;
+	irq = spin_lock_irqsave(&pp->lock);
+	if (!err && pp->exiting)
+		err = -EINTR;         /* copy_process(): a fatal signal is pending */
+	spin_unlock_irqrestore(&pp->lock, irq);
+	if (err) {
+		thread_discard(t);
+		goto out_as;
+	}
+	c->threads = t;
+	c->nr_threads = c->nr_live = 1;
+	__atomic_add_fetch(&nr_created, 1, __ATOMIC_RELAXED);
+	irq = spin_lock_irqsave(&proc_table_lock);
+	c->sibling = pp->children;
+	pp->children = c;
+	spin_unlock_irqrestore(&proc_table_lock, irq);
+	thread_start(t);
+	return pid;
+
+out_as:
+	as_destroy(&c->as);
+out_pid:
+	pid_free(c->pid);
+	kfree(c);
+	return err;
+}
+
+/* wait options (uapi linux/wait.h) */
+#define WNOHANG    0x00000001
+#define WUNTRACED  0x00000002
+#define WEXITED    0x00000004
+#define WCONTINUED 0x00000008
+#define WNOWAIT    0x01000000
+#define __WNOTHREAD 0x20000000
+#define __WCLONE   0x80000000
+#define __WALL     0x40000000
+#define P_ALL  0
+#define P_PID  1
+#define P_PGID 2
+#define P_PIDFD 3
+#define CLD_EXITED 1
+#define CLD_KILLED 2
+
+/*
+ * Is @c one the wait asks for? @pid: > 0 that child; -1 any; 0 and < -1 a process
+ * group, and every process here is in /init's group (none calls setpgid), so 0 is
+ * any child and < -1 none. __WCLONE: only children whose exit signal is not
+ * SIGCHLD; neither __WCLONE nor __WALL: only those whose signal is SIGCHLD
+ * (eligible_child()).
+ */
+static bool wait_match(const struct proc *c, long pid, long options)
+{
+	if (pid > 0 ? c->pid != (unsigned long)pid : pid < -1)
+		return false;
+	if (options & __WALL)
+		return true;
+	return ((c->exit_to_parent != SIGCHLD) ^ !(options & __WCLONE)) != 0;
+}
+
+struct wait_seen {
+	struct proc *self;
+	unsigned int events;
+};
+
+static bool child_event(void *arg)
+{
+	const struct wait_seen *w = arg;
+
+	return __atomic_load_n(&w->self->child_events, __ATOMIC_ACQUIRE) != w->events;
+}
+
+/*
+ * Find a dead child the wait asks for and, unless @keep, take it off the list.
+ * Returns it (NULL if none is dead yet); *@any: some child matches at all.
+ */
+static struct proc *find_zombie(struct proc *self, long pid, long options, bool keep, bool *any)
+{
+	unsigned long irq = spin_lock_irqsave(&proc_table_lock);
+	struct proc *z = NULL;
+
+	*any = false;
+	for (struct proc **pp = &self->children; *pp; pp = &(*pp)->sibling) {
+		struct proc *c = *pp;
+		if (!wait_match(c, pid, options))
+			continue;
+		*any = true;
+		if (__atomic_load_n(&c->dead, __ATOMIC_ACQUIRE)) {
+			z = c;
+			if (!keep)
+				*pp = c->sibling;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&proc_table_lock, irq);
+	return z;
+}
+
+/*
+ * The common part of wait4 and waitid: wait (unless WNOHANG) for a dead child the
+ * call asks for. Returns 1 with *@out (taken off the list unless @keep), 0 if
+ * WNOHANG found none, -ECHILD, -EINTR.
+ */
+static int wait_child(long pid, long options, bool keep, struct proc **out)
+{
+	struct proc *self = thread_current()->proc;
+	struct wait_seen w = { .self = self };
+
+	for (;;) {
+		bool any;
+		w.events = __atomic_load_n(&self->child_events, __ATOMIC_ACQUIRE);
+		struct proc *z = find_zombie(self, pid, options, keep, &any);
+		if (z) {
+			*out = z;
+			return 1;
+		}
+		if (!any)
+			return -ECHILD;
+		if (options & WNOHANG)
+			return 0;
+		/* No restart yet: a signal handled meanwhile ends the call (-EINTR). */
+		int err = wait_event_timeout(&self->child_wq, child_event, &w, 0, WAIT_INTERRUPTIBLE);
+		if (err)
+			return err;
+	}
+}
+
+long proc_wait4(long pid, uintptr_t ustatus, long options, uintptr_t rusage)
+{
+	struct proc *z;
+
+	if (options & ~(long)(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL))
+		return -EINVAL;
+	/* kernel_wait4(): pid INT_MIN is -ESRCH (its negation overflows). */
+	if ((int)pid == (int)0x80000000)
+		return -ESRCH;
+	int r = wait_child((int)pid, (unsigned int)options, false, &z);
+	if (r <= 0)
+		return r;
+	int status = z->exit_signal ? (z->exit_signal & 0x7f) : (z->exit_status & 0xff) << 8;
+	unsigned int zpid = z->pid;
+	proc_reap(z);
+	if (ustatus && copy_to_user(ustatus, &status, sizeof(status)))
+		return -EFAULT;
+	if (rusage) {
+		uint8_t zero[144] = { 0 };     /* struct rusage: no accounting yet */
+		if (copy_to_user(rusage, zero, sizeof(zero)))
+			return -EFAULT;
+	}
+	return zpid;
+}
+
+/* struct siginfo's fields waitid fills (the SIGCHLD member of the union). */
+struct waitid_info {
+	int32_t si_signo, si_errno, si_code, pad;
+	int32_t si_pid;
+	uint32_t si_uid;
+	int32_t si_status;
+};
+
+long proc_waitid(long idtype, long id, uintptr_t infop, long options, uintptr_t rusage)
+{
+	struct proc *z = NULL;
+	long pid;
+
+	if (options & ~(long)(WNOHANG | WNOWAIT | WEXITED | WUNTRACED | WCONTINUED | __WNOTHREAD |
+			      __WCLONE | __WALL))
+		return -EINVAL;
+	if (!(options & (WEXITED | WUNTRACED | WCONTINUED)))
+		return -EINVAL;
+	switch (idtype) {
+	case P_ALL:
+		pid = -1;
+		break;
+	case P_PID:
+		if ((int)id <= 0)
+			return -EINVAL;
+		pid = (int)id;
+		break;
+	case P_PGID:
+		if ((int)id < 0)
+			return -EINVAL;
+		pid = id ? -(long)(int)id : 0;   /* 0: the caller's group */
+		if (pid < -1 && (int)id == 1)
+			pid = 0;                  /* /init's group is every process's */
+		break;
+	case P_PIDFD:
+		return -EBADF;                    /* no pidfds */
+	default:
+		return -EINVAL;
+	}
+	int r = 0;
+	if (options & WEXITED)
+		r = wait_child(pid, (unsigned int)options, options & WNOWAIT, &z);
+	else if (!(options & WNOHANG))
+		return -ECHILD;                   /* nothing here ever stops or continues */
+	if (r < 0)
+		return r;
+	struct waitid_info info = { 0 };
+	if (z) {
+		info.si_signo = SIGCHLD;
+		info.si_code = z->exit_signal ? CLD_KILLED : CLD_EXITED;
+		info.si_pid = (int32_t)z->pid;
+		info.si_status = z->exit_signal ? z->exit_signal : z->exit_status;
+		if (!(options & WNOWAIT))
+			proc_reap(z);
+	}
+	if (infop && copy_to_user(infop, &info, sizeof(info)))
+		return -EFAULT;
+	if (rusage) {
+		uint8_t zero[144] = { 0 };
+		if (copy_to_user(rusage, zero, sizeof(zero)))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+/* Make every thread of @p end, as a SIGKILL would. */
+static void proc_kill_all(struct proc *p)
+{
+	unsigned long irq = spin_lock_irqsave(&p->lock);
+
+	if (!p->exiting) {
+		p->exiting = true;
+		p->exit_status = 0;
+		p->exit_signal = SIGKILL;
+		for (struct thread *t = p->threads; t; t = t->proc_next)
+			thread_kick(t, THREAD_WORK_KILL);
+	}
+	spin_unlock_irqrestore(&p->lock, irq);
+}
+
+unsigned int proc_reap_orphans(void)
+{
+	unsigned int n = 0;
+
+	for (;;) {
+		unsigned long irq = spin_lock_irqsave(&proc_table_lock);
+		struct proc *o = orphans;
+		if (o)
+			orphans = o->sibling;
+		spin_unlock_irqrestore(&proc_table_lock, irq);
+		if (!o)
+			return n;
+		proc_kill_all(o);
+		proc_wait(o);
+		/* Its own children became orphans when it died: the loop takes them too. */
+		proc_reap(o);
+		n++;
+	}
+}
+
 unsigned int proc_current_pid(void)
 {
 	const struct thread *t = thread_current();
@@ -482,6 +840,14 @@ bool proc_run_init(bool *ran)
 	proc_wait(p);
 	int status = p->exit_status, sig = p->exit_signal;
 	proc_reap(p);
+	unsigned int left = proc_reap_orphans();
+	if (left)
+		pr_notice("init: %u processes outlived %s: killed and reaped\n", left, path);
+	struct as_cow_stats cow;
+	as_cow_stats(&cow);
+	pr_debug("init: %llu processes made and reaped; copy-on-write: %llu faults, %llu copies, %llu take-overs\n",
+		 (unsigned long long)proc_reaped(), (unsigned long long)cow.faults,
+		 (unsigned long long)cow.copies, (unsigned long long)cow.takeovers);
 	/*
 	 * Everything the program held is back: its frames, page tables, VMAs, stacks
 	 * and structs. A difference is a leak (or a double free) and fails the boot.

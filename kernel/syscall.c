@@ -136,13 +136,34 @@ long syscall_dispatch(struct trap_frame *tf, unsigned long nr, const unsigned lo
 			return sys_tgkill((int)a[0], (int)a[1], (int)a[2]);
 		case NR_tkill:
 			return sys_tkill((int)a[0], (int)a[1]);
-		case NR_clone:
+		case NR_clone: {
 			/* riscv64 has CONFIG_CLONE_BACKWARDS: the TLS before the child's tid. */
 #ifdef ARCH_CLONE_BACKWARDS
-			return proc_clone_thread(tf, a[0], a[1], a[2], a[4], a[3]);
+			uintptr_t ctid = a[4], tls = a[3];
 #else
-			return proc_clone_thread(tf, a[0], a[1], a[2], a[3], a[4]);
+			uintptr_t ctid = a[3], tls = a[4];
 #endif
+			if (!(a[0] & CLONE_VM))
+				return proc_fork(tf, a[0], a[1], a[2], ctid, tls);
+			return proc_clone_thread(tf, a[0], a[1], a[2], ctid, tls);
+		}
+#ifdef NR_fork
+		case NR_fork:
+			return proc_fork(tf, SIGCHLD, 0, 0, 0, 0);
+#endif
+#ifdef NR_vfork
+		case NR_vfork:
+			/*
+			 * Linux's vfork shares the address space and suspends the parent
+			 * until the child execs or exits; here it is a fork, which a
+			 * program that only execs or _exits in the child cannot tell apart.
+			 */
+			return proc_fork(tf, SIGCHLD, 0, 0, 0, 0);
+#endif
+		case NR_wait4:
+			return proc_wait4((long)a[0], a[1], (long)(int)a[2], a[3]);
+		case NR_waitid:
+			return proc_waitid((long)(int)a[0], (long)(int)a[1], a[2], (long)(int)a[3], a[4]);
 		case NR_futex:
 			return sys_futex(a[0], (int)a[1], (uint32_t)a[2], a[3], a[4], (uint32_t)a[5]);
 		default:

@@ -14,10 +14,20 @@
  * interruptible sleep to do so. The process's exit status is the group exit's
  * (status, signal) if there was one, else the last thread's exit status.
  *
+ * Processes that make processes (fork: clone without CLONE_VM, and fork and vfork
+ * where the arch has them) form a tree: a child is on its parent's children list
+ * until the parent reaps it with wait4/waitid. A process whose threads are all freed
+ * is a zombie (dead) until then; it keeps its address space until it is reaped. A
+ * process that dies with children hands them to /init (pid 1); when /init is gone,
+ * they are orphans, which the kernel kills and reaps after /init
+ * (proc_reap_orphans()).
+ *
  * Locks: proc->lock (a spinlock, interrupts masked; the holder never waits for
  * another CPU) protects the thread list, the counts and the exit fields. Order:
  * proc->lock, then a wait queue's lock, then a run queue's lock (thread_kick()).
- * proc_table_lock (kernel/proc.c) protects the pid table, before proc->lock.
+ * proc_table_lock (kernel/proc.c; interrupts masked, never held while waiting for
+ * another CPU) protects the pid table and the process tree (parent, children,
+ * sibling, the orphans); it comes before proc->lock and before wait queue locks.
  */
 #ifndef KERN_PROC_H
 #define KERN_PROC_H
@@ -58,6 +68,15 @@ struct proc {
 	bool unkillable;           /* /init: SIG_DFL signals from kill() are not sent */
 	uintptr_t sigreturn_pc;    /* riscv64: the page the kernel maps for returning from handlers */
 	struct proc_capture *capture;   /* where its console output goes instead, or NULL */
+	/*
+	 * The process tree, under proc_table_lock: the children not reaped yet
+	 * (linked by sibling); child_events counts their deaths (and zombies handed
+	 * over by reparenting), atomic, what wait4/waitid sleep on in child_wq.
+	 */
+	struct proc *children, *sibling;
+	unsigned int child_events;
+	struct waitq child_wq;
+	unsigned int exit_to_parent;   /* clone's CSIGNAL bits: the signal its parent is told by */
 	/* kernel/sys_misc.c: limits and the file-mode mask, under lock; set up at first use */
 	bool sys_ready;
 	unsigned int umask;
@@ -76,10 +95,12 @@ int proc_spawn(const char *path, const void *image, size_t size, const char *con
 /*
  * A program's console output kept in memory instead of printed (the ktest that
  * runs the user test programs reads their TAP from it): @buf of @cap bytes, @len
- * used; what does not fit is dropped and @truncated set. Written under the
- * process's lock.
+ * used; what does not fit is dropped and @truncated set. The processes it forks
+ * write to it too: under @lock (zero-initialised is unlocked; interrupts masked,
+ * taken with no other lock held).
  */
 struct proc_capture {
+	spinlock_t lock;
 	char *buf;
 	size_t len, cap;
 	bool truncated;
@@ -158,6 +179,28 @@ struct trap_frame;
  */
 long proc_clone_thread(struct trap_frame *tf, unsigned long flags, uintptr_t newsp,
 		       uintptr_t parent_tid, uintptr_t child_tid, uintptr_t tls);
+
+/*
+ * fork(2), and clone(2) without CLONE_VM (@flags: CSIGNAL, CLONE_SETTLS,
+ * CLONE_PARENT_SETTID, CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID as Linux takes them):
+ * a child process with a copy-on-write copy of the address space (as_fork()), the
+ * signal actions, the caller's mask, alternate stack, TLS and FP state, and one
+ * thread, which returns 0 from the same call through a copy of @tf (on @newsp if
+ * not 0). Returns the child's pid; -EINVAL for flags Linux refuses, -EAGAIN (no
+ * pid), -ENOMEM (nothing of the child left, the caller as it was), -EFAULT.
+ */
+long proc_fork(struct trap_frame *tf, unsigned long flags, uintptr_t newsp, uintptr_t parent_tid,
+	       uintptr_t child_tid, uintptr_t tls);
+
+/* wait4(2) and waitid(2) for the calling process's children (Linux's rules). */
+long proc_wait4(long pid, uintptr_t status, long options, uintptr_t rusage);
+long proc_waitid(long idtype, long id, uintptr_t infop, long options, uintptr_t rusage);
+
+/*
+ * After /init ended: kill and reap the processes left without a parent. Returns
+ * how many there were.
+ */
+unsigned int proc_reap_orphans(void);
 
 /* The pid of the calling thread's process (its tid when it has none). */
 unsigned int proc_current_pid(void);

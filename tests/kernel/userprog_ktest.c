@@ -69,6 +69,9 @@ static void run_one(struct ktest_ctx *t, const char *path, const struct cpio_ent
 	proc_wait(p);
 	int status = p->exit_status, sig = p->exit_signal;
 	proc_reap(p);
+	/* Children it left behind are orphans now: killed and reaped, and a failure. */
+	unsigned int left = proc_reap_orphans();
+	KT_EXPECT(t, left == 0, "%s: %u processes outlived it", path, left);
 	uint64_t after = mm_settled_free_frames(), ms = (time_ns() - start) / 1000000;
 
 	tap_scan(t, path, cap->buf, cap->len, &c);

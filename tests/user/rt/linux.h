@@ -25,6 +25,7 @@
 #define EINTR		4
 #define E2BIG		7
 #define EBADF		9
+#define ECHILD		10
 #define EAGAIN		11
 #define ENOMEM		12
 #define EACCES		13
@@ -97,6 +98,7 @@
 #define SIGUSR1		10
 #define SIGSEGV		11
 #define SIGUSR2		12
+#define SIGCHLD		17
 #define SIGSTOP		19
 #define SIGRTMIN	32
 #define LINUX_NSIG	64	/* _NSIG: signals are 1..64 */
@@ -152,6 +154,11 @@ typedef struct {
 		struct {		/* SIGSEGV, SIGBUS, SIGILL, SIGFPE */
 			void *addr;
 		} fault;
+		struct {		/* SIGCHLD, and waitid's answer */
+			int pid;
+			unsigned int uid;
+			int status;
+		} chld;
 		char __pad[128 - 16];
 	} u;
 } linux_siginfo_t;

@@ -42,6 +42,9 @@ long sys_madvise(void *addr, size_t len, int advice);
 long sys_getpid(void);
 long sys_getppid(void);
 long sys_gettid(void);
+long sys_fork(void);			/* clone(SIGCHLD): a child process, copy-on-write */
+long sys_wait4(int pid, int *status, int options, void *rusage);
+long sys_waitid(int idtype, int id, linux_siginfo_t *info, int options, void *rusage);
 _Noreturn void sys_exit(int status);	/* the calling thread only */
 _Noreturn void sys_exit_group(int status);
 

@@ -37,6 +37,18 @@ long sys_getpid(void) { return SC(getpid, 0, 0, 0, 0, 0, 0); }
 long sys_getppid(void) { return SC(getppid, 0, 0, 0, 0, 0, 0); }
 long sys_gettid(void) { return SC(gettid, 0, 0, 0, 0, 0, 0); }
 
+/* fork() as libcs make it on every arch: clone with only the exit signal (the
+ * argument order of clone does not matter with every other argument 0). */
+long sys_fork(void) { return SC(clone, SIGCHLD, 0, 0, 0, 0, 0); }
+long sys_wait4(int pid, int *status, int options, void *rusage)
+{
+	return SC(wait4, pid, status, options, rusage, 0, 0);
+}
+long sys_waitid(int idtype, int id, linux_siginfo_t *info, int options, void *rusage)
+{
+	return SC(waitid, idtype, id, info, options, rusage, 0);
+}
+
 _Noreturn void sys_exit(int status)
 {
 	SC(exit, status, 0, 0, 0, 0, 0);

@@ -22,6 +22,7 @@
 #define NR_fstat              80
 #define NR_exit               93
 #define NR_exit_group         94
+#define NR_waitid             95
 #define NR_set_tid_address    96
 #define NR_futex              98
 #define NR_set_robust_list    99

@@ -62,6 +62,7 @@
 #define NR_tgkill             234
 #define NR_newfstatat         262
 #define NR_readlink           89
+#define NR_waitid             247
 #define NR_readlinkat         267
 #define NR_set_robust_list    273
 #define NR_get_robust_list    274

@@ -17,6 +17,7 @@
 #define SYS_fstat		80	/* __NR3264_fstat: newfstat (__ARCH_WANT_NEW_STAT) */
 #define SYS_exit		93
 #define SYS_exit_group		94
+#define SYS_waitid		95
 #define SYS_set_tid_address	96
 #define SYS_futex		98
 #define SYS_set_robust_list	99
@@ -49,6 +50,7 @@
 #define SYS_munlock		229
 #define SYS_mincore		232
 #define SYS_madvise		233
+#define SYS_wait4		260
 #define SYS_riscv_flush_icache	259	/* __NR_arch_specific_syscall + 15 */
 #define SYS_prlimit64		261
 #define SYS_getrandom		278

@@ -31,6 +31,7 @@
 #define SYS_getpid		39
 #define SYS_clone		56
 #define SYS_exit		60
+#define SYS_wait4		61
 #define SYS_kill		62
 #define SYS_uname		63
 #define SYS_getrlimit		97
@@ -48,6 +49,7 @@
 #define SYS_clock_nanosleep	230
 #define SYS_exit_group		231
 #define SYS_tgkill		234
+#define SYS_waitid		247
 #define SYS_set_robust_list	273
 #define SYS_get_robust_list	274
 #define SYS_prlimit64		302

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Processes that make processes, as on Linux 6.1: fork (clone with only SIGCHLD,
+ * as libcs call it) and what the child gets: a copy-on-write copy of private memory
+ * (each side's writes invisible to the other at every page of a mapping), MAP_SHARED
+ * memory shared, its own brk and residency, only the calling thread; wait4 and
+ * waitid with their exit statuses and errors; a fork chain 50 deep and 1000 forks in
+ * a loop. Expected values are Linux's (kernel/fork.c, kernel/exit.c), checked by
+ * running this program on it (scripts/linux-peer). The kernel under test checks that
+ * every frame is back once the program and its children are gone.
+ *
+ * A child reports through its exit status (0: all it checked held), so nothing a
+ * child prints can interleave with the parent's lines.
+ */
+#include "rt/rt.h"
+
+#define PG PAGE_SIZE
+#define RW (PROT_READ | PROT_WRITE)
+#define NPAGES 16
+#define WNOHANG 1
+#define WEXITED 4
+#define WNOWAIT 0x01000000
+#define P_ALL 0
+#define P_PID 1
+#define CLD_EXITED 1
+#define CLD_KILLED 2
+
+#define BARRIER() __asm__ volatile("" ::: "memory")
+
+static unsigned int pattern(unsigned int page, unsigned int round)
+{
+	return 0x1000u * round + page;
+}
+
+static void *map(size_t len, int flags)
+{
+	long r = sys_mmap(NULL, len, RW, flags | MAP_ANONYMOUS, -1, 0);
+
+	return sys_is_err(r) ? NULL : (void *)r;
+}
+
+/* wait4 for @pid; returns its raw status, or -errno. */
+static int reap(long pid)
+{
+	int status = -1;
+	long r = sys_wait4((int)pid, &status, 0, NULL);
+
+	return r == pid ? status : (int)(r < 0 ? r : -1);
+}
+
+static void ids_and_status(void)
+{
+	long me = sys_getpid();
+	long pid = sys_fork();
+
+	if (pid == 0) {
+		/* the child: its own pid, the parent as its parent */
+		sys_exit_group(sys_getppid() == me && sys_getpid() != me ? 42 : 1);
+	}
+	tap_ok(pid > 0 && pid != me, "fork returns the child's pid in the parent");
+	int st = reap(pid);
+	tap_ok(st == 42 << 8, "wait4 gives the child's exit status 42 (status 0x2a00): it saw its own pid and the parent's as getppid");
+	tap_expect(sys_wait4(-1, NULL, 0, NULL), -ECHILD, "wait4 with no children left is ECHILD");
+	tap_expect(sys_wait4((int)me, NULL, 0, NULL), -ECHILD, "wait4 of a pid that is not a child is ECHILD");
+	tap_expect(sys_wait4(-1, NULL, 0x10000, NULL), -EINVAL, "wait4 with an unknown option is EINVAL");
+
+	/* killed by a signal: SIGSEGV, no core (RLIMIT_CORE is 0) */
+	pid = sys_fork();
+	if (pid == 0) {
+		*(volatile int *)16 = 1;
+		sys_exit_group(1);
+	}
+	st = reap(pid);
+	tap_ok(st == SIGSEGV, "a child killed by SIGSEGV: status 11 (WIFSIGNALED, no core dump)");
+}
+
+/* Private memory: copy-on-write in both directions, at every page. */
+static void private_memory(void)
+{
+	unsigned int *m = map(NPAGES * PG, MAP_PRIVATE);
+	volatile unsigned int *sync = map(PG, MAP_SHARED);
+
+	if (!m || !sync) {
+		tap_ok(false, "mappings for the private-memory cases");
+		return;
+	}
+	for (unsigned int i = 0; i < NPAGES; i++)
+		m[i * PG / 4] = pattern(i, 1);
+	/* Child A sees the parent's data, then writes its own: the parent keeps its. */
+	long pid = sys_fork();
+	if (pid == 0) {
+		int bad = 0;
+		for (unsigned int i = 0; i < NPAGES; i++)
+			bad += m[i * PG / 4] != pattern(i, 1);
+		for (unsigned int i = 0; i < NPAGES; i++)
+			m[i * PG / 4] = pattern(i, 2);
+		for (unsigned int i = 0; i < NPAGES; i++)
+			bad += m[i * PG / 4] != pattern(i, 2);
+		sys_exit_group(bad ? 1 : 0);
+	}
+	int st = reap(pid);
+	int bad = 0;
+	for (unsigned int i = 0; i < NPAGES; i++)
+		bad += m[i * PG / 4] != pattern(i, 1);
+	tap_ok(st == 0, "the child sees the parent's data at every page, then its own writes");
+	tap_ok(bad == 0, "the child's writes at every page are invisible to the parent");
+
+	/* Child B waits until the parent has written every page: it keeps the old data. */
+	sync[0] = 0;
+	pid = sys_fork();
+	if (pid == 0) {
+		while (sync[0] == 0)
+			sys_sched_yield();
+		int b = 0;
+		for (unsigned int i = 0; i < NPAGES; i++)
+			b += m[i * PG / 4] != pattern(i, 1);
+		sys_exit_group(b ? 1 : 0);
+	}
+	for (unsigned int i = 0; i < NPAGES; i++)
+		m[i * PG / 4] = pattern(i, 3);
+	BARRIER();
+	sync[0] = 1;
+	st = reap(pid);
+	tap_ok(st == 0, "the parent's writes after the fork, at every page, are invisible to the child");
+	sys_munmap(m, NPAGES * PG);
+	sys_munmap((void *)sync, PG);
+}
+
+/* MAP_SHARED memory: one memory for both, pages touched before the fork or not. */
+static void shared_memory(void)
+{
+	volatile unsigned int *s = map(4 * PG, MAP_SHARED);
+
+	if (!s) {
+		tap_ok(false, "a shared mapping");
+		return;
+	}
+	s[0] = 7;                       /* page 0 touched; pages 1-3 not */
+	long pid = sys_fork();
+	if (pid == 0) {
+		int ok = s[0] == 7;
+		s[0] = 8;
+		s[PG / 4] = 9;
+		s[3 * PG / 4] = 10;
+		sys_exit_group(ok ? 0 : 1);
+	}
+	int st = reap(pid);
+	tap_ok(st == 0 && s[0] == 8 && s[PG / 4] == 9 && s[3 * PG / 4] == 10,
+	       "MAP_SHARED writes of the child are the parent's, on pages touched before the fork and not");
+	sys_munmap((void *)s, 4 * PG);
+}
+
+/* The child's own brk and residency. */
+static void brk_and_mincore(void)
+{
+	long brk0 = sys_brk(NULL);
+	unsigned char *m = map(2 * PG, MAP_PRIVATE);
+	unsigned char vec[2] = { 9, 9 };
+
+	if (!m) {
+		tap_ok(false, "a mapping for mincore");
+		return;
+	}
+	long pid = sys_fork();
+	if (pid == 0) {
+		int bad = 0;
+		long b = sys_brk((void *)(brk0 + 4 * PG));
+		if (b != brk0 + 4 * (long)PG)
+			bad |= 1;
+		else
+			((volatile char *)brk0)[PG] = 1;
+		m[PG] = 1;              /* page 1 faulted in by the child only */
+		unsigned char v[2];
+		if (sys_mincore(m, 2 * PG, v) != 0 || v[0] != 0 || v[1] != 1)
+			bad |= 2;
+		sys_exit_group(bad);
+	}
+	int st = reap(pid);
+	tap_ok(st == 0, "in the child: brk grows and its memory is writable; mincore shows its own fault");
+	tap_ok(sys_brk(NULL) == brk0, "the parent's brk is where it was");
+	tap_ok(sys_mincore(m, 2 * PG, vec) == 0 && vec[0] == 0 && vec[1] == 0,
+	       "a page the child faulted in is not resident in the parent");
+	sys_munmap(m, 2 * PG);
+}
+
+/* WNOHANG, waitid and WNOWAIT. */
+static void wait_variants(void)
+{
+	volatile unsigned int *go = map(PG, MAP_SHARED);
+	linux_siginfo_t si;
+
+	if (!go) {
+		tap_ok(false, "a shared mapping");
+		return;
+	}
+	go[0] = 0;
+	long pid = sys_fork();
+	if (pid == 0) {
+		while (go[0] == 0)
+			sys_sched_yield();
+		sys_exit_group(7);
+	}
+	int st = -1;
+	tap_expect(sys_wait4((int)pid, &st, WNOHANG, NULL), 0, "wait4 WNOHANG of a running child is 0");
+	go[0] = 1;
+	memset(&si, 0xff, sizeof(si));
+	long r = sys_waitid(P_PID, (int)pid, &si, WEXITED | WNOWAIT, NULL);
+	tap_ok(r == 0 && si.si_signo == SIGCHLD && si.si_code == CLD_EXITED && si.u.chld.pid == pid &&
+	       si.u.chld.status == 7, "waitid(P_PID, WEXITED | WNOWAIT): SIGCHLD, CLD_EXITED, the pid, status 7");
+	tap_ok(reap(pid) == 7 << 8, "after WNOWAIT the child is still there for wait4");
+	memset(&si, 0xff, sizeof(si));
+	tap_ok(sys_waitid(P_ALL, 0, &si, WEXITED | WNOHANG, NULL) == -ECHILD,
+	       "waitid with no children is ECHILD");
+	tap_expect(sys_waitid(P_ALL, 0, &si, 0, NULL), -EINVAL, "waitid without WEXITED, WSTOPPED or WCONTINUED is EINVAL");
+	tap_expect(sys_waitid(9, 0, &si, WEXITED, NULL), -EINVAL, "waitid with an unknown idtype is EINVAL");
+
+	/* Killed: waitid's CLD_KILLED with the signal as the status. */
+	pid = sys_fork();
+	if (pid == 0) {
+		*(volatile int *)16 = 1;
+		sys_exit_group(1);
+	}
+	memset(&si, 0, sizeof(si));
+	r = sys_waitid(P_ALL, 0, &si, WEXITED, NULL);
+	tap_ok(r == 0 && si.si_code == CLD_KILLED && si.u.chld.status == SIGSEGV && si.u.chld.pid == pid,
+	       "waitid of a child killed by SIGSEGV: CLD_KILLED, status 11");
+	sys_munmap((void *)go, PG);
+}
+
+/* Each level forks the next and exits with its child's status plus one. */
+static int chain(int depth)
+{
+	if (depth == 0)
+		return 0;
+	long pid = sys_fork();
+	if (pid == 0)
+		sys_exit_group(chain(depth - 1));
+	int st = reap(pid);
+	return st >= 0 && (st & 0x7f) == 0 ? ((st >> 8) & 0xff) + 1 : 200;
+}
+
+static void many(void)
+{
+	tap_ok(chain(50) == 50, "a fork chain 50 deep: each level's status comes back up");
+	unsigned int *m = map(4 * PG, MAP_PRIVATE);
+	int bad = 0;
+
+	for (unsigned int i = 0; i < 4; i++)
+		m[i * PG / 4] = i;
+	for (unsigned int i = 0; i < 1000; i++) {
+		long pid = sys_fork();
+		if (pid == 0) {
+			unsigned int p = i % 4;
+			int ok = m[p * PG / 4] == p;
+			m[p * PG / 4] = 1000 + i;      /* a copy-on-write fault */
+			sys_exit_group(ok ? 0 : 1);
+		}
+		if (pid < 0 || reap(pid) != 0)
+			bad++;
+	}
+	for (unsigned int i = 0; i < 4; i++)
+		bad += m[i * PG / 4] != i;
+	tap_ok(bad == 0, "1000 forks in a loop, each child writing a page and exiting, all reaped");
+	sys_munmap(m, 4 * PG);
+}
+
+/* Fork from a process with a second thread: the child has only the caller. */
+static volatile int spin_stop;
+static volatile unsigned long spins;
+
+static int spinner(void *arg)
+{
+	(void)arg;
+	while (!spin_stop) {
+		spins++;
+		sys_sched_yield();
+	}
+	return 0;
+}
+
+static void threads(void)
+{
+	static struct rt_thread t;
+
+	if (rt_thread_start(&t, spinner, NULL, 0, NULL) < 0) {
+		tap_ok(false, "a second thread");
+		return;
+	}
+	while (spins < 10)
+		sys_sched_yield();
+	long pid = sys_fork();
+	if (pid == 0) {
+		unsigned long before = spins;
+		for (int i = 0; i < 200; i++)
+			sys_sched_yield();
+		rt_sleep_ns(20 * 1000 * 1000);
+		sys_exit_group(spins == before ? 0 : 1);
+	}
+	int st = reap(pid);
+	unsigned long before = spins;
+	rt_sleep_ns(20 * 1000 * 1000);
+	tap_ok(st == 0 && spins != before,
+	       "fork from a process with two threads: only the caller goes on in the child");
+	spin_stop = 1;
+	rt_thread_join(&t, 10 * 1000 * 1000 * 1000LL);
+}
+
+int main(void)
+{
+	tap_plan(23);
+	ids_and_status();
+	private_memory();
+	shared_memory();
+	brk_and_mincore();
+	wait_variants();
+	many();
+	threads();
+	return tap_done();
+}
