@@ -777,6 +777,19 @@ unsigned int proc_reap_orphans(void)
 	}
 }
 
+unsigned int proc_parent_pid(void)
+{
+	const struct proc *p = thread_current()->proc;
+
+	if (!p)
+		return 0;
+	/* Under the tree's lock: a dying parent hands its children on, then is freed. */
+	unsigned long irq = spin_lock_irqsave(&proc_table_lock);
+	unsigned int ppid = p->parent ? p->parent->pid : 0;
+	spin_unlock_irqrestore(&proc_table_lock, irq);
+	return ppid;
+}
+
 unsigned int proc_current_pid(void)
 {
 	const struct thread *t = thread_current();

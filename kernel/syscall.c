@@ -100,7 +100,7 @@ long syscall_dispatch(struct trap_frame *tf, unsigned long nr, const unsigned lo
 	case NR_gettid:
 		return t->tid;
 	case NR_getppid:
-		return t->proc && t->proc->parent ? t->proc->parent->pid : 0;
+		return proc_parent_pid();
 	case NR_mmap:
 		return sys_mmap(as, a);
 	case NR_munmap:

@@ -202,6 +202,10 @@ long proc_waitid(long idtype, long id, uintptr_t infop, long options, uintptr_t 
  */
 unsigned int proc_reap_orphans(void);
 
+/* getppid(2): the pid of the calling process's parent, 0 for /init (and threads
+ * outside a process). */
+unsigned int proc_parent_pid(void);
+
 /* The pid of the calling thread's process (its tid when it has none). */
 unsigned int proc_current_pid(void);
 
