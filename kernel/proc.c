@@ -119,8 +119,16 @@ static const char *base_name(const char *path)
 	return b;
 }
 
-static int spawn(const char *path, const void *image, size_t size, const char *const *argv,
-		 const char *const *envp, struct proc *parent, bool init, struct proc **out)
+/*
+ * A program's address space: @as created and given the ELF @image's segments, its
+ * stack with @argv and @envp, and the arch's pages; its entry in *@pc, the stack
+ * pointer in *@sp. Refusals are logged at error level for /init and spawned
+ * programs (@loud), at info level for an execve's, whose caller gets the errno.
+ * On failure nothing is left (@as destroyed).
+ */
+static int build_image(struct as *as, const char *path, const void *image, size_t size,
+		       const char *const *argv, const char *const *envp, uintptr_t *pc,
+		       uintptr_t *sp, uintptr_t *sigreturn_pc, bool loud)
 {
 	struct arch_exec_params ap;
 	struct elf_info info;
@@ -129,6 +137,50 @@ static int spawn(const char *path, const void *image, size_t size, const char *c
 	uint8_t rnd[16];
 	char why[128];
 	uintptr_t bias;
+	int lvl = loud ? LOG_ERR : LOG_INFO;
+	int err = as_create(as, &mm_kernel_pt, NULL);
+
+	if (err)
+		return err;
+	arch_exec_params(&ap);
+	err = elf_check(image, size, ap.machine, as->task_size, &info, why, sizeof(why));
+	if (err) {
+		printk(lvl, "exec: %s: not a program this kernel runs (%d): %s\n", path, err, why);
+		goto out;
+	}
+	err = elf_choose_bias(as, &info, &bias);
+	if (!err)
+		err = elf_load(as, image, size, &info, bias, &ld);
+	if (err) {
+		printk(lvl, "exec: %s: cannot load its segments (%d)\n", path, err);
+		goto out;
+	}
+	random_bytes(rnd, sizeof(rnd));
+	struct elf_stack_args sa = {
+		.argv = argv, .envp = envp, .execfn = path, .platform = ap.platform,
+		.random = rnd, .hwcap = ap.hwcap, .has_hwcap2 = ap.has_hwcap2, .hwcap2 = ap.hwcap2,
+	};
+	err = elf_stack_setup(as, as->task_size, info.exec_stack, &ld, &sa, &st);
+	if (err) {
+		printk(lvl, "exec: %s: cannot build its stack (%d)\n", path, err);
+		goto out;
+	}
+	err = arch_exec_setup(as, sigreturn_pc);
+	if (err) {
+		printk(lvl, "exec: %s: cannot map the arch's pages (%d)\n", path, err);
+		goto out;
+	}
+	*pc = ld.entry;
+	*sp = st.sp;
+	return 0;
+out:
+	as_destroy(as);
+	return err;
+}
+
+static int spawn(const char *path, const void *image, size_t size, const char *const *argv,
+		 const char *const *envp, struct proc *parent, bool init, struct proc **out)
+{
 	int err;
 
 	struct proc *p = kzalloc(sizeof(*p), 0);
@@ -145,40 +197,10 @@ static int spawn(const char *path, const void *image, size_t size, const char *c
 		kfree(p);
 		return -EAGAIN;
 	}
-	err = as_create(&p->as, &mm_kernel_pt, NULL);
+	err = build_image(&p->as, path, image, size, argv, envp, &p->start_pc, &p->start_sp,
+			  &p->sigreturn_pc, true);
 	if (err)
 		goto out_pid;
-
-	arch_exec_params(&ap);
-	err = elf_check(image, size, ap.machine, p->as.task_size, &info, why, sizeof(why));
-	if (err) {
-		pr_err("exec: %s: not a program this kernel runs (%d): %s\n", path, err, why);
-		goto out_as;
-	}
-	err = elf_choose_bias(&p->as, &info, &bias);
-	if (!err)
-		err = elf_load(&p->as, image, size, &info, bias, &ld);
-	if (err) {
-		pr_err("exec: %s: cannot load its segments (%d)\n", path, err);
-		goto out_as;
-	}
-	random_bytes(rnd, sizeof(rnd));
-	struct elf_stack_args sa = {
-		.argv = argv, .envp = envp, .execfn = path, .platform = ap.platform,
-		.random = rnd, .hwcap = ap.hwcap, .has_hwcap2 = ap.has_hwcap2, .hwcap2 = ap.hwcap2,
-	};
-	err = elf_stack_setup(&p->as, p->as.task_size, info.exec_stack, &ld, &sa, &st);
-	if (err) {
-		pr_err("exec: %s: cannot build its stack (%d)\n", path, err);
-		goto out_as;
-	}
-	p->start_pc = ld.entry;
-	p->start_sp = st.sp;
-	err = arch_exec_setup(p);
-	if (err) {
-		pr_err("exec: %s: cannot map the arch's pages (%d)\n", path, err);
-		goto out_as;
-	}
 	if (init)
 		p->unkillable = true;
 
@@ -282,6 +304,9 @@ void proc_thread_freed(struct thread *t)
 	}
 	bool last = --p->nr_threads == 0;
 	bool own_tid = t->tid != p->pid;
+	/* An execve waits for the other threads to go (exec_waiting). */
+	if (p->nr_threads == 1 && p->exec_waiting)
+		wake_up_all(&p->exit_wq);
 	spin_unlock_irqrestore(&p->lock, flags);
 	/* proc_table_lock comes before proc->lock, so after the unlock. */
 	if (own_tid)
@@ -550,6 +575,186 @@ out_as:
 out_pid:
 	pid_free(c->pid);
 	kfree(c);
+	return err;
+}
+
+/* ---- execve(2) ---- */
+
+#define EXEC_PATH_MAX    4096            /* PATH_MAX, the NUL included */
+#define EXEC_STRINGS_MAX (256 * 1024)    /* argv's and envp's strings together */
+#define EXEC_ARGS_MAX    8192            /* argv's and envp's pointers together */
+#define ENAMETOOLONG     36
+
+/* A user string into @dst (@room bytes): its size with the NUL, -EFAULT, or -E2BIG. */
+static long string_from_user(char *dst, uintptr_t u, size_t room)
+{
+	size_t n = 0;
+
+	while (n < room) {
+		/* Never past the page the string goes on in: it may end there. */
+		size_t chunk = PAGE_SIZE - ((u + n) & (PAGE_SIZE - 1));
+		if (chunk > room - n)
+			chunk = room - n;
+		if (copy_from_user(dst + n, u + n, chunk))
+			return -EFAULT;
+		const char *z = memchr(dst + n, 0, chunk);
+		if (z)
+			return z - dst + 1;
+		n += chunk;
+	}
+	return -E2BIG;
+}
+
+/*
+ * The NULL-terminated user array @u (0: empty, as Linux allows) into @vec from
+ * *@nvec on, its strings into @buf from *@used on. Returns 0, -EFAULT, -E2BIG.
+ */
+static int strings_from_user(uintptr_t u, const char **vec, size_t *nvec, char *buf, size_t *used)
+{
+	for (size_t i = 0; u; i++) {
+		uintptr_t s;
+		if (copy_from_user(&s, u + i * sizeof(s), sizeof(s)))
+			return -EFAULT;
+		if (!s)
+			break;
+		if (*nvec >= EXEC_ARGS_MAX)
+			return -E2BIG;
+		long n = string_from_user(buf + *used, s, EXEC_STRINGS_MAX - *used);
+		if (n < 0)
+			return (int)n;
+		vec[(*nvec)++] = buf + *used;
+		*used += (size_t)n;
+	}
+	vec[(*nvec)++] = NULL;
+	return 0;
+}
+
+static bool only_caller_left(void *arg)
+{
+	const struct proc *p = arg;
+
+	return __atomic_load_n(&p->nr_threads, __ATOMIC_ACQUIRE) == 1;
+}
+
+long proc_execve(uintptr_t upath, uintptr_t uargv, uintptr_t uenvp)
+{
+	struct thread *self = thread_current();
+	struct proc *p = self->proc;
+	char *path = kmalloc(EXEC_PATH_MAX, 0);
+	char *strings = kmalloc(EXEC_STRINGS_MAX, 0);
+	const char **vec = kmalloc((EXEC_ARGS_MAX + 2) * sizeof(*vec), 0);
+	size_t nvec = 0, used = 0;
+	long err = -ENOMEM;
+
+	if (!path || !strings || !vec)
+		goto out;
+	/* getname(): the path first, then the arrays (do_execveat_common()). */
+	err = string_from_user(path, upath, EXEC_PATH_MAX);
+	if (err == -E2BIG)
+		err = -ENAMETOOLONG;
+	if (err < 0)
+		goto out;
+	if (path[0] == 0) {
+		err = -ENOENT;
+		goto out;
+	}
+	err = strings_from_user(uargv, vec, &nvec, strings, &used);
+	const char **envp = vec + nvec;
+	if (!err)
+		err = strings_from_user(uenvp, vec, &nvec, strings, &used);
+	if (err)
+		goto out;
+
+	size_t size;
+	const void *initrd = boot_initrd(&size);
+	struct cpio_entry e;
+	char why[128];
+	if (!initrd) {
+		err = -ENOENT;
+		goto out;
+	}
+	err = cpio_find(initrd, size, path, &e, why, sizeof(why));
+	if (err) {
+		err = err == -ENOENT ? -ENOENT : -EIO;
+		goto out;
+	}
+	/* A directory or any other non-regular file, or no execute bit: EACCES. */
+	if ((e.mode & CPIO_S_IFMT) != CPIO_S_IFREG || !(e.mode & 0111)) {
+		err = -EACCES;
+		goto out;
+	}
+	struct as nas;
+	uintptr_t pc, sp, sigret;
+	err = build_image(&nas, path, e.data, e.size, vec, envp, &pc, &sp, &sigret, false);
+	if (err)
+		goto out;
+
+	/* The point of no return: the other threads end (de_thread()), then the switch. */
+	unsigned long irq = spin_lock_irqsave(&p->lock);
+	if (p->exiting) {
+		spin_unlock_irqrestore(&p->lock, irq);
+		as_destroy(&nas);
+		err = -EINTR;         /* a group exit came first: this thread ends with it */
+		goto out;
+	}
+	p->exec_waiting = true;
+	for (struct thread *t = p->threads; t; t = t->proc_next)
+		if (t != self)
+			thread_kick(t, THREAD_WORK_KILL);
+	spin_unlock_irqrestore(&p->lock, irq);
+	wait_event(&p->exit_wq, only_caller_left, p);
+
+	/*
+	 * The new space goes live on this CPU and the old one leaves it with no
+	 * switch in between (a switch would reactivate p->as), then p->as takes the
+	 * new one's place; nothing keeps a pointer into either struct (threads point
+	 * at p->as, which stays where it is).
+	 */
+	preempt_disable();
+	as_activate(&nas);
+	as_deactivate(&p->as);
+	struct as old = p->as;
+	p->as = nas;
+	preempt_enable();
+	as_destroy(&old);
+
+	irq = spin_lock_irqsave(&p->lock);
+	p->exec_waiting = false;
+	/* flush_signal_handlers(): handled signals back to SIG_DFL; ignored ones stay. */
+	for (unsigned int i = 0; i < NSIG; i++)
+		if (p->sig_actions[i].handler > 1)
+			memset(&p->sig_actions[i], 0, sizeof(p->sig_actions[i]));
+	p->sigreturn_pc = sigret;
+	p->start_pc = pc;
+	p->start_sp = sp;
+	strlcpy(p->name, base_name(path), sizeof(p->name));
+	spin_unlock_irqrestore(&p->lock, irq);
+	strlcpy(self->name, p->name, sizeof(self->name));
+	self->altstack = (struct sigaltstack_k){ .flags = SS_DISABLE };
+	self->robust_list = 0;
+	self->rseq = 0;
+	self->clear_child_tid = 0;
+	self->user_tls = 0;
+	arch_set_user_tls(0);
+	/* A thread that was not the leader takes over its pid (de_thread()). */
+	if (self->tid != p->pid) {
+		unsigned int old_tid = self->tid;
+		self->tid = p->pid;
+		pid_free(old_tid);
+	}
+	kfree(path);
+	kfree(strings);
+	kfree(vec);
+	/* A new program's FP/vector registers, then its first instruction. */
+	(void)cpu_irq_save();
+	arch_fpu_init(self->fpu_state);
+	arch_fpu_load(self->fpu_state);
+	arch_user_enter(pc, sp);
+
+out:
+	kfree(path);
+	kfree(strings);
+	kfree(vec);
 	return err;
 }
 

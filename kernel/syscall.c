@@ -160,6 +160,8 @@ long syscall_dispatch(struct trap_frame *tf, unsigned long nr, const unsigned lo
 			 */
 			return proc_fork(tf, SIGCHLD, 0, 0, 0, 0);
 #endif
+		case NR_execve:
+			return proc_execve(a[0], a[1], a[2]);
 		case NR_wait4:
 			return proc_wait4((long)a[0], a[1], (long)(int)a[2], a[3]);
 		case NR_waitid:

@@ -171,19 +171,19 @@ int arch_signal_return(struct trap_frame *tf, uint64_t *mask)
 #define RV_ECALL 0x00000073u
 _Static_assert(NR_rt_sigreturn < 2048, "the number fits li's 12-bit immediate");
 
-int arch_exec_setup(struct proc *p)
+int arch_exec_setup(struct as *as, uintptr_t *sigreturn_pc)
 {
 	const uint32_t code[2] = { RV_LI_A7(NR_rt_sigreturn), RV_ECALL };
 	uintptr_t addr;
-	int err = as_mmap(&p->as, 0, PAGE_SIZE, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
+	int err = as_mmap(as, 0, PAGE_SIZE, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
 			  -1, 0, &addr);
 
 	if (err)
 		return err;
-	err = as_copy_to(&p->as, addr, code, sizeof(code));
+	err = as_copy_to(as, addr, code, sizeof(code));
 	if (err)
 		return err;
-	p->sigreturn_pc = addr;
+	*sigreturn_pc = addr;
 	return 0;
 }
 
@@ -249,4 +249,11 @@ void arch_fpu_switch(struct thread *prev, struct thread *next)
 		fp_load(next->fpu_state);
 		csr_clear(sstatus, SSTATUS_FS_INITIAL);       /* Dirty -> Clean */
 	}
+}
+
+void arch_fpu_load(const void *state)
+{
+	fp_on();
+	fp_load(state);
+	csr_clear(sstatus, SSTATUS_FS_INITIAL);               /* Dirty -> Clean */
 }

@@ -254,9 +254,10 @@ int arch_signal_return(struct trap_frame *tf, uint64_t *mask)
 }
 
 /* x86_64 programs bring their own restorer (SA_RESTORER): nothing to map. */
-int arch_exec_setup(struct proc *p)
+int arch_exec_setup(struct as *as, uintptr_t *sigreturn_pc)
 {
-	(void)p;
+	(void)as;
+	*sigreturn_pc = 0;
 	return 0;
 }
 
@@ -351,4 +352,9 @@ void arch_fpu_switch(struct thread *prev, struct thread *next)
 		fx_save(prev->fpu_state);
 	if (next->proc)
 		fx_load(next->fpu_state);
+}
+
+void arch_fpu_load(const void *state)
+{
+	fx_load(state);
 }

@@ -150,10 +150,13 @@ void arch_set_user_tls(uintptr_t base);
  * arch_fpu_switch(@prev, @next): at a switch, with interrupts masked, save @prev's
  *   registers if it is a thread of a process (riscv64: only if they changed) and
  *   load @next's if it is one.
+ * arch_fpu_load(@state): load @state into the calling thread's registers, with
+ *   interrupts masked (execve: the new program's initial state).
  */
 void arch_fpu_init(void *state);
 void arch_fpu_copy(void *state);
 void arch_fpu_switch(struct thread *prev, struct thread *next);
+void arch_fpu_load(const void *state);
 static inline void arch_user_access_begin(void);
 static inline void arch_user_access_end(void);
 /* Does the hardware stop kernel accesses to user pages outside them, and kernel

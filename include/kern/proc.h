@@ -77,6 +77,7 @@ struct proc {
 	unsigned int child_events;
 	struct waitq child_wq;
 	unsigned int exit_to_parent;   /* clone's CSIGNAL bits: the signal its parent is told by */
+	bool exec_waiting;         /* an execve waits for the other threads to end (under lock) */
 	/* kernel/sys_misc.c: limits and the file-mode mask, under lock; set up at first use */
 	bool sys_ready;
 	unsigned int umask;
@@ -192,6 +193,18 @@ long proc_clone_thread(struct trap_frame *tf, unsigned long flags, uintptr_t new
 long proc_fork(struct trap_frame *tf, unsigned long flags, uintptr_t newsp, uintptr_t parent_tid,
 	       uintptr_t child_tid, uintptr_t tls);
 
+/*
+ * execve(2) of a static ELF from the initramfs: @path, @argv and @envp are the
+ * caller's user pointers. The new image and its stack are built in a new address
+ * space first; only then do the process's other threads end and the old space go,
+ * so a failure (-ENOENT, -EACCES, -ENOEXEC, -E2BIG, -EFAULT, -ENOMEM...) returns to
+ * the old program, which goes on. On success it does not return: the calling
+ * thread, now the only one and with the process's pid as its tid, enters the new
+ * program. Handled signals go back to SIG_DFL, the alternate stack, the robust
+ * list, rseq and the TLS are cleared, the signal mask is kept (Linux's exec rules).
+ */
+long proc_execve(uintptr_t path, uintptr_t argv, uintptr_t envp);
+
 /* wait4(2) and waitid(2) for the calling process's children (Linux's rules). */
 long proc_wait4(long pid, uintptr_t status, long options, uintptr_t rusage);
 long proc_waitid(long idtype, long id, uintptr_t infop, long options, uintptr_t rusage);
@@ -250,9 +263,10 @@ struct arch_exec_params {
 void arch_exec_params(struct arch_exec_params *out);
 
 /*
- * After the image and the stack are in @p's address space: what the arch maps
- * into every program (riscv64: the signal-return trampoline). 0 or -errno.
+ * After the image and the stack are in @as: what the arch maps into every program
+ * (riscv64: the signal-return trampoline, its address in *@sigreturn_pc; 0 where
+ * programs bring their own). 0 or -errno.
  */
-int arch_exec_setup(struct proc *p);
+int arch_exec_setup(struct as *as, uintptr_t *sigreturn_pc);
 
 #endif

@@ -5,7 +5,9 @@
  * (each side's writes invisible to the other at every page of a mapping), MAP_SHARED
  * memory shared, its own brk and residency, only the calling thread; wait4 and
  * waitid with their exit statuses and errors; a fork chain 50 deep and 1000 forks in
- * a loop. Expected values are Linux's (kernel/fork.c, kernel/exit.c), checked by
+ * a loop; execve of this same program (argv[0]) with "--exec-child" in a child, which
+ * checks what the new image got and reports through its exit status, and execve's
+ * failures, after which the caller goes on. Expected values are Linux's (kernel/fork.c, kernel/exit.c), checked by
  * running this program on it (scripts/linux-peer). The kernel under test checks that
  * every frame is back once the program and its children are gone.
  *
@@ -305,9 +307,125 @@ static void threads(void)
 	rt_thread_join(&t, 10 * 1000 * 1000 * 1000LL);
 }
 
-int main(void)
+/* ---- execve ---- */
+
+#define EXEC_OK 33
+
+static const char *self_path;
+
+/* Parses a hex number (the runtime has no strtoul). */
+static uintptr_t hex(const char *s)
 {
-	tap_plan(23);
+	uintptr_t v = 0;
+
+	for (; *s; s++)
+		v = v * 16 + (uintptr_t)(*s <= '9' ? *s - '0' : *s - 'a' + 10);
+	return v;
+}
+
+/*
+ * The program as an execve made it: argv[2] "alpha", argv[3] "" and argv[4] the
+ * address of a mapping the old image had, argv[5] the pid; envp exactly
+ * { "KESTREL_EXEC=1" }. Exits EXEC_OK when everything holds, else a bit per failure.
+ */
+static int exec_child(int argc, char **argv, char **envp)
+{
+	struct linux_k_sigaction act;
+	linux_sigset_t mask;
+	unsigned char v;
+	int bad = 0;
+
+	if (argc != 6 || strcmp(argv[2], "alpha") || argv[3][0] != 0)
+		bad |= 1;
+	if (!envp[0] || strcmp(envp[0], "KESTREL_EXEC=1") || envp[1])
+		bad |= 2;
+	if (argc == 6 && sys_mincore((void *)hex(argv[4]), PG, &v) != -ENOMEM)
+		bad |= 4;           /* the old image's mapping is gone */
+	if (argc == 6 && (uintptr_t)sys_getpid() != hex(argv[5]))
+		bad |= 8;           /* the same process */
+	if (sys_rt_sigaction(SIGUSR1, NULL, &act, SIGSET_SIZE) || act.handler != SIG_DFL)
+		bad |= 16;          /* a handled signal is SIG_DFL again */
+	if (sys_rt_sigaction(SIGUSR2, NULL, &act, SIGSET_SIZE) || act.handler != SIG_IGN)
+		bad |= 32;          /* an ignored one stays ignored */
+	if (sys_rt_sigprocmask(SIG_BLOCK, NULL, &mask, SIGSET_SIZE) || !(mask & SIGMASK(SIGUSR1)))
+		bad |= 64;          /* the mask is kept */
+	return bad ? bad : EXEC_OK;
+}
+
+static void on_usr1_nothing(int sig, linux_siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)si;
+	(void)uc;
+}
+
+/* A child that sets up what exec must reset or keep, then execs this program. */
+static _Noreturn void exec_self(void)
+{
+	char addr[20], pid[20];
+	void *m = map(PG, MAP_PRIVATE);
+	struct linux_k_sigaction ign = { .handler = SIG_IGN };
+	linux_sigset_t block = SIGMASK(SIGUSR1);
+
+	rt_sigaction_install(SIGUSR1, on_usr1_nothing, 0, 0);
+	arch_sigaction_prepare(&ign);
+	sys_rt_sigaction(SIGUSR2, &ign, NULL, SIGSET_SIZE);
+	sys_rt_sigprocmask(SIG_BLOCK, &block, NULL, SIGSET_SIZE);
+	rt_snprintf(addr, sizeof(addr), "%lx", (unsigned long)(uintptr_t)m);
+	rt_snprintf(pid, sizeof(pid), "%lx", (unsigned long)sys_getpid());
+	char *argv[] = { (char *)self_path, "--exec-child", "alpha", "", addr, pid, NULL };
+	char *envp[] = { "KESTREL_EXEC=1", NULL };
+	long r = sys_execve(self_path, argv, envp);
+	sys_exit_group(r == 0 ? 100 : 101);     /* not reached when it worked */
+}
+
+static int two_threads_then_exec(void *arg)
+{
+	(void)arg;
+	for (;;)
+		sys_sched_yield();
+	return 0;
+}
+
+static void exec_cases(void)
+{
+	long pid = sys_fork();
+
+	if (pid == 0)
+		exec_self();
+	int st = reap(pid);
+	tap_ok(st == EXEC_OK << 8,
+	       "execve of this program in a child: its argv and envp, the same pid, a new address space, handled signals back to SIG_DFL, ignored ones and the mask kept; its status reaches wait4");
+	if (st != EXEC_OK << 8)
+		tap_diag("status 0x%x", st);
+
+	pid = sys_fork();
+	if (pid == 0) {
+		static struct rt_thread t;
+		if (rt_thread_start(&t, two_threads_then_exec, NULL, 0, NULL) < 0)
+			sys_exit_group(102);
+		exec_self();
+	}
+	st = reap(pid);
+	tap_ok(st == EXEC_OK << 8, "execve from a process with two threads: the other thread ends, the program runs");
+
+	char *argv[] = { "x", NULL };
+	char *envp[] = { NULL };
+	tap_expect(sys_execve("/no/such/program", argv, envp), -ENOENT,
+		   "execve of a file that does not exist is ENOENT, and the caller goes on");
+	tap_expect(sys_execve("", argv, envp), -ENOENT, "execve of an empty path is ENOENT");
+	tap_expect(sys_execve(self_path, (char *const *)16, envp), -EFAULT,
+		   "execve with an argv at an unmapped address is EFAULT");
+	tap_expect(sys_execve((const char *)16, argv, envp), -EFAULT,
+		   "execve with a path at an unmapped address is EFAULT");
+}
+
+int main(int argc, char **argv, char **envp)
+{
+	if (argc >= 2 && !strcmp(argv[1], "--exec-child"))
+		return exec_child(argc, argv, envp);
+	self_path = argv[0];
+	tap_plan(29);
 	ids_and_status();
 	private_memory();
 	shared_memory();
@@ -315,5 +433,6 @@ int main(void)
 	wait_variants();
 	many();
 	threads();
+	exec_cases();
 	return tap_done();
 }
