@@ -36,6 +36,39 @@ static uint64_t nr_created, nr_reaped;
  * and the processes left without a parent once it is gone (linked by sibling). */
 static struct proc *init_proc;
 static struct proc *orphans;
+static struct proc *all_procs;       /* linked by all_next */
+
+/* Under proc_table_lock. */
+static void all_add(struct proc *p)
+{
+	p->all_next = all_procs;
+	all_procs = p;
+}
+
+static void all_remove(struct proc *p)
+{
+	for (struct proc **pp = &all_procs; *pp; pp = &(*pp)->all_next)
+		if (*pp == p) {
+			*pp = p->all_next;
+			return;
+		}
+}
+
+int proc_with_pid(unsigned int pid, int (*fn)(struct proc *p, void *arg), void *arg)
+{
+	unsigned long irq = spin_lock_irqsave(&proc_table_lock);
+	int r = -ESRCH;
+
+	for (struct proc *p = all_procs; p; p = p->all_next)
+		if (p->pid == pid) {
+			spin_lock(&p->lock);
+			r = fn(p, arg);
+			spin_unlock(&p->lock);
+			break;
+		}
+	spin_unlock_irqrestore(&proc_table_lock, irq);
+	return r;
+}
 /*
  * proc_spawn_as_init()'s capture for the process spawn() makes: programs run as
  * init only from the boot thread (the ktests, then proc_run_init()), one at a time.
@@ -214,6 +247,7 @@ static int spawn(const char *path, const void *image, size_t size, const char *c
 	p->nr_threads = p->nr_live = 1;
 	__atomic_add_fetch(&nr_created, 1, __ATOMIC_RELAXED);
 	unsigned long irq = spin_lock_irqsave(&proc_table_lock);
+	all_add(p);
 	if (init)
 		init_proc = p;
 	if (parent) {
@@ -283,6 +317,9 @@ void proc_wait(struct proc *p)
 void proc_reap(struct proc *p)
 {
 	KASSERT(p->dead && !p->nr_threads, "proc_reap() of a live process %u", p->pid);
+	unsigned long irq = spin_lock_irqsave(&proc_table_lock);
+	all_remove(p);
+	spin_unlock_irqrestore(&proc_table_lock, irq);
 	/* Every thread switched away from the space before it was freed: live nowhere. */
 	as_destroy(&p->as);
 	if (p->pid != 1)
@@ -564,6 +601,7 @@ long proc_fork(struct trap_frame *tf, unsigned long flags, uintptr_t newsp, uint
 	c->nr_threads = c->nr_live = 1;
 	__atomic_add_fetch(&nr_created, 1, __ATOMIC_RELAXED);
 	irq = spin_lock_irqsave(&proc_table_lock);
+	all_add(c);
 	c->sibling = pp->children;
 	pp->children = c;
 	spin_unlock_irqrestore(&proc_table_lock, irq);

@@ -350,6 +350,17 @@ long sys_rt_sigpending(uintptr_t uset, size_t sigsetsize)
 }
 
 /* kill(2) with only the caller's own process to reach so far. */
+/* proc_with_pid()'s part of kill(2): @p's lock held. */
+static int kill_one(struct proc *p, void *arg)
+{
+	const struct ksiginfo *info = arg;
+
+	/* A zombie exists (0) but takes nothing: its exit status is final. */
+	if (info->signo && !__atomic_load_n(&p->dead, __ATOMIC_ACQUIRE))
+		send_locked(p, NULL, info, false);
+	return 0;
+}
+
 long sys_kill(int pid, int sig)
 {
 	struct thread *t = thread_current();
@@ -358,6 +369,9 @@ long sys_kill(int pid, int sig)
 
 	if (sig < 0 || sig > NSIG)
 		return -EINVAL;
+	/* Another process, zombies included (kill_pid_info()); root may signal any. */
+	if (pid > 0 && pid != (int)p->pid)
+		return proc_with_pid((unsigned int)pid, kill_one, &info);
 	/* pid 0 / -1: the caller's group / everything it may signal: only itself here. */
 	if (pid != (int)p->pid && pid != 0 && pid != -1 && pid != -(int)p->pid)
 		return -ESRCH;

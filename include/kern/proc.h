@@ -74,6 +74,7 @@ struct proc {
 	 * over by reparenting), atomic, what wait4/waitid sleep on in child_wq.
 	 */
 	struct proc *children, *sibling;
+	struct proc *all_next;     /* every process not reaped yet (proc_find()) */
 	unsigned int child_events;
 	struct waitq child_wq;
 	unsigned int exit_to_parent;   /* clone's CSIGNAL bits: the signal its parent is told by */
@@ -214,6 +215,13 @@ long proc_waitid(long idtype, long id, uintptr_t infop, long options, uintptr_t 
  * how many there were.
  */
 unsigned int proc_reap_orphans(void);
+
+/*
+ * Call @fn(@p, @arg) with @p's lock held (and the table's: the process cannot be
+ * reaped meanwhile) for the process with pid @pid, a zombie included. Returns
+ * @fn's result, or -ESRCH when there is none.
+ */
+int proc_with_pid(unsigned int pid, int (*fn)(struct proc *p, void *arg), void *arg);
 
 /* getppid(2): the pid of the calling process's parent, 0 for /init (and threads
  * outside a process). */

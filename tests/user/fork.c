@@ -5,7 +5,8 @@
  * (each side's writes invisible to the other at every page of a mapping), MAP_SHARED
  * memory shared, its own brk and residency, only the calling thread; wait4 and
  * waitid with their exit statuses and errors; a fork chain 50 deep and 1000 forks in
- * a loop; execve of this same program (argv[0]) with "--exec-child" in a child, which
+ * a loop; kill between processes (SIGTERM's and SIGKILL's default actions, a
+ * handled signal, a zombie); execve of this same program (argv[0]) with "--exec-child" in a child, which
  * checks what the new image got and reports through its exit status, and execve's
  * failures, after which the caller goes on. Expected values are Linux's (kernel/fork.c, kernel/exit.c), checked by
  * running this program on it (scripts/linux-peer). The kernel under test checks that
@@ -307,6 +308,74 @@ static void threads(void)
 	rt_thread_join(&t, 10 * 1000 * 1000 * 1000LL);
 }
 
+/* ---- kill between processes ---- */
+
+#define SIGTERM 15
+
+static volatile int usr1_seen;
+
+static void on_usr1_flag(int sig, linux_siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)si;
+	(void)uc;
+	usr1_seen = 1;
+}
+
+/* A child that sleeps until killed (or, with a SIGUSR1 handler, until it comes). */
+static long sleeper(bool handle_usr1, volatile unsigned int *ready)
+{
+	long pid = sys_fork();
+
+	if (pid == 0) {
+		if (handle_usr1)
+			rt_sigaction_install(SIGUSR1, on_usr1_flag, 0, 0);
+		ready[0] = 1;
+		for (int i = 0; i < 2000 && !usr1_seen; i++)
+			rt_sleep_ns(5 * 1000 * 1000);
+		sys_exit_group(usr1_seen ? 3 : 4);
+	}
+	while (ready[0] == 0)
+		sys_sched_yield();
+	return pid;
+}
+
+static void kill_cases(void)
+{
+	volatile unsigned int *ready = map(PG, MAP_SHARED);
+
+	if (!ready) {
+		tap_ok(false, "a shared mapping");
+		return;
+	}
+	ready[0] = 0;
+	long pid = sleeper(false, ready);
+	tap_expect(sys_kill((int)pid, 0), 0, "kill(child, 0) of a live child is 0");
+	tap_expect(sys_kill((int)pid, SIGTERM), 0, "kill(child, SIGTERM) is 0");
+	tap_ok(reap(pid) == SIGTERM, "a sleeping child's default action for SIGTERM ends it: status 15");
+	tap_expect(sys_kill((int)pid, 0), -ESRCH, "kill of a reaped child is ESRCH");
+
+	ready[0] = 0;
+	pid = sleeper(false, ready);
+	sys_kill((int)pid, SIGKILL);
+	tap_ok(reap(pid) == SIGKILL, "SIGKILL ends a sleeping child: status 9");
+
+	ready[0] = 0;
+	pid = sleeper(true, ready);
+	sys_kill((int)pid, SIGUSR1);
+	tap_ok(reap(pid) == 3 << 8, "a SIGUSR1 from the parent runs the child's handler");
+
+	/* A zombie: kill succeeds and changes nothing. */
+	pid = sys_fork();
+	if (pid == 0)
+		sys_exit_group(5);
+	linux_siginfo_t si;
+	sys_waitid(P_PID, (int)pid, &si, WEXITED | WNOWAIT, NULL);
+	tap_expect(sys_kill((int)pid, SIGKILL), 0, "kill of a zombie child is 0");
+	tap_ok(reap(pid) == 5 << 8, "and its exit status stays what it was");
+	sys_munmap((void *)ready, PG);
+}
+
 /* ---- execve ---- */
 
 #define EXEC_OK 33
@@ -425,7 +494,7 @@ int main(int argc, char **argv, char **envp)
 	if (argc >= 2 && !strcmp(argv[1], "--exec-child"))
 		return exec_child(argc, argv, envp);
 	self_path = argv[0];
-	tap_plan(29);
+	tap_plan(37);
 	ids_and_status();
 	private_memory();
 	shared_memory();
@@ -433,6 +502,7 @@ int main(int argc, char **argv, char **envp)
 	wait_variants();
 	many();
 	threads();
+	kill_cases();
 	exec_cases();
 	return tap_done();
 }
