@@ -253,6 +253,7 @@ static int spawn(const char *path, const void *image, size_t size, const char *c
 	if (parent) {
 		p->sibling = parent->children;
 		parent->children = p;
+		__atomic_store_n(&p->ppid, parent->pid, __ATOMIC_RELAXED);
 	}
 	spin_unlock_irqrestore(&proc_table_lock, irq);
 	*out = p;
@@ -365,6 +366,7 @@ void proc_thread_freed(struct thread *t)
 		struct proc *c = p->children;
 		p->children = c->sibling;
 		c->parent = heir;
+		__atomic_store_n(&c->ppid, heir ? heir->pid : 0, __ATOMIC_RELAXED);
 		if (heir) {
 			c->sibling = heir->children;
 			heir->children = c;
@@ -604,6 +606,7 @@ long proc_fork(struct trap_frame *tf, unsigned long flags, uintptr_t newsp, uint
 	all_add(c);
 	c->sibling = pp->children;
 	pp->children = c;
+	__atomic_store_n(&c->ppid, pp->pid, __ATOMIC_RELAXED);
 	spin_unlock_irqrestore(&proc_table_lock, irq);
 	thread_start(t);
 	return pid;
@@ -1026,11 +1029,8 @@ unsigned int proc_parent_pid(void)
 
 	if (!p)
 		return 0;
-	/* Under the tree's lock: a dying parent hands its children on, then is freed. */
-	unsigned long irq = spin_lock_irqsave(&proc_table_lock);
-	unsigned int ppid = p->parent ? p->parent->pid : 0;
-	spin_unlock_irqrestore(&proc_table_lock, irq);
-	return ppid;
+	/* Not p->parent->pid: a dying parent hands its children on, then is freed. */
+	return __atomic_load_n(&p->ppid, __ATOMIC_RELAXED);
 }
 
 unsigned int proc_current_pid(void)

@@ -74,7 +74,9 @@ struct proc {
 	 * over by reparenting), atomic, what wait4/waitid sleep on in child_wq.
 	 */
 	struct proc *children, *sibling;
-	struct proc *all_next;     /* every process not reaped yet (proc_find()) */
+	struct proc *all_next;     /* every process not reaped yet (proc_with_pid()) */
+	unsigned int ppid;         /* parent->pid, 0 without one: written under the table
+	                              lock with parent, read atomically (getppid) */
 	unsigned int child_events;
 	struct waitq child_wq;
 	unsigned int exit_to_parent;   /* clone's CSIGNAL bits: the signal its parent is told by */
