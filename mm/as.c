@@ -41,6 +41,12 @@ static unsigned int mmu_prot_of(unsigned int prot)
 	return p;
 }
 
+/* How a dropped leaf's frame goes: a reference put once frames may be shared. */
+static unsigned int leaf_drop(const struct as *as)
+{
+	return as->shared_frames ? MAPPER_PUT_FRAMES : MAPPER_FREE_FRAMES;
+}
+
 static struct vma *vma_new(void)
 {
 	return kmalloc(sizeof(struct vma), KM_ZERO | KM_NOWARN);
@@ -133,6 +139,7 @@ int as_create(struct as *as, const struct pagetable *kernel, const struct as_par
 	as->brk_start = as->brk = p.brk_start;
 	as->max_vmas = p.max_vmas;
 	as->next_obj = 1;
+	as->shared_frames = false;
 	return 0;
 }
 
@@ -146,7 +153,7 @@ void as_destroy(struct as *as)
 		kfree(v);
 	}
 	batch_start(as, &b);
-	mapper_destroy(&as->pt, MAPPER_PUT_FRAMES, &b);
+	mapper_destroy(&as->pt, leaf_drop(as), &b);
 	tlb_batch_flush(&b);
 }
 
@@ -173,6 +180,12 @@ static int populate_shared(struct as *as, const struct vma *v, struct tlb_batch 
 	return 0;
 }
 
+static void ref_frame(paddr_t pa, void *arg)
+{
+	(void)arg;
+	frame_ref(pa);
+}
+
 int as_fork(struct as *dst, struct as *src, const struct pagetable *kernel)
 {
 	struct as_params p = {
@@ -187,6 +200,7 @@ int as_fork(struct as *dst, struct as *src, const struct pagetable *kernel)
 	spin_lock(&src->lock);
 	dst->brk = src->brk;
 	dst->next_obj = src->next_obj;
+	src->shared_frames = dst->shared_frames = true;
 	batch_start(src, &sb);
 	batch_start(dst, &db);          /* no CPU runs @dst yet: fences at most */
 	for (struct vma *v = vma_find_next(&src->vmas, 0); v && !err;
@@ -207,22 +221,14 @@ int as_fork(struct as *dst, struct as *src, const struct pagetable *kernel)
 		vma_insert(&dst->vmas, n);
 		if (shared && (err = populate_shared(src, v, &sb)))
 			break;
-		vaddr_t c = vaddr(v->start);
-		struct mapper_leaf l;
-		while (c.raw && c.raw < v->end && mapper_walk_next(&src->pt, &c, vaddr(v->end), &l) == 0) {
-			unsigned int prot = l.prot;
-
-			/* Private and writable: read-only on both sides until a write copies it. */
-			if (!shared && (prot & MMU_WRITE)) {
-				prot &= ~MMU_WRITE;
-				mapper_protect(&src->pt, l.va, l.size, prot, &sb);
-			}
-			if (mapper_map(&dst->pt, l.va, l.pa, l.size, prot, MMU_CACHE_WB, 0, &db)) {
-				err = -ENOMEM;      /* a table */
-				break;
-			}
-			frame_ref(l.pa);
-		}
+		/* Private and writable: read-only on both sides until a write copies it. */
+		if (!shared && (v->prot & PROT_WRITE))
+			mapper_protect(&src->pt, vaddr(v->start), v->end - v->start,
+				       mmu_prot_of(v->prot) & ~MMU_WRITE, &sb);
+		/* Each leaf copied takes a reference on its frame. */
+		if (mapper_copy(&dst->pt, &src->pt, vaddr(v->start), v->end - v->start, 0, ref_frame,
+				NULL, &db))
+			err = -ENOMEM;          /* a table */
 	}
 	/* The parent's CPUs drop their writable translations before fork returns. */
 	tlb_batch_flush(&sb);
@@ -301,7 +307,7 @@ static int do_munmap(struct as *as, uintptr_t start, uintptr_t end, struct vma *
 		v = next;
 	}
 	/* 4 KiB user leaves only: no split, so this cannot fail. */
-	mapper_unmap(&as->pt, vaddr(start), end - start, MAPPER_PUT_FRAMES, b);
+	mapper_unmap(&as->pt, vaddr(start), end - start, leaf_drop(as), b);
 	return 0;
 }
 
@@ -409,7 +415,8 @@ static int fault_in_locked(struct as *as, uintptr_t addr, unsigned int need, uns
 		}
 		if (mapper_translate(&as->pt, vaddr(page), &l) == 0) {
 			paddr_t old = paddr(l.pa.raw + (page - l.va.raw));
-			bool cow = write && !(v->flags & VMA_SHARED) && frame_refs(old) > 1;
+			bool cow = write && as->shared_frames && !(v->flags & VMA_SHARED) &&
+				   frame_refs(old) > 1;
 
 			if (cow && !(have_copy && copied_from.raw == old.raw)) {
 				/*
@@ -441,13 +448,13 @@ static int fault_in_locked(struct as *as, uintptr_t addr, unsigned int need, uns
 			}
 			if (cow) {
 				/* The copy replaces the shared frame, with the VMA's protection. */
+				paddr_t was;
 				batch_start(as, &b);
-				mapper_unmap(&as->pt, vaddr(page), PAGE_SIZE, MAPPER_PUT_FRAMES, &b);
-				err = mapper_map(&as->pt, vaddr(page), frame, PAGE_SIZE, mprot,
-						 MMU_CACHE_WB, 0, &b);
+				err = mapper_replace(&as->pt, vaddr(page), frame, mprot, &was, &b);
+				/* The leaf was just looked up under the lock: it is there. */
+				KASSERT(err == 0 && was.raw == old.raw, "copy-on-write replace: %d", err);
+				tlb_batch_put_frame(&b, was, 0);   /* the leaf's reference */
 				tlb_batch_flush(&b);
-				/* The table is still there: mapping its leaf again cannot fail. */
-				KASSERT(err == 0, "copy-on-write remap failed: %d", err);
 				(void)frame_put(copied_from, 0);
 				have_copy = false;
 				__atomic_fetch_add(&cow_faults, 1, __ATOMIC_RELAXED);
@@ -842,7 +849,7 @@ int as_mprotect(struct as *as, uintptr_t start, size_t len, unsigned int prot)
 				split(as, v, e, hi);
 			v->prot = prot;
 			mapper_protect(&as->pt, vaddr(s), e - s, mmu_prot_of(prot), &b);
-			if ((prot & PROT_WRITE) && !(v->flags & VMA_SHARED))
+			if ((prot & PROT_WRITE) && !(v->flags & VMA_SHARED) && as->shared_frames)
 				keep_cow_read_only(as, s, e, mmu_prot_of(prot), &b);
 			merge_around(as, v);
 		}
@@ -1230,7 +1237,7 @@ static int madvise_vma(struct as *as, struct vma *v, uintptr_t start, uintptr_t 
 		 * freeing now is one of the outcomes it allows: the contents are
 		 * undefined until written, a read sees zeros or the old data.
 		 */
-		mapper_unmap(&as->pt, vaddr(start), end - start, MAPPER_PUT_FRAMES, b);
+		mapper_unmap(&as->pt, vaddr(start), end - start, leaf_drop(as), b);
 		return 0;
 	case MADV_DONTNEED:
 	case MADV_DONTNEED_LOCKED:
@@ -1242,7 +1249,7 @@ static int madvise_vma(struct as *as, struct vma *v, uintptr_t start, uintptr_t 
 		 * they stay where they are: the same observable result.
 		 */
 		if (!shared)
-			mapper_unmap(&as->pt, vaddr(start), end - start, MAPPER_PUT_FRAMES, b);
+			mapper_unmap(&as->pt, vaddr(start), end - start, leaf_drop(as), b);
 		return 0;
 	case MADV_REMOVE:
 		/*
@@ -1254,7 +1261,7 @@ static int madvise_vma(struct as *as, struct vma *v, uintptr_t start, uintptr_t 
 		if (!shared)
 			return -EINVAL;
 		/* A hole punched in the object: its pages go, the next touch is zero. */
-		mapper_unmap(&as->pt, vaddr(start), end - start, MAPPER_PUT_FRAMES, b);
+		mapper_unmap(&as->pt, vaddr(start), end - start, leaf_drop(as), b);
 		return 0;
 	case MADV_WIPEONFORK:
 		/* "only supported on anonymous memory": not on files, not VM_SHARED. */

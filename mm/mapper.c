@@ -98,11 +98,17 @@ static int alloc_table(paddr_t *out)
  * riscv64 both), eight entries are or-ed together per test, a third of the
  * instructions of one test each (a page's munmap spent most of its time here).
  */
-static bool table_is_empty(const pte_t *t)
+static bool table_is_empty(const pte_t *t, unsigned int hint)
 {
 	_Static_assert(MMU_PT_ENTRIES % 8 == 0, "a table is a whole number of 8-entry groups");
 	if (mmu_pte_none().raw == 0) {
-		for (unsigned int i = 0; i < MMU_PT_ENTRIES; i += 8) {
+		/*
+		 * From the group of @hint (the entry just cleared) on, wrapping: the
+		 * live neighbours of an entry that was cleared are likely near it (a
+		 * stack's pages are at the top of their table).
+		 */
+		unsigned int first = hint & ~7u & (MMU_PT_ENTRIES - 1);
+		for (unsigned int n = 0, i = first; n < MMU_PT_ENTRIES; n += 8, i = (i + 8) % MMU_PT_ENTRIES) {
 			uint64_t any = 0;
 
 			for (unsigned int j = 0; j < 8; j++)
@@ -153,7 +159,7 @@ static bool root_index_owned(const struct pagetable *pt, unsigned int i)
  * @level)) if it is empty and not one the kernel table keeps.
  */
 static void prune_slot(const struct pagetable *pt, pte_t *slot, unsigned int level,
-		       uintptr_t base, struct tlb_batch *b)
+		       uintptr_t base, uintptr_t va, struct tlb_batch *b)
 {
 	pte_t e = mmu_pte_read(slot);
 
@@ -161,7 +167,7 @@ static void prune_slot(const struct pagetable *pt, pte_t *slot, unsigned int lev
 		return;
 	if (pt->keep_root_tables && level == pt->levels - 1)
 		return;
-	if (!table_is_empty(child_table(e, level)))
+	if (!table_is_empty(child_table(e, level), level_index(va, level - 1)))
 		return;
 	mmu_pte_write(slot, mmu_pte_none());
 	tlb_batch_table_unlinked(b, vaddr(base), mmu_level_size(level));
@@ -261,7 +267,7 @@ static void walk_up(struct walk *w, uintptr_t va)
 	pte_t *slot = &w->table[parent][level_index(va, parent)];
 
 	if (w->on_pop == POP_PRUNE) {
-		prune_slot(w->pt, slot, parent, ALIGN_DOWN(va, mmu_level_size(parent)), w->b);
+		prune_slot(w->pt, slot, parent, ALIGN_DOWN(va, mmu_level_size(parent)), va, w->b);
 	} else if (w->on_pop == POP_FREE) {
 		pte_t e = mmu_pte_read(slot);
 		mmu_pte_write(slot, mmu_pte_none());
@@ -534,6 +540,108 @@ int mapper_map(struct pagetable *pt, vaddr_t va, paddr_t pa, size_t size, unsign
 		return err;
 	}
 	map_fill(pt, va.raw, last, pa, prot, cache, b);
+	return 0;
+}
+
+/* ---- replacing a leaf (copy-on-write) ---- */
+
+int mapper_replace(struct pagetable *pt, vaddr_t va, paddr_t pa, unsigned int prot, paddr_t *old,
+		   struct tlb_batch *b)
+{
+	struct walk w;
+	pte_t e;
+
+	if (!range_ok(pt, va.raw, PAGE_SIZE) || !IS_ALIGNED(pa.raw, (uint64_t)PAGE_SIZE) ||
+	    !mmu_attrs_are_valid(prot, MMU_CACHE_WB) || !mmu_pa_is_valid(pa))
+		return -EINVAL;
+	walk_start(&w, pt, va.raw, va.raw, POP_KEEP, NULL);
+	pte_t *slot = walk_seek(&w, &e);
+	if (w.level != 0 || !mmu_pte_is_leaf(e, 0))
+		return -ENOENT;
+	*old = mmu_pte_phys(e, 0);
+	/*
+	 * One store, valid to valid: x86_64 and riscv64 allow it (the old translation
+	 * may be used until the flush, which the caller's batch does before it frees
+	 * the old frame). A format that needs break-before-make must clear and flush
+	 * first.
+	 */
+	pte_t ne = make_leaf(pt, pa, prot, mmu_pte_cache(e, 0), 0);
+	mmu_pte_write(slot, ne);
+	tlb_batch_pte_changed(b, vaddr(va.raw), PAGE_SIZE, mmu_pte_is_present(e), mmu_pte_is_present(ne));
+	return 0;
+}
+
+/* ---- copying (fork) ---- */
+
+/* The last-level table of @pt covering @va, with the tables above it made as needed. */
+static int table_for(const struct pagetable *pt, uintptr_t va, pte_t **out)
+{
+	pte_t *t = table_ptr(pt->root);
+
+	for (unsigned int level = pt->levels - 1; level > 0; level--) {
+		pte_t *slot = &t[level_index(va, level)];
+		pte_t e = mmu_pte_read(slot);
+
+		if (mmu_pte_is_none(e)) {
+			paddr_t tp;
+			int err = alloc_table(&tp);
+			if (err)
+				return err;
+			e = make_table(tp, level);
+			mmu_pte_write(slot, e);
+		} else if (!mmu_pte_is_table(e, level)) {
+			return -EEXIST;
+		}
+		t = child_table(e, level);
+	}
+	*out = t;
+	return 0;
+}
+
+int mapper_copy(struct pagetable *dst, const struct pagetable *src, vaddr_t va, size_t size,
+		unsigned int drop_prot, void (*each)(paddr_t pa, void *arg), void *arg,
+		struct tlb_batch *b)
+{
+	uintptr_t table_span = mmu_level_size(1), cached = 1;   /* 1: no table cached */
+	pte_t *dtab = NULL;
+	struct walk w;
+
+	if (!range_ok(src, va.raw, size) || !range_ok(dst, va.raw, size) || dst->levels != src->levels)
+		return -EINVAL;
+	walk_start(&w, src, va.raw, va.raw + size - 1, POP_KEEP, NULL);
+	do {
+		pte_t e;
+		walk_seek(&w, &e);
+		if (!mmu_pte_is_leaf(e, w.level))
+			continue;
+		uintptr_t base = walk_base(&w);
+		unsigned int prot = mmu_pte_prot(e, w.level) & ~drop_prot;
+		enum mmu_cache cache = mmu_pte_cache(e, w.level);
+		paddr_t pa = mmu_pte_phys(e, w.level);
+		if (w.level > 0) {
+			/* A huge leaf: the general path. */
+			int err = mapper_map(dst, vaddr(base), pa, mmu_level_size(w.level), prot, cache,
+					     0, b);
+			if (err)
+				return err;
+		} else {
+			/* One descent of @dst per last-level table, not per leaf. */
+			if (ALIGN_DOWN(base, table_span) != cached) {
+				int err = table_for(dst, base, &dtab);
+				if (err)
+					return err;
+				cached = ALIGN_DOWN(base, table_span);
+			}
+			pte_t *slot = &dtab[level_index(base, 0)];
+			if (!mmu_pte_is_none(mmu_pte_read(slot)))
+				return -EEXIST;
+			pte_t ne = make_leaf(dst, pa, prot, cache, 0);
+			mmu_pte_write(slot, ne);
+			tlb_batch_pte_changed(b, vaddr(base), PAGE_SIZE, false, mmu_pte_is_present(ne));
+		}
+		if (each)
+			each(pa, arg);
+	} while (walk_next(&w));
 	return 0;
 }
 

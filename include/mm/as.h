@@ -79,6 +79,12 @@ struct as {
 	uintptr_t brk_start, brk;    /* the heap: [brk_start, PAGE_ALIGN(brk)) */
 	size_t max_vmas;             /* vm.max_map_count */
 	uint64_t next_obj;           /* ids of shared objects */
+	/*
+	 * Some frame of this space may be mapped by another one too (as_fork() sets it
+	 * on both sides; never cleared). Until then every frame has one reference, so
+	 * leaves are freed outright and no write looks for a copy-on-write page.
+	 */
+	bool shared_frames;
 };
 
 /* Placement parameters; as_create() fills defaults from the paging mode's layout. */

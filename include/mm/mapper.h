@@ -130,6 +130,27 @@ int mapper_translate(const struct pagetable *pt, vaddr_t va, struct mapper_leaf 
 int mapper_walk_next(const struct pagetable *pt, vaddr_t *cursor, vaddr_t end,
 		     struct mapper_leaf *out);
 
+/*
+ * Make the 4 KiB leaf at @va map @pa with @prot (and its caching) instead: a
+ * copy-on-write fault's new frame. The old frame goes to *@old; the change is
+ * queued on @b, and the caller frees or puts the old frame after the flush.
+ * Returns 0, -ENOENT (no 4 KiB leaf there), -EINVAL.
+ */
+int mapper_replace(struct pagetable *pt, vaddr_t va, paddr_t pa, unsigned int prot, paddr_t *old,
+		   struct tlb_batch *b);
+
+/*
+ * Copy @src's leaves in [@va, @va + @size) into @dst (same mode, that range of it
+ * empty) at the same addresses, each with its protection minus @drop_prot and its
+ * caching, calling @each(pa, @arg) for each leaf copied (fork: a frame reference).
+ * Creates @dst's tables as needed, descending once per last-level table. Returns
+ * 0; -ENOMEM (a table) or -EEXIST with the leaves before copied, and reported to
+ * @each; -EINVAL for a bad range.
+ */
+int mapper_copy(struct pagetable *dst, const struct pagetable *src, vaddr_t va, size_t size,
+		unsigned int drop_prot, void (*each)(paddr_t pa, void *arg), void *arg,
+		struct tlb_batch *b);
+
 /* The number of table pages this mapper owns below the root (for tests and statistics). */
 size_t mapper_count_tables(const struct pagetable *pt);
 
