@@ -14,6 +14,10 @@
  * QEMU virt's 10 MHz timebase). Then "boot NAME VALUE" lines: the counter and
  * CLOCK_MONOTONIC when main() began, i.e. at the first user instructions.
  *
+ * fork_exit_wait_16m and cow_first_write measure processes that fork: a fork of a process
+ * with 16 MiB touched, with its exit and wait4, and a child's first write to a page
+ * it shares copy-on-write.
+ *
  * Each case measures only what its name says: the mappings it needs are made before
  * the counter is read and removed after, except where making or removing them is
  * the case.
@@ -234,6 +238,52 @@ static void bench_munmap_2m(void)
 	report("munmap_2m_populated", sum, ROUNDS);
 }
 
+/* fork + exit + wait4 of a process with 16 MiB of private memory touched: the
+ * page-table copy, the copy-on-write marking and the teardown. */
+static void bench_fork_16m(void)
+{
+	enum { ROUNDS = 20, LEN = 16 * 1024 * 1024 };
+	char *p = map(LEN);
+	uint64_t sum = 0;
+
+	touch(p, LEN);
+	for (int r = 0; r <= ROUNDS; r++) {
+		uint64_t t0 = now();
+		long pid = sys_fork();
+		if (pid == 0)
+			sys_exit_group(0);
+		int st = -1;
+		if (pid < 0 || sys_wait4((int)pid, &st, 0, NULL) != pid || st != 0)
+			fail("fork", pid);
+		uint64_t t = now() - t0;
+		if (r > 0)
+			sum += t;
+	}
+	report("fork_exit_wait_16m", sum, ROUNDS);
+	unmap(p, LEN);
+}
+
+/* The first write to a copy-on-write page, in a child, 1024 pages: the fault and
+ * the 4 KiB copy. The child prints its own line. */
+static void bench_cow_write(void)
+{
+	enum { PAGES = 1024 };
+	char *p = map(PAGES * PG);
+
+	touch(p, PAGES * PG);
+	long pid = sys_fork();
+	if (pid == 0) {
+		uint64_t t0 = now();
+		touch(p, PAGES * PG);
+		report("cow_first_write", now() - t0, PAGES);
+		sys_exit_group(0);
+	}
+	int st = -1;
+	if (pid < 0 || sys_wait4((int)pid, &st, 0, NULL) != pid || st != 0)
+		fail("fork", pid);
+	unmap(p, PAGES * PG);
+}
+
 int main(int argc, char **argv)
 {
 	/* First: the counter as the program starts, before anything else ran. */
@@ -252,6 +302,8 @@ int main(int argc, char **argv)
 	bench_brk();
 	bench_mremap();
 	bench_munmap_2m();
+	bench_fork_16m();
+	bench_cow_write();
 	rt_printf("boot counter_at_main %llu\n", (unsigned long long)(boot_count * scale));
 	rt_printf("boot monotonic_at_main %lld\n", (long long)boot_mono);
 	rt_printf("bench-done\n");
