@@ -460,15 +460,9 @@ static void clone_start(void *arg)
 	arch_user_resume();
 }
 
-long proc_clone_thread(struct trap_frame *tf, unsigned long flags, uintptr_t newsp,
-		       uintptr_t parent_tid, uintptr_t child_tid, uintptr_t tls)
+/* copy_process()'s checks of the flags, in its order (fork and threads alike). */
+static int clone_flags_check(unsigned long flags)
 {
-	struct thread *self = thread_current();
-	struct proc *p = self->proc;
-	_Alignas(16) uint8_t frame[ARCH_USER_FRAME_SIZE];
-	int err;
-
-	/* copy_process()'s checks, in its order. */
 	if ((flags & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS))
 		return -EINVAL;
 	if ((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND))
@@ -477,6 +471,20 @@ long proc_clone_thread(struct trap_frame *tf, unsigned long flags, uintptr_t new
 		return -EINVAL;
 	if (flags & CLONE_NAMESPACES)
 		return -EINVAL;       /* no namespaces here */
+	return 0;
+}
+
+long proc_clone_thread(struct trap_frame *tf, unsigned long flags, uintptr_t newsp,
+		       uintptr_t parent_tid, uintptr_t child_tid, uintptr_t tls)
+{
+	struct thread *self = thread_current();
+	struct proc *p = self->proc;
+	_Alignas(16) uint8_t frame[ARCH_USER_FRAME_SIZE];
+	int err;
+
+	int bad = clone_flags_check(flags);
+	if (bad)
+		return bad;
 	/*
 	 * A thread of this process is all that is made so far: a new process (fork,
 	 * vfork, CLONE_VM without CLONE_THREAD) is not.
@@ -539,13 +547,9 @@ long proc_fork(struct trap_frame *tf, unsigned long flags, uintptr_t newsp, uint
 	_Alignas(16) uint8_t frame[ARCH_USER_FRAME_SIZE];
 	int err;
 
-	/* copy_process()'s checks for a new process, in its order. */
-	if ((flags & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS))
-		return -EINVAL;
-	if (flags & (CLONE_THREAD | CLONE_SIGHAND))
-		return -EINVAL;       /* both need CLONE_VM, which a fork does not have */
-	if (flags & CLONE_NAMESPACES)
-		return -EINVAL;
+	err = clone_flags_check(flags);
+	if (err)
+		return err;
 
 	struct proc *c = kzalloc(sizeof(*c), 0);
 	if (!c)

@@ -22,6 +22,21 @@
  */
 #include "rt/rt.h"
 
+/* The FP-error cases each arch lists in <user/fpu_arch.h> (arch_fp_trap_case[]). */
+struct arch_fp_trap_case {
+	const char *name;
+	bool signals;            /* SIGFPE, FPE_FLTDIV at r.at; else no signal and flag in r.flags */
+	uint32_t flag;
+	bool inf;                /* the result is +inf */
+};
+
+/* What arch_fp_trap_run() saw: the instruction taking the error, the result, the flags. */
+struct arch_fp_trap_result {
+	uintptr_t at;
+	uint64_t bits;
+	uint32_t flags;
+};
+
 #include <user/fpu_arch.h>
 
 /* uapi asm-generic/siginfo.h: sent by the kernel (force_sig()). */

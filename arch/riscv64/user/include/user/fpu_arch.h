@@ -148,22 +148,12 @@ static inline bool arch_fp_extra_initial(void)
  * square root of -1 (fsqrt.d: NV); r.flags is fflags after, r.bits the result.
  */
 #define ARCH_FP_TRAP_CASES 2
-struct arch_fp_trap_case {
-	const char *name;
-	bool signals;            /* SIGFPE, FPE_FLTDIV at r.at; else no signal and flag in r.flags */
-	uint32_t flag;
-	bool inf;                /* the result is +inf */
-};
+/* struct arch_fp_trap_case and arch_fp_trap_result: tests/user/fpu.c. */
 static const struct arch_fp_trap_case arch_fp_trap_case[ARCH_FP_TRAP_CASES] = {
 	{ "fdiv.d by zero: fflags.DZ", false, 0x08, true },
 	{ "fsqrt.d of -1: fflags.NV", false, 0x10, false },
 };
 
-struct arch_fp_trap_result {
-	uintptr_t at;
-	uint64_t bits;
-	uint32_t flags;
-};
 
 static inline void arch_fp_trap_run(int n, struct arch_fp_trap_result *r)
 {

@@ -179,22 +179,12 @@ static inline bool arch_fp_extra_initial(void)
  * r.bits the result's bits, r.flags the exception flags after it (MXCSR's).
  */
 #define ARCH_FP_TRAP_CASES 2
-struct arch_fp_trap_case {
-	const char *name;
-	bool signals;            /* SIGFPE, FPE_FLTDIV at r.at; else no signal and flag in r.flags */
-	uint32_t flag;
-	bool inf;                /* the result is +inf */
-};
+/* struct arch_fp_trap_case and arch_fp_trap_result: tests/user/fpu.c. */
 static const struct arch_fp_trap_case arch_fp_trap_case[ARCH_FP_TRAP_CASES] = {
 	{ "SSE divsd by zero with MXCSR.ZM clear (no #XM under QEMU's TCG): MXCSR.ZE", false, 0x4, true },
 	{ "x87 fdiv by zero with the control word's ZM clear: SIGFPE FPE_FLTDIV at the fwait after it", true, 0, true },
 };
 
-struct arch_fp_trap_result {
-	uintptr_t at;
-	uint64_t bits;
-	uint32_t flags;
-};
 
 static inline void arch_fp_trap_run(int n, struct arch_fp_trap_result *r)
 {
