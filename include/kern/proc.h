@@ -178,8 +178,9 @@ struct trap_frame;
  * CLONE_PARENT_SETTID, CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID as asked): the
  * child returns 0 from the same call through a copy of @tf on stack @newsp (the
  * caller's if 0), with the TLS @tls if CLONE_SETTLS. Returns the child's tid;
- * -EINVAL for flags Linux refuses together and for namespaces, -ENOSYS for a new
- * process (fork comes later), -EAGAIN (no tid), -ENOMEM, -EFAULT.
+ * -EINVAL for flags Linux refuses together and for namespaces, -ENOSYS for a
+ * CLONE_VM process (not a thread; fork is proc_fork()), -EAGAIN (no tid), -ENOMEM,
+ * -EFAULT.
  */
 long proc_clone_thread(struct trap_frame *tf, unsigned long flags, uintptr_t newsp,
 		       uintptr_t parent_tid, uintptr_t child_tid, uintptr_t tls);
