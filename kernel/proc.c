@@ -515,8 +515,9 @@ long proc_clone_thread(struct trap_frame *tf, unsigned long flags, uintptr_t new
 		err = -EFAULT;
 
 	unsigned long irq = spin_lock_irqsave(&p->lock);
-	if (!err && p->exiting)
-		err = -EINTR;         /* copy_process(): a fatal signal is pending */
+	/* copy_process(): a fatal signal is pending (a group exit, or an execve's de_thread). */
+	if (!err && (p->exiting || p->exec_waiting))
+		err = -EINTR;
 	if (!err) {
 		/* At the end: the first thread stays first (signals prefer it). */
 		struct thread **pp = &p->threads;
@@ -736,10 +737,14 @@ long proc_execve(uintptr_t upath, uintptr_t uargv, uintptr_t uenvp)
 
 	/* The point of no return: the other threads end (de_thread()), then the switch. */
 	unsigned long irq = spin_lock_irqsave(&p->lock);
-	if (p->exiting) {
+	if (p->exiting || p->exec_waiting) {
+		/*
+		 * A group exit, or another thread's execve, came first (de_thread()'s
+		 * -EAGAIN): this thread has been kicked and ends on its way out.
+		 */
 		spin_unlock_irqrestore(&p->lock, irq);
 		as_destroy(&nas);
-		err = -EINTR;         /* a group exit came first: this thread ends with it */
+		err = -EAGAIN;
 		goto out;
 	}
 	p->exec_waiting = true;
