@@ -202,7 +202,8 @@ long proc_fork(struct trap_frame *tf, unsigned long flags, uintptr_t newsp, uint
  * caller's user pointers. The new image and its stack are built in a new address
  * space first; only then do the process's other threads end and the old space go,
  * so a failure (-ENOENT, -EACCES, -ENOEXEC, -E2BIG, -EFAULT, -ENOMEM...) returns to
- * the old program, which goes on. On success it does not return: the calling
+ * the old program, which goes on; -EAGAIN when a group exit or another thread's
+ * execve came first (this thread then ends). On success it does not return: the calling
  * thread, now the only one and with the process's pid as its tid, enters the new
  * program. Handled signals go back to SIG_DFL, the alternate stack, the robust
  * list, rseq and the TLS are cleared, the signal mask is kept (Linux's exec rules).
