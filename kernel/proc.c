@@ -634,21 +634,14 @@ out_pid:
 /* A user string into @dst (@room bytes): its size with the NUL, -EFAULT, or -E2BIG. */
 static long string_from_user(char *dst, uintptr_t u, size_t room)
 {
-	size_t n = 0;
+	long n = strncpy_from_user(dst, u, room);
 
-	while (n < room) {
-		/* Never past the page the string goes on in: it may end there. */
-		size_t chunk = PAGE_SIZE - ((u + n) & (PAGE_SIZE - 1));
-		if (chunk > room - n)
-			chunk = room - n;
-		if (copy_from_user(dst + n, u + n, chunk))
-			return -EFAULT;
-		const char *z = memchr(dst + n, 0, chunk);
-		if (z)
-			return z - dst + 1;
-		n += chunk;
-	}
-	return -E2BIG;
+	if (n < 0)
+		return n;
+	if ((size_t)n == room)
+		return -E2BIG;
+	dst[n] = 0;
+	return n + 1;
 }
 
 /*

@@ -46,35 +46,8 @@ static size_t min_size(size_t a, size_t b)
 }
 
 /*
- * strncpy_from_user(): copy the string at @src into @dst (@max bytes at most, no
- * NUL added). Returns its length, @max if no NUL came within @max bytes, or -EFAULT.
- * Read a page at a time at most, so that a string ending before an unmapped page
- * is read as on Linux; @dst may be NULL to only measure.
- */
-static long strncpy_from_user(char *dst, uintptr_t src, size_t max)
-{
-	char chunk[64];
-	size_t done = 0;
-
-	while (done < max) {
-		size_t n = min_size(min_size(max - done, sizeof(chunk)),
-				    PAGE_SIZE - ((src + done) & (PAGE_SIZE - 1)));
-		if (copy_from_user(chunk, src + done, n))
-			return -EFAULT;
-		const char *nul = memchr(chunk, 0, n);
-		size_t keep = nul ? (size_t)(nul - chunk) : n;
-		if (dst)
-			memcpy(dst + done, chunk, keep);
-		done += keep;
-		if (nul)
-			return (long)done;
-	}
-	return (long)max;
-}
-
-/*
  * Linux's find_task_by_vpid(@pid) for the tasks kestrel can name: the calling
- * thread's own process only (there is no global pid table yet). True if @pid is
+ * thread's own process only (other processes' threads are not looked up yet). True if @pid is
  * one of its threads' ids (the first thread's is the pid), with that thread's
  * robust list head in *@robust (may be NULL). A bare user thread finds only itself.
  */

@@ -5,6 +5,7 @@
 #include <kern/errno.h>
 #include <kern/fault.h>
 #include <kern/sched.h>
+#include <kern/string.h>
 #include <kern/uaccess.h>
 #include <mm/as.h>
 
@@ -85,4 +86,26 @@ int copy_from_user_nofault(void *dst, uintptr_t usrc, size_t n)
 	int r = copy_nofault(dst, (const void *)usrc, n);
 	arch_user_access_end();
 	return r;
+}
+
+/* <kern/uaccess.h> */
+long strncpy_from_user(char *dst, uintptr_t src, size_t max)
+{
+	char chunk[64];
+	size_t done = 0;
+
+	while (done < max) {
+		size_t n = MIN(MIN(max - done, sizeof(chunk)),
+			PAGE_SIZE - ((src + done) & (PAGE_SIZE - 1)));
+		if (copy_from_user(chunk, src + done, n))
+			return -EFAULT;
+		const char *nul = memchr(chunk, 0, n);
+		size_t keep = nul ? (size_t)(nul - chunk) : n;
+		if (dst)
+			memcpy(dst + done, chunk, keep);
+		done += keep;
+		if (nul)
+			return (long)done;
+	}
+	return (long)max;
 }

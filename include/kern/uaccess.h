@@ -42,6 +42,14 @@ bool uaccess_fault(const struct fault_info *fi, bool irqs_were_on);
  */
 bool access_ok(uintptr_t uaddr, size_t n);
 
+/*
+ * Copy the string at @src into @dst (@max bytes at most, no NUL added). Returns its
+ * length, @max if no NUL came within @max bytes, or -EFAULT. Reads a page at a time
+ * at most, so that a string ending before an unmapped page is read as on Linux;
+ * @dst may be NULL to only measure.
+ */
+long strncpy_from_user(char *dst, uintptr_t src, size_t max);
+
 /* Is [@uaddr, @uaddr + @n) inside the calling thread's user range? */
 bool user_range_ok(uintptr_t uaddr, size_t n);
 
