@@ -93,6 +93,35 @@ static struct vma *split(struct as *as, struct vma *v, uintptr_t addr, struct vm
 	return spare;
 }
 
+/*
+ * Make [s, e), a range inside *@vp, a VMA of its own, splitting off the pieces of
+ * *@vp below s and above e; *@vp becomes the middle piece. Both structs are
+ * allocated first, so a failure (-ENOMEM: no memory, or the VMA limit) leaves
+ * the tree as it was.
+ */
+static int isolate(struct as *as, struct vma **vp, uintptr_t s, uintptr_t e)
+{
+	struct vma *v = *vp;
+	bool need_lo = v->start < s, need_hi = v->end > e;
+
+	if (!need_lo && !need_hi)
+		return 0;
+	if (as->vmas.count + need_lo + need_hi > as->max_vmas)
+		return -ENOMEM;
+	struct vma *lo = need_lo ? vma_new() : NULL, *hi = need_hi ? vma_new() : NULL;
+	if ((need_lo && !lo) || (need_hi && !hi)) {
+		kfree(lo);
+		kfree(hi);
+		return -ENOMEM;
+	}
+	if (need_lo)
+		v = split(as, v, s, lo);
+	if (need_hi)
+		split(as, v, e, hi);
+	*vp = v;
+	return 0;
+}
+
 static void batch_start(struct as *as, struct tlb_batch *b)
 {
 	tlb_batch_init(b, &as->cpus);
@@ -205,6 +234,9 @@ int as_fork(struct as *dst, struct as *src, const struct pagetable *kernel)
 	batch_start(dst, &db);          /* no CPU runs @dst yet: fences at most */
 	for (struct vma *v = vma_find_next(&src->vmas, 0); v && !err;
 	     v = vma_find_next(&src->vmas, v->end)) {
+		/* dup_mmap(): VM_DONTCOPY is left out of the child. */
+		if (v->flags & VMA_DONTCOPY)
+			continue;
 		struct vma *n = vma_new();
 		bool shared = v->flags & VMA_SHARED;
 
@@ -219,6 +251,12 @@ int as_fork(struct as *dst, struct as *src, const struct pagetable *kernel)
 		n->obj = v->obj;
 		n->pgoff = v->pgoff;
 		vma_insert(&dst->vmas, n);
+		/*
+		 * VM_WIPEONFORK: the child's VMA (which keeps the flag) starts with no
+		 * pages, and the parent's stay writable.
+		 */
+		if (v->flags & VMA_WIPEONFORK)
+			continue;
 		if (shared && (err = populate_shared(src, v, &sb)))
 			break;
 		/* Private and writable: read-only on both sides until a write copies it. */
@@ -830,23 +868,9 @@ int as_mprotect(struct as *as, uintptr_t start, size_t len, unsigned int prot)
 		}
 		uintptr_t s = pos, e = MIN(v->end, end);
 		if (v->prot != prot) {
-			/* Both splits' structs first, so a failure leaves no unmerged pieces. */
-			bool need_lo = v->start < s, need_hi = v->end > e;
-			if (as->vmas.count + need_lo + need_hi > as->max_vmas && (need_lo || need_hi)) {
-				err = -ENOMEM;
+			err = isolate(as, &v, s, e);
+			if (err)
 				goto out;
-			}
-			struct vma *lo = need_lo ? vma_new() : NULL, *hi = need_hi ? vma_new() : NULL;
-			if ((need_lo && !lo) || (need_hi && !hi)) {
-				kfree(lo);
-				kfree(hi);
-				err = -ENOMEM;
-				goto out;
-			}
-			if (need_lo)
-				v = split(as, v, s, lo);
-			if (need_hi)
-				split(as, v, e, hi);
 			v->prot = prot;
 			mapper_protect(&as->pt, vaddr(s), e - s, mmu_prot_of(prot), &b);
 			if ((prot & PROT_WRITE) && !(v->flags & VMA_SHARED) && as->shared_frames)
@@ -1217,10 +1241,30 @@ static int madvise_populate(struct as *as, const struct vma *v, uintptr_t start,
 }
 
 /*
+ * madvise_update_vma(): give [start, end) of @v the VMA flags @flags, splitting
+ * and merging as needed. A split that cannot be made is -EAGAIN, as
+ * madvise_vma_behavior() reports its -ENOMEM ("kernel resources temporarily
+ * unavailable").
+ */
+static int madvise_flags(struct as *as, struct vma *v, uintptr_t start, uintptr_t end,
+			 unsigned int flags)
+{
+	if (flags == v->flags)
+		return 0;
+	if (isolate(as, &v, start, end))
+		return -EAGAIN;
+	v->flags = flags;
+	merge_around(as, v);
+	return 0;
+}
+
+/*
  * Linux 6.1's madvise_vma_behavior() for [start, end), a piece of @v. Pages are
- * dropped into @b (freed after its flush). The hints that only set a VM_* flag
- * Linux keeps for fork, core dumps, KSM or THP have nothing to act on here and
- * are not recorded (docs/vm.md), so they never split a VMA.
+ * dropped into @b (freed after its flush). The fork hints (DONTFORK, DOFORK,
+ * WIPEONFORK, KEEPONFORK) set or clear a VMA flag that as_fork() honours, splitting
+ * the VMA as on Linux; the hints that only set a VM_* flag Linux keeps for core
+ * dumps, KSM or THP have nothing to act on here and are not recorded (docs/vm.md),
+ * so they never split a VMA.
  */
 static int madvise_vma(struct as *as, struct vma *v, uintptr_t start, uintptr_t end, int advice,
 		       struct tlb_batch *b)
@@ -1263,9 +1307,18 @@ static int madvise_vma(struct as *as, struct vma *v, uintptr_t start, uintptr_t 
 		/* A hole punched in the object: its pages go, the next touch is zero. */
 		mapper_unmap(&as->pt, vaddr(start), end - start, leaf_drop(as), b);
 		return 0;
+	case MADV_DONTFORK:
+		return madvise_flags(as, v, start, end, v->flags | VMA_DONTCOPY);
+	case MADV_DOFORK:
+		/* Linux refuses only VM_IO mappings, which anonymous memory never is. */
+		return madvise_flags(as, v, start, end, v->flags & ~VMA_DONTCOPY);
 	case MADV_WIPEONFORK:
 		/* "only supported on anonymous memory": not on files, not VM_SHARED. */
-		return shared ? -EINVAL : 0;
+		if (shared)
+			return -EINVAL;
+		return madvise_flags(as, v, start, end, v->flags | VMA_WIPEONFORK);
+	case MADV_KEEPONFORK:
+		return madvise_flags(as, v, start, end, v->flags & ~VMA_WIPEONFORK);
 	case MADV_POPULATE_READ:
 	case MADV_POPULATE_WRITE:
 		/* It drops the lock: nothing may wait in @b for a flush meanwhile. */
@@ -1283,8 +1336,7 @@ static int madvise_vma(struct as *as, struct vma *v, uintptr_t start, uintptr_t 
 		/*
 		 * NORMAL, RANDOM, SEQUENTIAL (read-ahead), WILLNEED (swap-in: nothing
 		 * is swapped), COLD, PAGEOUT (reclaim hints: no reclaim, and without
-		 * swap Linux keeps anonymous pages too), DONTFORK, DOFORK, KEEPONFORK
-		 * (no fork yet), DONTDUMP, DODUMP (no core dumps), MERGEABLE,
+		 * swap Linux keeps anonymous pages too), DONTDUMP, DODUMP (no core dumps), MERGEABLE,
 		 * UNMERGEABLE (no KSM), HUGEPAGE, NOHUGEPAGE (no THP): Linux's checks
 		 * that could refuse them need VM_IO / VM_PFNMAP / VM_LOCKED VMAs,
 		 * which anonymous memory here never is.

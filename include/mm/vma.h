@@ -16,7 +16,9 @@
 #include <kern/types.h>
 
 /* vma->flags */
-#define VMA_SHARED   (1u << 0)   /* MAP_SHARED: pages belong to a shared object */
+#define VMA_SHARED     (1u << 0) /* MAP_SHARED: pages belong to a shared object */
+#define VMA_DONTCOPY   (1u << 1) /* MADV_DONTFORK: a fork's child does not get this VMA */
+#define VMA_WIPEONFORK (1u << 2) /* MADV_WIPEONFORK: a fork's child gets it empty (private only) */
 
 struct vma {
 	struct vma *left, *right;    /* tree links */

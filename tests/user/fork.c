@@ -3,7 +3,8 @@
  * Processes that make processes, as on Linux 6.1: fork (clone with only SIGCHLD,
  * as libcs call it) and what the child gets: a copy-on-write copy of private memory
  * (each side's writes invisible to the other at every page of a mapping), MAP_SHARED
- * memory shared, its own brk and residency, only the calling thread; wait4 and
+ * memory shared, the fork advices (DONTFORK, WIPEONFORK and their undoing), its own brk and
+ * residency, only the calling thread; wait4 and
  * waitid with their exit statuses and errors; a fork chain 50 deep and 1000 forks in
  * a loop; kill between processes (SIGTERM's and SIGKILL's default actions, a
  * handled signal, a zombie); execve of this same program (argv[0]) with "--exec-child" in a child, which
@@ -151,6 +152,84 @@ static void shared_memory(void)
 	tap_ok(st == 0 && s[0] == 8 && s[PG / 4] == 9 && s[3 * PG / 4] == 10,
 	       "MAP_SHARED writes of the child are the parent's, on pages touched before the fork and not");
 	sys_munmap((void *)s, 4 * PG);
+}
+
+/*
+ * The fork advices, as LTP's madvise03 (DONTFORK, DOFORK) and madvise10
+ * (WIPEONFORK, its length 0, a grandchild, KEEPONFORK) check them, with Linux's
+ * answers (madvise_vma_behavior(), dup_mmap()): a DONTFORK range is a hole in the
+ * child, a WIPEONFORK range reads zeros there and in its children, the parent
+ * keeps its data either way.
+ */
+static int wiped_check(volatile unsigned int *m, unsigned int npages, bool want_zero)
+{
+	for (unsigned int i = 0; i < npages; i++)
+		if (m[i * PG / 4] != (want_zero ? 0 : pattern(i, 3)) || m[i * PG / 4 + 1] != 0)
+			return 1;
+	return 0;
+}
+
+static void fork_advice(void)
+{
+	volatile unsigned int *m = map(4 * PG, MAP_PRIVATE), *sh = map(PG, MAP_SHARED);
+	unsigned char vec[4];
+
+	if (!m || !sh) {
+		tap_ok(false, "mappings for the fork advices");
+		return;
+	}
+	for (unsigned int i = 0; i < 4; i++)
+		m[i * PG / 4] = pattern(i, 3);
+	tap_expect(sys_madvise((void *)sh, PG, MADV_WIPEONFORK), -EINVAL,
+		   "MADV_WIPEONFORK of MAP_SHARED memory is EINVAL");
+
+	/* WIPEONFORK: zeros in the child and in the grandchild; the parent's data stays. */
+	tap_expect(sys_madvise((void *)m, 4 * PG, MADV_WIPEONFORK), 0, "MADV_WIPEONFORK of private memory");
+	long pid = sys_fork();
+	if (pid == 0) {
+		int bad = wiped_check(m, 4, true);
+		m[0] = 5;                       /* the child's own page, wiped again below */
+		long gc = sys_fork();
+		if (gc == 0)
+			sys_exit_group(wiped_check(m, 4, true));
+		sys_exit_group(bad | (reap(gc) != 0) << 1 | (m[0] != 5) << 2);
+	}
+	int st = reap(pid);
+	tap_ok(st == 0 && wiped_check(m, 4, false) == 0,
+	       "after MADV_WIPEONFORK the child reads zeros at every page, and so does its own child; the parent keeps its data");
+	/* madvise10's length 0 changes nothing: KEEPONFORK first, so only it could wipe */
+	tap_expect(sys_madvise((void *)m, 4 * PG, MADV_KEEPONFORK), 0, "MADV_KEEPONFORK undoes it");
+	sys_madvise((void *)m, 0, MADV_WIPEONFORK);
+	pid = sys_fork();
+	if (pid == 0)
+		sys_exit_group(wiped_check(m, 4, false));
+	tap_ok(reap(pid) == 0, "after MADV_KEEPONFORK (and a WIPEONFORK of length 0) the child sees the data again");
+
+	/* DONTFORK of pages 1 and 2: a hole in the child; DOFORK undoes it. */
+	tap_expect(sys_madvise((void *)(m + PG / 4), 2 * PG, MADV_DONTFORK), 0, "MADV_DONTFORK of two pages");
+	pid = sys_fork();
+	if (pid == 0) {
+		int bad = m[0] != pattern(0, 3) || m[3 * PG / 4] != pattern(3, 3);
+		bad |= (sys_mincore((void *)m, 4 * PG, vec) != -ENOMEM) << 1;
+		bad |= (sys_madvise((void *)(m + PG / 4), PG, MADV_NORMAL) != -ENOMEM) << 2;
+		bad |= (sys_munmap((void *)(m + PG / 4), 2 * PG) != 0) << 3;   /* a hole: fine */
+		sys_exit_group(bad);
+	}
+	tap_ok(reap(pid) == 0, "in the child the MADV_DONTFORK pages are a hole (mincore and madvise ENOMEM), the others are there");
+	pid = sys_fork();
+	if (pid == 0)
+		sys_exit_group((int)m[PG / 4] == 12345);   /* never returns: a SIGSEGV */
+	st = reap(pid);
+	m[2 * PG / 4] = pattern(2, 3);          /* the parent's pages stay writable */
+	tap_ok(st == SIGSEGV && m[PG / 4] == pattern(1, 3) && m[2 * PG / 4] == pattern(2, 3),
+	       "a child touching a MADV_DONTFORK page gets SIGSEGV (status 11); the parent's pages keep their data");
+	tap_expect(sys_madvise((void *)m, 4 * PG, MADV_DOFORK), 0, "MADV_DOFORK undoes it");
+	pid = sys_fork();
+	if (pid == 0)
+		sys_exit_group(wiped_check(m, 4, false) | (sys_mincore((void *)m, 4 * PG, vec) != 0) << 1);
+	tap_ok(reap(pid) == 0, "after MADV_DOFORK the child gets every page with its data");
+	sys_munmap((void *)m, 4 * PG);
+	sys_munmap((void *)sh, PG);
 }
 
 /* The child's own brk and residency. */
@@ -494,10 +573,11 @@ int main(int argc, char **argv, char **envp)
 	if (argc >= 2 && !strcmp(argv[1], "--exec-child"))
 		return exec_child(argc, argv, envp);
 	self_path = argv[0];
-	tap_plan(37);
+	tap_plan(47);
 	ids_and_status();
 	private_memory();
 	shared_memory();
+	fork_advice();
 	brk_and_mincore();
 	wait_variants();
 	many();

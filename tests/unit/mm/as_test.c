@@ -1388,6 +1388,7 @@ static void test_fault_races(void)
 struct mpage {
 	bool mapped, shared, resident;
 	unsigned int prot;
+	unsigned int fork;      /* VMA_DONTCOPY | VMA_WIPEONFORK, from the fork advices */
 	uint64_t obj, pgoff;
 	uint32_t tag;
 };
@@ -1409,7 +1410,8 @@ static uint64_t rnd(void)
 static bool m_join(unsigned int i)   /* do pages i-1 and i belong to one VMA? */
 {
 	const struct mpage *a = &m[i - 1], *b = &m[i];
-	if (!a->mapped || !b->mapped || a->prot != b->prot || a->shared != b->shared)
+	if (!a->mapped || !b->mapped || a->prot != b->prot || a->shared != b->shared ||
+	    a->fork != b->fork)
 		return false;
 	return !a->shared || (a->obj == b->obj && a->pgoff + 1 == b->pgoff);
 }
@@ -1762,6 +1764,16 @@ static int m_madvise(uintptr_t start, size_t len, int advice)
 		case MADV_WIPEONFORK:
 			if (pg->shared)
 				return -EINVAL;
+			pg->fork |= VMA_WIPEONFORK;
+			break;
+		case MADV_KEEPONFORK:
+			pg->fork &= ~VMA_WIPEONFORK;
+			break;
+		case MADV_DONTFORK:
+			pg->fork |= VMA_DONTCOPY;
+			break;
+		case MADV_DOFORK:
+			pg->fork &= ~VMA_DONTCOPY;
 			break;
 		case MADV_POPULATE_READ:
 		case MADV_POPULATE_WRITE:
@@ -1813,6 +1825,7 @@ static bool compare(struct as *as, unsigned long step)
 		unsigned int e = m_run_end(i);
 		ok &= CHECK(v && v->start == i * PAGE_SIZE && v->end == e * PAGE_SIZE && v->prot == m[i].prot &&
 			    !!(v->flags & VMA_SHARED) == m[i].shared &&
+			    (v->flags & (VMA_DONTCOPY | VMA_WIPEONFORK)) == m[i].fork &&
 			    (!m[i].shared || (v->obj == m[i].obj && v->pgoff == m[i].pgoff)),
 			    "step %lu: VMA [%#lx, %#lx) prot %u vs model [%#x, %#x) prot %u", step,
 			    v ? (unsigned long)v->start : 0ul, v ? (unsigned long)v->end : 0ul,
@@ -1940,10 +1953,11 @@ static void fuzz(unsigned long steps, uint64_t seed)
 			name = "madvise";
 			static const int advs[] = { MADV_DONTNEED, MADV_DONTNEED, MADV_FREE, MADV_REMOVE,
 						    MADV_POPULATE_READ, MADV_POPULATE_WRITE, MADV_WILLNEED,
-						    MADV_WIPEONFORK, MADV_COLLAPSE, MADV_HWPOISON, 999, -1 };
+						    MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_DONTFORK,
+						    MADV_DOFORK, MADV_COLLAPSE, MADV_HWPOISON, 999, -1 };
 			uintptr_t a = r_addr();
 			size_t len = r_len();
-			int adv = rnd() % 4 == 0 ? (int)(rnd() % 32) : advs[rnd() % 12];
+			int adv = rnd() % 4 == 0 ? (int)(rnd() % 32) : advs[rnd() % ARRAY_SIZE(advs)];
 			e1 = as_madvise(&as, a, len, adv);
 			e2 = m_madvise(a, len, adv);
 		} else if (op == 17) {
@@ -2142,6 +2156,92 @@ static void test_fork_cow(void)
 }
 
 /*
+ * The fork advices (Linux's madvise_vma_behavior() and dup_mmap()): DONTFORK
+ * leaves a range out of the child, WIPEONFORK gives it to the child empty (and
+ * the flag with it, so a grandchild gets it empty too) with the parent's pages
+ * still writable, DOFORK and KEEPONFORK undo them; each splits the VMA and the
+ * undo merges it back; WIPEONFORK on shared memory is -EINVAL; a split past the
+ * VMA limit is -EAGAIN.
+ */
+static void test_fork_advice(void)
+{
+	enum { NPG = 8 };
+	struct as parent, child, gc;
+	uintptr_t a, sh;
+
+	setup_kernel();
+	CHECK_EQ(as_create(&parent, &kpt, NULL), 0);
+	as_activate(&parent);
+	CHECK_EQ(as_mmap(&parent, 0, NPG * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, &a), 0);
+	CHECK_EQ(as_mmap(&parent, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0, &sh), 0);
+	for (unsigned int i = 0; i < NPG; i++)
+		user_write(&parent, a + i * PAGE_SIZE, 100 + i);
+	size_t vmas = as_vma_count(&parent);
+
+	CHECK_EQ(as_madvise(&parent, sh, PAGE_SIZE, MADV_WIPEONFORK), -EINVAL);
+	CHECK_EQ(as_madvise(&parent, a + PAGE_SIZE, PAGE_SIZE, MADV_DONTFORK), 0);
+	CHECK_EQ(as_vma_count(&parent), vmas + 2);
+	CHECK_EQ(as_madvise(&parent, a + 2 * PAGE_SIZE, PAGE_SIZE, MADV_DONTFORK), 0);
+	CHECK_EQ(as_vma_count(&parent), vmas + 2);                 /* merged with page 1 */
+	CHECK_EQ(as_madvise(&parent, a + 4 * PAGE_SIZE, 2 * PAGE_SIZE, MADV_WIPEONFORK), 0);
+	CHECK_EQ(as_vma_count(&parent), vmas + 4);
+	/* pages 6 and 7: wiped, then kept again */
+	CHECK_EQ(as_madvise(&parent, a + 6 * PAGE_SIZE, 2 * PAGE_SIZE, MADV_WIPEONFORK), 0);
+	CHECK_EQ(as_madvise(&parent, a + 6 * PAGE_SIZE, 2 * PAGE_SIZE, MADV_KEEPONFORK), 0);
+	CHECK_EQ(as_vma_count(&parent), vmas + 4);
+	CHECK_EQ(as_fork(&child, &parent, &kpt), 0);
+	CHECK_EQ(as_vma_count(&child), vmas + 3);                  /* the DONTFORK one gone */
+	for (unsigned int i = 1; i <= 2; i++) {
+		uintptr_t p = a + i * PAGE_SIZE;
+		CHECK_EQ(fault_at(&child, p, FAULT_READ), -EFAULT);
+		CHECK(leaf_prot(&parent, p) & MMU_WRITE, "a DONTFORK page stays writable in the parent");
+		CHECK_EQ(frame_refs(frame_at(&parent, p)), 1);
+	}
+	for (unsigned int i = 4; i <= 5; i++) {
+		uintptr_t p = a + i * PAGE_SIZE;
+		CHECK_EQ(frame_at(&child, p).raw, 0);
+		CHECK(leaf_prot(&parent, p) & MMU_WRITE, "a WIPEONFORK page stays writable in the parent");
+		CHECK_EQ(frame_refs(frame_at(&parent, p)), 1);
+		CHECK_EQ(user_read(&child, p), 0);
+		CHECK_EQ(word_at(&parent, p), 100 + i);
+	}
+	for (unsigned int i = 0; i < NPG; i += i == 0 ? 3 : (i == 3 ? 3 : 1)) {
+		uintptr_t p = a + i * PAGE_SIZE;       /* 0, 3, 6, 7: copy-on-write */
+		CHECK_EQ(frame_at(&child, p).raw, frame_at(&parent, p).raw);
+		CHECK_EQ(user_read(&child, p), 100 + i);
+	}
+	/* The child's VMA keeps the flag: a grandchild gets pages 4 and 5 empty again. */
+	user_write(&child, a + 4 * PAGE_SIZE, 444);
+	CHECK_EQ(as_fork(&gc, &child, &kpt), 0);
+	CHECK_EQ(user_read(&gc, a + 4 * PAGE_SIZE), 0);
+	CHECK_EQ(user_read(&gc, a + 3 * PAGE_SIZE), 103);
+	as_destroy(&gc);
+	as_destroy(&child);
+	for (unsigned int i = 0; i < NPG; i++)
+		CHECK_EQ(frame_refs(frame_at(&parent, a + i * PAGE_SIZE)), 1);
+
+	/* DOFORK and KEEPONFORK: one VMA again, and the next child gets every page. */
+	CHECK_EQ(as_madvise(&parent, a, NPG * PAGE_SIZE, MADV_DOFORK), 0);
+	CHECK_EQ(as_madvise(&parent, a, NPG * PAGE_SIZE, MADV_KEEPONFORK), 0);
+	CHECK_EQ(as_vma_count(&parent), vmas);
+	CHECK_EQ(as_fork(&child, &parent, &kpt), 0);
+	for (unsigned int i = 0; i < NPG; i++)
+		CHECK_EQ(user_read(&child, a + i * PAGE_SIZE), 100 + i);
+	as_destroy(&child);
+
+	/* A split that would pass the VMA limit: -EAGAIN, nothing changed. */
+	parent.max_vmas = as_vma_count(&parent) + 1;
+	CHECK_EQ(as_madvise(&parent, a + PAGE_SIZE, PAGE_SIZE, MADV_DONTFORK), -EAGAIN);
+	CHECK_EQ(as_vma_count(&parent), vmas);
+	CHECK_EQ(as_madvise(&parent, a, PAGE_SIZE, MADV_DONTFORK), 0);   /* one split: fits */
+	as_deactivate(&parent);
+	as_destroy(&parent);
+	teardown_kernel();                              /* every frame and VMA back */
+}
+
+/*
  * A fork that runs out of memory, at each allocation in turn: -ENOMEM, nothing of
  * the child left, the parent's data and frames as they were.
  */
@@ -2284,6 +2384,7 @@ int main(void)
 	tap_run_modes("faults racing munmap, mremap, mprotect, faults, madvise while allocating",
 		      test_fault_races);
 	tap_run_modes("fork: copy-on-write both ways, take-over, shared memory, PROT_NONE, munmap/DONTNEED/mremap after", test_fork_cow);
+	tap_run_modes("fork advice: DONTFORK, WIPEONFORK (to grandchildren), DOFORK, KEEPONFORK, splits and merges", test_fork_advice);
 	tap_run_modes("fork out of memory at every allocation: -ENOMEM, the parent as it was", test_fork_nomem);
 	tap_run_modes("fork reference counts: random forks, writes, drops and exits against a model", test_fork_refcount_fuzz);
 	tap_run_modes("differential fuzz against the page model", test_fuzz);
