@@ -17,6 +17,15 @@
  * after the join the main thread reads every arena once more, and the whole run
  * makes at least 100 000 calls.
  *
+ * Forks at random points: after one step in FORK_ODDS a thread forks while the
+ * others go on. The child, the forking thread alone, has its own copy of the model
+ * (the model is in the process's private memory), brought to what a fork leaves
+ * (fork_model(): the MADV_DONTFORK pages gone, the MADV_WIPEONFORK ones empty); it
+ * checks its arena against it, unmaps the shared pages (the parent's model could
+ * not know its writes to them), makes CHILD_STEPS steps of its own and checks the
+ * arena again, and says through its exit status whether all held. The parent
+ * thread waits for it, then checks its own arena against its own model.
+ *
  * The model follows Linux's code (mm/mmap.c do_mmap, get_unmapped_area,
  * do_mas_munmap; mm/mprotect.c do_mprotect_pkey; mm/mremap.c, its syscall,
  * mremap_to, vma_to_resize, vma_expandable; mm/madvise.c do_madvise,
@@ -83,6 +92,8 @@
 #define MIN_CALLS	100000UL
 #define HIGH		(1UL << 57)	/* at and past every user top */
 #define PROT_RWX	(PROT_READ | PROT_WRITE | PROT_EXEC)
+#define FORK_ODDS	300		/* a thread forks after one step in this many */
+#define CHILD_STEPS	100		/* steps of a fork's child */
 
 enum { RES_NO, RES_YES, RES_ANY };
 
@@ -91,8 +102,13 @@ struct page {
 	uint32_t vid;		/* VMA id: one run of one id lies in one VMA */
 	uint32_t obj, pgoff;	/* shared: the object (nonzero) and the page's offset */
 	uint8_t mapped, prot, res;
+	uint8_t fork;		/* F_DONTFORK | F_WIPEONFORK, from the fork advices */
 	bool maybe;		/* the tag's contents or all zero (MADV_FREE) */
 };
+
+/* page->fork */
+#define F_DONTFORK	1	/* MADV_DONTFORK: not in a fork's child */
+#define F_WIPEONFORK	2	/* MADV_WIPEONFORK: empty in a fork's child */
 
 /* The hostile argument classes, one TAP point each. */
 enum hclass { H_MMAP, H_MUNMAP, H_MPROTECT, H_MREMAP, H_MADVISE, H_MINCORE, H_PROBE, NHCLASS };
@@ -134,6 +150,8 @@ struct fz {
 	enum hclass cur;		/* the class of the hostile call running, or NHCLASS */
 	long chk_s, chk_n;		/* the pages the last call changed, to check */
 	bool failed;
+	bool child;			/* this copy runs in a fork's child */
+	unsigned long forks;		/* children forked, each checked */
 	volatile uintptr_t fault_addr;	/* si_addr of the last SIGSEGV on this thread */
 	struct call ring[RING];
 	unsigned char vec[ARENA + 16];
@@ -144,6 +162,7 @@ static struct fz slots[NSLOTS];
 static struct fz mainz;			/* the main thread: brk phase and final sweep */
 static struct rt_tls main_tls;
 static volatile int go;
+static int forked;			/* set before the first fork (fork_case()) */
 static const struct page guard;		/* what every page outside an arena is */
 
 /* ---- randomness, pages, addresses ---- */
@@ -398,7 +417,8 @@ static bool PRINTF_LIKE(3, 4) fail(struct fz *r, const struct fz *z, const char 
 	if (r == &mainz)
 		tap_diag("main thread, step %lu: %s", r->step, msg);
 	else
-		tap_diag("thread %u, step %lu: %s", r->idx, r->step, msg);
+		tap_diag("thread %u%s, step %lu: %s", r->idx, r->child ? " (a fork's child)" : "",
+			 r->step, msg);
 	tap_diag("  arena A = %p (%d pages between guard pages); the last calls:", (void *)z->base,
 		 ARENA);
 	for (unsigned long i = r->calls > RING ? r->calls - RING : 0; i < r->calls; i++)
@@ -567,6 +587,18 @@ static bool probe_write(struct fz *z, long i)
 }
 
 /*
+ * kestrel gives every page of every shared VMA a frame when the process forks
+ * (docs/vm.md); Linux's page cache holds only the pages touched. So once a thread
+ * has begun a fork, a shared page never touched may be resident. The flag is set
+ * before the fork and read after the mincore that saw the frames, so a mincore
+ * that saw them sees it set.
+ */
+static bool shared_populated(void)
+{
+	return __atomic_load_n(&forked, __ATOMIC_ACQUIRE);
+}
+
+/*
  * mincore of n pages from page s of z's arena, len bytes (rounding up to n pages),
  * by thread r: Linux's sys_mincore() copies each VMA's bytes out before it looks
  * at the next, so up to the first unmapped page the bytes are the model's, the call
@@ -583,13 +615,14 @@ static bool mincore_check(struct fz *r, struct fz *z, long s, long n, size_t len
 	for (long j = 0; j < n + 8; j++) {
 		unsigned char v = r->vec[j];
 		const struct page *p = pg_get(z, s + j);
-		bool ok = j >= k ? v == 0xaa : p->res == RES_ANY ? v <= 1 : v == (p->res == RES_YES);
+		bool any = p->res == RES_ANY || (p->res == RES_NO && p->obj && shared_populated());
+		bool ok = j >= k ? v == 0xaa : any ? v <= 1 : v == (p->res == RES_YES);
 
 		if (!ok)
 			return fail(r, z, "mincore byte %ld (page %p) is 0x%x; the model says %s",
 				    j, (void *)pa(z, s + j), v,
 				    j >= k ? "not written (0xaa)" :
-				    p->res == RES_ANY ? "0 or 1" : p->res == RES_YES ? "1" : "0");
+				    any ? "0 or 1" : p->res == RES_YES ? "1" : "0");
 	}
 	return true;
 }
@@ -932,7 +965,8 @@ static void mremap_case(struct fz *z, uintptr_t addr, size_t old_len, size_t new
 		const struct page *p = pg_get(z, s);
 
 		for (long i = s + on; i < s + nn; i++)
-			z->pg[i] = (struct page){ .mapped = 1, .prot = p->prot, .vid = p->vid };
+			z->pg[i] = (struct page){ .mapped = 1, .prot = p->prot, .vid = p->vid,
+						  .fork = p->fork };
 	}
 	if (move) {
 		struct page tmp[ARENA];
@@ -945,7 +979,8 @@ static void mremap_case(struct fz *z, uintptr_t addr, size_t old_len, size_t new
 			if (j < moved)
 				*d = tmp[j];
 			else
-				*d = (struct page){ .mapped = 1, .prot = tmp[0].prot };
+				*d = (struct page){ .mapped = 1, .prot = tmp[0].prot,
+						    .fork = tmp[0].fork };
 			d->vid = vid;
 		}
 		z->chk_s = t;
@@ -954,7 +989,8 @@ static void mremap_case(struct fz *z, uintptr_t addr, size_t old_len, size_t new
 			struct page *o = &z->pg[s + j];
 
 			if (flags & MREMAP_DONTUNMAP)	/* private: kept, empty */
-				*o = (struct page){ .mapped = 1, .prot = o->prot, .vid = o->vid };
+				*o = (struct page){ .mapped = 1, .prot = o->prot, .vid = o->vid,
+						    .fork = o->fork };
 			else
 				memset(o, 0, sizeof(*o));
 		}
@@ -977,7 +1013,8 @@ static int advise_page(struct page *p, int a)
 	case MADV_DONTNEED_LOCKED:
 		/* shared: the object keeps the pages, the next touch maps them again */
 		if (!shared)
-			*p = (struct page){ .mapped = 1, .prot = p->prot, .vid = p->vid };
+			*p = (struct page){ .mapped = 1, .prot = p->prot, .vid = p->vid,
+					    .fork = p->fork };
 		return 0;
 	case MADV_FREE:
 		if (shared)
@@ -995,7 +1032,19 @@ static int advise_page(struct page *p, int a)
 		p->res = RES_NO;
 		return 0;
 	case MADV_WIPEONFORK:
-		return shared ? -EINVAL : 0;
+		if (shared)
+			return -EINVAL;
+		p->fork |= F_WIPEONFORK;
+		return 0;
+	case MADV_KEEPONFORK:
+		p->fork &= (uint8_t)~F_WIPEONFORK;
+		return 0;
+	case MADV_DONTFORK:
+		p->fork |= F_DONTFORK;
+		return 0;
+	case MADV_DOFORK:
+		p->fork &= (uint8_t)~F_DONTFORK;
+		return 0;
 	case MADV_POPULATE_READ:
 		if (!(p->prot & PROT_READ))
 			return -EINVAL;		/* check_vma_flags(): VM_READ itself */
@@ -1542,14 +1591,107 @@ static void step(struct fz *z)
 		op_hostile(z);
 }
 
+/* ---- fork at random points ---- */
+
+/* Every page of z's arena and its guard pages as its model says (mincore, contents,
+ * faults), read by thread r. */
+static bool check_arena(struct fz *r, struct fz *z)
+{
+	for (long p = -1; p <= ARENA && !r->failed; p++)
+		if (mincore_check(r, z, p, 1, PG))
+			probe_read(r, z, p);
+	return !r->failed;
+}
+
+/*
+ * What a fork does to the child's copy of a model (Linux's dup_mmap() and
+ * copy_page_range()). A DONTFORK page is not in the child; a WIPEONFORK page is
+ * there, with its flag, empty. Linux copies no page-table entries of a VMA without
+ * an anon_vma, such as private memory only ever read (the zero page), and kestrel
+ * copies every entry: a private page that holds zeros and is resident may so be
+ * either in the child. (Shared pages never touched: shared_populated().)
+ */
+static void fork_model(struct fz *z)
+{
+	for (long i = 0; i < ARENA; i++) {
+		struct page *p = &z->pg[i];
+
+		if (!p->mapped)
+			continue;
+		if (p->fork & F_DONTFORK) {
+			memset(p, 0, sizeof(*p));
+		} else if (p->fork & F_WIPEONFORK) {
+			p->tag = 0;
+			p->maybe = false;
+			p->res = RES_NO;
+		} else if (!p->obj && p->tag == 0 && p->res == RES_YES) {
+			p->res = RES_ANY;
+		}
+	}
+}
+
+/*
+ * The child of a fork at a random point: only the forking thread, with its copy of
+ * the model. It checks its arena, unmaps the shared pages (their writes would be
+ * the parent's too, whose model cannot know them), makes CHILD_STEPS steps of its
+ * own and checks the arena again; its exit status says whether all held.
+ */
+static _Noreturn void fork_child(struct fz *z)
+{
+	z->child = true;
+	z->rng ^= 0x6a09e667f3bcc909ULL;	/* a course of its own */
+	fork_model(z);
+	if (check_arena(z, z)) {
+		for (long i = 0; i < ARENA && !z->failed; i++)
+			if (z->pg[i].mapped && z->pg[i].obj)
+				munmap_case(z, pa(z, i), PG);
+	}
+	for (unsigned int k = 0; k < CHILD_STEPS && !z->failed; k++, z->step++)
+		step(z);
+	if (!z->failed)
+		check_arena(z, z);
+	rt_drain_stdout();
+	sys_exit_group(z->failed ? 1 : 0);
+}
+
+/*
+ * fork from thread z while the other threads go on; z waits for the child, then
+ * checks its own arena, which nothing of the child's may have changed.
+ */
+static void fork_case(struct fz *z)
+{
+	__atomic_store_n(&forked, 1, __ATOMIC_RELEASE);
+	long pid = sys_fork();
+
+	if (pid == 0)
+		fork_child(z);
+	if (pid < 0) {
+		fail(z, z, "fork returned %ld", pid);
+		return;
+	}
+	z->forks++;
+	int status = -1;
+	long r = sys_wait4((int)pid, &status, 0, NULL);
+
+	if (r != pid || status != 0) {
+		fail(z, z, "the child forked after step %lu: wait4 %ld, status 0x%x (0: its checks held)",
+		     z->step, r, status);
+		return;
+	}
+	check_arena(z, z);
+}
+
 static int fz_thread(void *arg)
 {
 	struct fz *z = arg;
 
 	while (!__atomic_load_n(&go, __ATOMIC_ACQUIRE))
 		sys_futex(&go, FUTEX_WAIT | FUTEX_PRIVATE_FLAG, 0, NULL, NULL, 0);
-	for (z->step = 0; z->step < STEPS && !z->failed; z->step++)
+	for (z->step = 0; z->step < STEPS && !z->failed; z->step++) {
 		step(z);
+		if (!z->failed && below(z, FORK_ODDS) == 0)
+			fork_case(z);
+	}
 	return 0;
 }
 
@@ -1638,7 +1780,7 @@ int main(void)
 
 	main_tls.self = &main_tls;
 	main_tls.user = (void *)&mainz.fault_addr;
-	tap_plan(1 + NSLOTS + NHCLASS + 2);
+	tap_plan(1 + NSLOTS + NHCLASS + 3);
 	if (arch_tls_set(&main_tls) != 0 || rt_sigaction_install(SIGSEGV, on_segv, 0, 0) != 0) {
 		tap_diag("set-up failed: the thread pointer or the SIGSEGV handler");
 		return tap_done();
@@ -1718,6 +1860,16 @@ int main(void)
 		}
 		tap_ok(ok && calls > 0, "%s: %lu, each as Linux answers", hclass_desc[c], calls);
 	}
+	unsigned long forks = 0;
+	bool forks_ok = n == NSLOTS;
+
+	for (unsigned int i = 0; i < NSLOTS; i++) {
+		forks += slots[i].forks;
+		forks_ok &= !slots[i].failed;
+	}
+	tap_ok(forks_ok && forks > 0, "forks at random points: %lu children, each saw its arena as its "
+	       "copy of the model says, before and after %u steps of its own, and its parent's arena "
+	       "was its model's after it ended", forks, CHILD_STEPS);
 	unsigned long before = mainz.calls;
 
 	tap_ok(sweep(), "after the join the main thread sees each arena as its thread's model says "
