@@ -329,6 +329,15 @@ void proc_reap(struct proc *p)
 	__atomic_add_fetch(&nr_reaped, 1, __ATOMIC_RELAXED);
 }
 
+/* What a dead process's parent is told (do_notify_parent()'s siginfo). */
+static struct ksiginfo child_report(const struct proc *c)
+{
+	return (struct ksiginfo){
+		.signo = SIGCHLD, .code = c->exit_signal ? CLD_KILLED : CLD_EXITED, .pid = c->pid,
+		.status = c->exit_signal ? c->exit_signal : c->exit_status, .chld = true,
+	};
+}
+
 void proc_thread_freed(struct thread *t)
 {
 	struct proc *p = t->proc;
@@ -353,11 +362,15 @@ void proc_thread_freed(struct thread *t)
 		return;
 	/*
 	 * A zombie now. Its children go to /init (or become orphans when /init is
-	 * the one dying, or gone), its parent is told. The reaper (the parent's wait,
-	 * or the kernel's for /init) frees @p once it sees dead: nothing of @p is
-	 * touched after the complete, and the parent, found under the table lock,
-	 * cannot be reaped before this is done.
+	 * the one dying, or gone), its parent is told (Linux's exit_notify()). The
+	 * reaper (the parent's wait, the kernel's for /init, or this CPU at the end
+	 * here when the parent does not wait: autoreap) frees @p once it sees dead:
+	 * nothing of @p is touched after the complete unless it is ours to reap, and
+	 * the parent, found under the table lock, cannot be reaped before this is
+	 * done. Zombies the kernel reaps wait on a list (linked by sibling) until the
+	 * table lock is dropped: proc_reap() takes it.
 	 */
+	struct proc *reap = NULL;
 	flags = spin_lock_irqsave(&proc_table_lock);
 	struct proc *heir = init_proc != p ? init_proc : NULL;
 	if (init_proc == p)
@@ -367,6 +380,19 @@ void proc_thread_freed(struct thread *t)
 		p->children = c->sibling;
 		c->parent = heir;
 		__atomic_store_n(&c->ppid, heir ? heir->pid : 0, __ATOMIC_RELAXED);
+		/* reparent_leader(): "we don't want people slaying init" */
+		c->exit_to_parent = SIGCHLD;
+		if (heir && __atomic_load_n(&c->dead, __ATOMIC_ACQUIRE)) {
+			/* A zombie handed over: the heir is told of it now. */
+			struct ksiginfo ci = child_report(c);
+			if (signal_child_died(heir, SIGCHLD, &ci)) {
+				c->sibling = reap;
+				reap = c;
+				continue;
+			}
+			__atomic_add_fetch(&heir->child_events, 1, __ATOMIC_RELEASE);
+			wake_up_all(&heir->child_wq);
+		}
 		if (heir) {
 			c->sibling = heir->children;
 			heir->children = c;
@@ -374,18 +400,36 @@ void proc_thread_freed(struct thread *t)
 			c->sibling = orphans;
 			orphans = c;
 		}
-		if (heir && __atomic_load_n(&c->dead, __ATOMIC_ACQUIRE)) {
-			__atomic_add_fetch(&heir->child_events, 1, __ATOMIC_RELEASE);
-			wake_up_all(&heir->child_wq);
-		}
 	}
 	struct proc *parent = p->parent;
+	bool autoreap = false;
+	if (parent) {
+		struct ksiginfo ci = child_report(p);
+		autoreap = signal_child_died(parent, p->exit_to_parent, &ci);
+		if (autoreap) {
+			/* release_task(): off the parent's list, no wait will see it */
+			for (struct proc **pp = &parent->children; *pp; pp = &(*pp)->sibling) {
+				if (*pp == p) {
+					*pp = p->sibling;
+					break;
+				}
+			}
+		}
+	}
 	waitq_complete(&p->exit_wq, &p->dead);
 	if (parent) {
+		/* __wake_up_parent(): a wait that sleeps looks again (autoreap: ECHILD) */
 		__atomic_add_fetch(&parent->child_events, 1, __ATOMIC_RELEASE);
 		wake_up_all(&parent->child_wq);
 	}
 	spin_unlock_irqrestore(&proc_table_lock, flags);
+	if (autoreap)
+		proc_reap(p);
+	while (reap) {
+		struct proc *z = reap;
+		reap = z->sibling;
+		proc_reap(z);
+	}
 }
 
 /*
@@ -814,8 +858,6 @@ out:
 #define P_PID  1
 #define P_PGID 2
 #define P_PIDFD 3
-#define CLD_EXITED 1
-#define CLD_KILLED 2
 
 /*
  * Is @c one the wait asks for? @pid: > 0 that child; -1 any; 0 and < -1 a process

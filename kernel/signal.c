@@ -161,6 +161,10 @@ void signal_siginfo(const struct ksiginfo *info, uint8_t *out)
 	if (info->fault) {
 		uint64_t a = info->addr;
 		memcpy(out + 16, &a, sizeof(a));
+	} else if (info->chld) {
+		/* _sigchld: pid, uid, status, then utime and stime (no CPU-time accounting: 0) */
+		int32_t k[3] = { (int32_t)info->pid, (int32_t)info->uid, info->status };
+		memcpy(out + 16, k, sizeof(k));
 	} else {
 		uint32_t k[2] = { info->pid, info->uid };
 		memcpy(out + 16, k, sizeof(k));
@@ -349,7 +353,26 @@ long sys_rt_sigpending(uintptr_t uset, size_t sigsetsize)
 	return copy_to_user(uset, &set, sigsetsize) ? -EFAULT : 0;
 }
 
-/* kill(2) with only the caller's own process to reach so far. */
+bool signal_child_died(struct proc *parent, int sig, const struct ksiginfo *info)
+{
+	bool autoreap = false;
+	unsigned long flags = spin_lock_irqsave(&parent->lock);
+	const struct k_sigaction *act = &parent->sig_actions[SIGCHLD - 1];
+
+	if (sig == SIGCHLD && (act->handler == SIG_IGN || (act->flags & SA_NOCLDWAIT))) {
+		autoreap = true;
+		if (act->handler == SIG_IGN)
+			sig = 0;
+	}
+	if (sig > 0 && sig <= NSIG) {
+		struct ksiginfo i = *info;
+		i.signo = sig;
+		send_locked(parent, NULL, &i, false);
+	}
+	spin_unlock_irqrestore(&parent->lock, flags);
+	return autoreap;
+}
+
 /* proc_with_pid()'s part of kill(2): @p's lock held. */
 static int kill_one(struct proc *p, void *arg)
 {

@@ -97,6 +97,8 @@
 #define SI_USER    0
 #define SI_KERNEL  0x80
 #define SI_TKILL   (-6)
+#define CLD_EXITED 1
+#define CLD_KILLED 2
 #define SEGV_MAPERR 1
 #define SEGV_ACCERR 2
 #define BUS_ADRALN  1
@@ -127,8 +129,10 @@ struct k_sigaction {
 struct ksiginfo {
 	int signo, code;
 	uintptr_t addr;              /* faults: si_addr */
-	unsigned int pid, uid;       /* kill/tgkill: the sender */
+	unsigned int pid, uid;       /* kill/tgkill: the sender; a child's death: the child */
+	int status;                  /* a child's death (chld): its exit status or signal */
 	bool fault;                  /* a fault's (the address is meaningful) */
+	bool chld;                   /* a child's death: si_status, si_utime, si_stime follow */
 };
 
 /* The alternate signal stack (sigaltstack(2)), per thread. */
@@ -178,6 +182,16 @@ long sys_rt_sigreturn(struct trap_frame *tf);
 
 /* Fill @out (SIGINFO_SIZE bytes) with Linux's siginfo_t for @info. */
 void signal_siginfo(const struct ksiginfo *info, uint8_t *out);
+
+/*
+ * Tell @parent that a child died (Linux's do_notify_parent()): @info is the
+ * child's CLD_* report, @sig the signal the child's clone asked for (0: none).
+ * With SIGCHLD ignored (SIG_IGN) or SA_NOCLDWAIT set, a SIGCHLD child is reaped
+ * by the kernel instead of waited for: returns true then; with SIG_IGN nothing is
+ * sent. Takes @parent->lock (callers may hold proc_table_lock, which comes first).
+ */
+struct proc;
+bool signal_child_died(struct proc *parent, int sig, const struct ksiginfo *info);
 
 /* uc_stack for a frame built with the thread at user sp @sp; then SS_AUTODISARM. */
 void signal_save_altstack(uintptr_t sp, struct user_stack *out);

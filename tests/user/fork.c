@@ -22,6 +22,7 @@
 #define RW (PROT_READ | PROT_WRITE)
 #define NPAGES 16
 #define WNOHANG 1
+#define __WALL 0x40000000
 #define WEXITED 4
 #define WNOWAIT 0x01000000
 #define P_ALL 0
@@ -230,6 +231,120 @@ static void fork_advice(void)
 	tap_ok(reap(pid) == 0, "after MADV_DOFORK the child gets every page with its data");
 	sys_munmap((void *)m, 4 * PG);
 	sys_munmap((void *)sh, PG);
+}
+
+/*
+ * A child's death tells its parent (Linux's do_notify_parent()): the clone's exit
+ * signal, SIGCHLD for a fork, with CLD_EXITED or CLD_KILLED, the child's pid and
+ * status; with SIGCHLD ignored or SA_NOCLDWAIT the kernel reaps the child, so wait4
+ * waits for it and then finds none (ECHILD). The signal is blocked around each
+ * wait: a handler run while wait4 sleeps would make it EINTR or not depending on
+ * timing, on Linux too (no SA_RESTART).
+ */
+static volatile int chld_runs, chld_signo, chld_code, chld_pid, chld_status;
+
+static void on_chld(int sig, linux_siginfo_t *si, void *uc)
+{
+	(void)uc;
+	chld_runs++;
+	chld_signo = sig;
+	chld_code = si->si_code;
+	chld_pid = si->u.chld.pid;
+	chld_status = si->u.chld.status;
+}
+
+static bool pending(int sig)
+{
+	linux_sigset_t set = 0;
+
+	return sys_rt_sigpending(&set, SIGSET_SIZE) == 0 && (set & SIGMASK(sig));
+}
+
+static void set_mask(int how, int sig)
+{
+	linux_sigset_t set = SIGMASK(sig);
+
+	sys_rt_sigprocmask(how, &set, NULL, SIGSET_SIZE);
+}
+
+static void ignore_sigchld(unsigned long flags, bool ign)
+{
+	struct linux_k_sigaction act;
+
+	memset(&act, 0, sizeof(act));
+	act.handler = ign ? SIG_IGN : SIG_DFL;
+	act.flags = flags;
+	arch_sigaction_prepare(&act);
+	sys_rt_sigaction(SIGCHLD, &act, NULL, SIGSET_SIZE);
+}
+
+static void child_signals(void)
+{
+	rt_sigaction_install(SIGCHLD, on_chld, 0, 0);
+	set_mask(SIG_BLOCK, SIGCHLD);
+	long pid = sys_fork();
+	if (pid == 0)
+		sys_exit_group(3);
+	int st = reap(pid);
+	bool was_pending = pending(SIGCHLD);
+	set_mask(SIG_UNBLOCK, SIGCHLD);
+	tap_ok(st == 3 << 8 && was_pending && chld_runs == 1 && chld_signo == SIGCHLD &&
+	       chld_code == CLD_EXITED && chld_pid == pid && chld_status == 3,
+	       "a child's exit sends its parent SIGCHLD: CLD_EXITED, its pid, status 3");
+
+	set_mask(SIG_BLOCK, SIGCHLD);
+	pid = sys_fork();
+	if (pid == 0) {
+		*(volatile int *)16 = 1;
+		sys_exit_group(1);
+	}
+	st = reap(pid);
+	set_mask(SIG_UNBLOCK, SIGCHLD);
+	tap_ok(st == SIGSEGV && chld_runs == 2 && chld_code == CLD_KILLED && chld_pid == pid &&
+	       chld_status == SIGSEGV, "a child killed by SIGSEGV: SIGCHLD with CLD_KILLED, status 11");
+
+	/* SA_NOCLDWAIT: the handler still runs, but no zombie stays for wait4. */
+	rt_sigaction_install(SIGCHLD, on_chld, SA_NOCLDWAIT, 0);
+	set_mask(SIG_BLOCK, SIGCHLD);
+	pid = sys_fork();
+	if (pid == 0)
+		sys_exit_group(4);
+	long r = sys_wait4(-1, NULL, 0, NULL);
+	was_pending = pending(SIGCHLD);
+	set_mask(SIG_UNBLOCK, SIGCHLD);
+	tap_ok(r == -ECHILD && was_pending && chld_runs == 3 && chld_pid == pid && chld_status == 4,
+	       "with SA_NOCLDWAIT the child is reaped as it exits (wait4 waits, then ECHILD) and SIGCHLD still comes");
+
+	/* SIG_IGN: nothing is sent, every child is reaped as it exits. */
+	ignore_sigchld(0, true);
+	set_mask(SIG_BLOCK, SIGCHLD);
+	for (int i = 0; i < 3; i++)
+		if (sys_fork() == 0)
+			sys_exit_group(0);
+	r = sys_wait4(-1, NULL, 0, NULL);
+	was_pending = pending(SIGCHLD);
+	set_mask(SIG_UNBLOCK, SIGCHLD);
+	tap_ok(r == -ECHILD && !was_pending && chld_runs == 3,
+	       "with SIGCHLD ignored three children are reaped as they exit: wait4 waits, then ECHILD; no SIGCHLD");
+	ignore_sigchld(0, false);
+
+	/* clone with SIGUSR1 as the exit signal: a "clone" child for wait. */
+	rt_sigaction_install(SIGUSR1, on_chld, 0, 0);
+	set_mask(SIG_BLOCK, SIGUSR1);
+	pid = sys_clone_process(SIGUSR1);
+	if (pid == 0)
+		sys_exit_group(6);
+	long r1 = sys_wait4((int)pid, NULL, 0, NULL);
+	int st2 = -1;
+	long r2 = sys_wait4((int)pid, &st2, __WALL, NULL);
+	was_pending = pending(SIGUSR1);
+	bool no_chld = !pending(SIGCHLD);
+	set_mask(SIG_UNBLOCK, SIGUSR1);
+	tap_ok(r1 == -ECHILD && r2 == pid && st2 == 6 << 8 && was_pending && no_chld && chld_runs == 4 &&
+	       chld_signo == SIGUSR1 && chld_code == CLD_EXITED && chld_pid == pid,
+	       "a clone child with SIGUSR1 as its exit signal: wait4 needs __WALL, its parent gets SIGUSR1 (CLD_EXITED), not SIGCHLD");
+	rt_sigaction_default(SIGUSR1);
+	rt_sigaction_default(SIGCHLD);
 }
 
 /* The child's own brk and residency. */
@@ -573,13 +688,14 @@ int main(int argc, char **argv, char **envp)
 	if (argc >= 2 && !strcmp(argv[1], "--exec-child"))
 		return exec_child(argc, argv, envp);
 	self_path = argv[0];
-	tap_plan(47);
+	tap_plan(52);
 	ids_and_status();
 	private_memory();
 	shared_memory();
 	fork_advice();
 	brk_and_mincore();
 	wait_variants();
+	child_signals();
 	many();
 	threads();
 	kill_cases();

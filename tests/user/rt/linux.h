@@ -103,6 +103,7 @@
 #define SIGRTMIN	32
 #define LINUX_NSIG	64	/* _NSIG: signals are 1..64 */
 
+#define SA_NOCLDWAIT	0x00000002
 #define SA_SIGINFO	0x00000004
 #define SA_RESTORER	0x04000000	/* x86_64 only: generic arches have none */
 #define SA_ONSTACK	0x08000000

@@ -43,6 +43,7 @@ long sys_getpid(void);
 long sys_getppid(void);
 long sys_gettid(void);
 long sys_fork(void);			/* clone(SIGCHLD): a child process, copy-on-write */
+long sys_clone_process(unsigned long flags);	/* clone(flags) with no stack or ids: a fork */
 long sys_execve(const char *path, char *const *argv, char *const *envp);
 long sys_wait4(int pid, int *status, int options, void *rusage);
 long sys_waitid(int idtype, int id, linux_siginfo_t *info, int options, void *rusage);
