@@ -153,6 +153,50 @@ static const char *base_name(const char *path)
 }
 
 /*
+ * An address space with its users: the processes that run in it (a fork gets its
+ * own; clone with CLONE_VM but not CLONE_THREAD, as vfork and posix_spawn make,
+ * shares the caller's). @users is atomic; the process that drops the last use
+ * (its reap, or an execve that leaves the space) destroys it, when no thread of
+ * any of them runs in it any more.
+ */
+struct proc_mm {
+	struct as as;
+	unsigned int users;
+};
+
+/* A new proc_mm with one user, its as not created yet (as_create(), as_fork()). */
+static struct as *mm_alloc(void)
+{
+	struct proc_mm *m = kzalloc(sizeof(*m), 0);
+
+	if (!m)
+		return NULL;
+	m->users = 1;
+	return &m->as;
+}
+
+/* Frees an mm_alloc() whose as was never created, or was destroyed already. */
+static void mm_free_empty(struct as *as)
+{
+	kfree(container_of(as, struct proc_mm, as));
+}
+
+static void mm_get(struct as *as)
+{
+	__atomic_add_fetch(&container_of(as, struct proc_mm, as)->users, 1, __ATOMIC_RELAXED);
+}
+
+static void mm_put(struct as *as)
+{
+	struct proc_mm *m = container_of(as, struct proc_mm, as);
+
+	if (__atomic_sub_fetch(&m->users, 1, __ATOMIC_ACQ_REL) == 0) {
+		as_destroy(&m->as);
+		kfree(m);
+	}
+}
+
+/*
  * A program's address space: @as created and given the ELF @image's segments, its
  * stack with @argv and @envp, and the arch's pages; its entry in *@pc, the stack
  * pointer in *@sp. Refusals are logged at error level for /init and spawned
@@ -230,14 +274,18 @@ static int spawn(const char *path, const void *image, size_t size, const char *c
 		kfree(p);
 		return -EAGAIN;
 	}
-	err = build_image(&p->as, path, image, size, argv, envp, &p->start_pc, &p->start_sp,
-			  &p->sigreturn_pc, true);
-	if (err)
+	p->as = mm_alloc();
+	err = p->as ? build_image(p->as, path, image, size, argv, envp, &p->start_pc,
+				  &p->start_sp, &p->sigreturn_pc, true) : -ENOMEM;
+	if (err) {
+		if (p->as)
+			mm_free_empty(p->as);
 		goto out_pid;
+	}
 	if (init)
 		p->unkillable = true;
 
-	struct thread *t = thread_create_proc(p, &p->as, user_start, p, -1, p->pid, p->name, NULL, 0,
+	struct thread *t = thread_create_proc(p, p->as, user_start, p, -1, p->pid, p->name, NULL, 0,
 					      &err);
 	if (!t)
 		goto out_as;
@@ -261,7 +309,7 @@ static int spawn(const char *path, const void *image, size_t size, const char *c
 	return 0;
 
 out_as:
-	as_destroy(&p->as);
+	mm_put(p->as);
 out_pid:
 	if (!init)
 		pid_free(p->pid);
@@ -321,8 +369,11 @@ void proc_reap(struct proc *p)
 	unsigned long irq = spin_lock_irqsave(&proc_table_lock);
 	all_remove(p);
 	spin_unlock_irqrestore(&proc_table_lock, irq);
-	/* Every thread switched away from the space before it was freed: live nowhere. */
-	as_destroy(&p->as);
+	/*
+	 * Every thread of @p switched away from the space before it was freed; the
+	 * space goes with its last user.
+	 */
+	mm_put(p->as);
 	if (p->pid != 1)
 		pid_free(p->pid);     /* 1 stays /init's */
 	kfree(p);
@@ -432,6 +483,8 @@ void proc_thread_freed(struct thread *t)
 	}
 }
 
+static void vfork_release(struct proc *p);
+
 /*
  * The calling thread leaves its process: CLONE_CHILD_CLEARTID's word zeroed and
  * its futex woken, the live count dropped, and the exit status of the last one
@@ -452,6 +505,7 @@ static __noreturn void exit_thread(struct proc *p, int status)
 		p->exit_status = status & 0xff;
 	spin_unlock_irqrestore(&p->lock, flags);
 	self->exit_status = status & 0xff;
+	vfork_release(p);
 	thread_exit();
 }
 
@@ -540,7 +594,7 @@ long proc_clone_thread(struct trap_frame *tf, unsigned long flags, uintptr_t new
 	if (!tid)
 		return -EAGAIN;
 	arch_clone_frame(frame, tf, newsp, tls, flags & CLONE_SETTLS);
-	struct thread *t = thread_create_proc(p, &p->as, clone_start, NULL, -1, tid, self->name,
+	struct thread *t = thread_create_proc(p, p->as, clone_start, NULL, -1, tid, self->name,
 					      frame, sizeof(frame), &err);
 	if (!t) {
 		pid_free(tid);
@@ -584,6 +638,65 @@ long proc_clone_thread(struct trap_frame *tf, unsigned long flags, uintptr_t new
 
 /* ---- fork(2), wait4(2), waitid(2) ---- */
 
+/*
+ * CLONE_VFORK: the parent's thread sleeps until the child execs or a thread of it
+ * exits (Linux's complete_vfork_done() in mm_release()). Two references, the
+ * parent's and the child's (atomic): the child completes it and drops its own, the
+ * parent drops its own once it saw done or was killed; the last one frees it. The
+ * child's pointer (proc->vfork) is under its lock and taken exactly once.
+ */
+struct vfork_done {
+	struct waitq wq;
+	bool done;
+	unsigned int refs;
+};
+
+static void vfork_put(struct vfork_done *vf)
+{
+	if (__atomic_sub_fetch(&vf->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		kfree(vf);
+}
+
+/* The child's part, at its execve and at each thread's exit: wake the parent. */
+static void vfork_release(struct proc *p)
+{
+	unsigned long irq = spin_lock_irqsave(&p->lock);
+	struct vfork_done *vf = p->vfork;
+
+	p->vfork = NULL;
+	spin_unlock_irqrestore(&p->lock, irq);
+	if (vf) {
+		waitq_complete(&vf->wq, &vf->done);
+		vfork_put(vf);
+	}
+}
+
+static bool vfork_is_done(void *arg)
+{
+	const struct vfork_done *vf = arg;
+
+	return __atomic_load_n(&vf->done, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * The parent's part: sleep until done. Like Linux's killable wait, only a fatal
+ * signal (the process exiting) ends it early; another signal stays pending until
+ * the child is done, so the sleep goes on in 10 ms steps the signal does not cut.
+ */
+static void vfork_wait(struct proc *pp, struct vfork_done *vf)
+{
+	while (wait_event_timeout(&vf->wq, vfork_is_done, vf, 0, WAIT_INTERRUPTIBLE)) {
+		unsigned long irq = spin_lock_irqsave(&pp->lock);
+		bool fatal = pp->exiting;
+		spin_unlock_irqrestore(&pp->lock, irq);
+		if (fatal)
+			break;
+		if (!wait_event_timeout(&vf->wq, vfork_is_done, vf, time_ns() + 10000000, 0))
+			break;
+	}
+	vfork_put(vf);
+}
+
 long proc_fork(struct trap_frame *tf, unsigned long flags, uintptr_t newsp, uintptr_t parent_tid,
 	       uintptr_t child_tid, uintptr_t tls)
 {
@@ -595,10 +708,24 @@ long proc_fork(struct trap_frame *tf, unsigned long flags, uintptr_t newsp, uint
 	err = clone_flags_check(flags);
 	if (err)
 		return err;
+	/* A separate process sharing the signal actions (CLONE_SIGHAND without
+	 * CLONE_THREAD) is not made here; no libc's fork or posix_spawn asks for it. */
+	if (flags & CLONE_SIGHAND)
+		return -ENOSYS;
 
+	struct vfork_done *vf = NULL;
+	if (flags & CLONE_VFORK) {
+		vf = kzalloc(sizeof(*vf), 0);
+		if (!vf)
+			return -ENOMEM;
+		waitq_init(&vf->wq);
+		vf->refs = 2;
+	}
 	struct proc *c = kzalloc(sizeof(*c), 0);
-	if (!c)
+	if (!c) {
+		kfree(vf);
 		return -ENOMEM;
+	}
 	spin_init(&c->lock);
 	waitq_init(&c->exit_wq);
 	waitq_init(&c->child_wq);
@@ -608,11 +735,22 @@ long proc_fork(struct trap_frame *tf, unsigned long flags, uintptr_t newsp, uint
 	c->pid = pid_alloc();
 	if (!c->pid) {
 		kfree(c);
+		kfree(vf);
 		return -EAGAIN;
 	}
-	err = as_fork(&c->as, &pp->as, &mm_kernel_pt);
-	if (err)
-		goto out_pid;
+	if (flags & CLONE_VM) {
+		/* copy_mm(): the same space, one more user */
+		c->as = pp->as;
+		mm_get(c->as);
+	} else {
+		c->as = mm_alloc();
+		err = c->as ? as_fork(c->as, pp->as, &mm_kernel_pt) : -ENOMEM;
+		if (err) {
+			if (c->as)
+				mm_free_empty(c->as);
+			goto out_pid;
+		}
+	}
 	/* What the child inherits of the process: actions, limits, umask, the capture. */
 	unsigned long irq = spin_lock_irqsave(&pp->lock);
 	memcpy(c->sig_actions, pp->sig_actions, sizeof(c->sig_actions));
@@ -624,7 +762,7 @@ long proc_fork(struct trap_frame *tf, unsigned long flags, uintptr_t newsp, uint
 	spin_unlock_irqrestore(&pp->lock, irq);
 
 	arch_clone_frame(frame, tf, newsp, tls, flags & CLONE_SETTLS);
-	struct thread *t = thread_create_proc(c, &c->as, clone_start, NULL, -1, c->pid, self->name,
+	struct thread *t = thread_create_proc(c, c->as, clone_start, NULL, -1, c->pid, self->name,
 					      frame, sizeof(frame), &err);
 	if (!t)
 		goto out_as;
@@ -638,7 +776,7 @@ long proc_fork(struct trap_frame *tf, unsigned long flags, uintptr_t newsp, uint
 	/* Both ids go out before the child can run, as copy_process() writes them. */
 	if ((flags & CLONE_PARENT_SETTID) && copy_to_user(parent_tid, &pid, sizeof(pid)))
 		err = -EFAULT;
-	if (!err && (flags & CLONE_CHILD_SETTID) && as_copy_to(&c->as, child_tid, &pid, sizeof(pid)))
+	if (!err && (flags & CLONE_CHILD_SETTID) && as_copy_to(c->as, child_tid, &pid, sizeof(pid)))
 		err = -EFAULT;
 	irq = spin_lock_irqsave(&pp->lock);
 	if (!err && pp->exiting)
@@ -657,14 +795,18 @@ long proc_fork(struct trap_frame *tf, unsigned long flags, uintptr_t newsp, uint
 	pp->children = c;
 	__atomic_store_n(&c->ppid, pp->pid, __ATOMIC_RELAXED);
 	spin_unlock_irqrestore(&proc_table_lock, irq);
+	c->vfork = vf;          /* before it runs: nothing else sees it yet */
 	thread_start(t);
+	if (vf)
+		vfork_wait(pp, vf);
 	return pid;
 
 out_as:
-	as_destroy(&c->as);
+	mm_put(c->as);
 out_pid:
 	pid_free(c->pid);
 	kfree(c);
+	kfree(vf);
 	return err;
 }
 
@@ -766,11 +908,15 @@ long proc_execve(uintptr_t upath, uintptr_t uargv, uintptr_t uenvp)
 		err = -EACCES;
 		goto out;
 	}
-	struct as nas;
+	struct as *nas = mm_alloc();
 	uintptr_t pc, sp, sigret;
-	err = build_image(&nas, path, e.data, e.size, vec, envp, &pc, &sp, &sigret, false);
-	if (err)
+	err = nas ? build_image(nas, path, e.data, e.size, vec, envp, &pc, &sp, &sigret, false)
+		  : -ENOMEM;
+	if (err) {
+		if (nas)
+			mm_free_empty(nas);
 		goto out;
+	}
 
 	/* The point of no return: the other threads end (de_thread()), then the switch. */
 	unsigned long irq = spin_lock_irqsave(&p->lock);
@@ -780,7 +926,7 @@ long proc_execve(uintptr_t upath, uintptr_t uargv, uintptr_t uenvp)
 		 * -EAGAIN): this thread has been kicked and ends on its way out.
 		 */
 		spin_unlock_irqrestore(&p->lock, irq);
-		as_destroy(&nas);
+		mm_put(nas);
 		err = -EAGAIN;
 		goto out;
 	}
@@ -793,17 +939,20 @@ long proc_execve(uintptr_t upath, uintptr_t uargv, uintptr_t uenvp)
 
 	/*
 	 * The new space goes live on this CPU and the old one leaves it with no
-	 * switch in between (a switch would reactivate p->as), then p->as takes the
-	 * new one's place; nothing keeps a pointer into either struct (threads point
-	 * at p->as, which stays where it is).
+	 * switch in between (a switch would reactivate the old one): the process and
+	 * its one thread point at the new one before preemption is back. The old one
+	 * goes unless a CLONE_VM process (a vfork parent) still uses it; a vfork
+	 * parent waits no more.
 	 */
 	preempt_disable();
-	as_activate(&nas);
-	as_deactivate(&p->as);
-	struct as old = p->as;
+	struct as *old = p->as;
+	as_activate(nas);
+	as_deactivate(old);
 	p->as = nas;
+	self->as = nas;
 	preempt_enable();
-	as_destroy(&old);
+	mm_put(old);
+	vfork_release(p);
 
 	irq = spin_lock_irqsave(&p->lock);
 	p->exec_waiting = false;

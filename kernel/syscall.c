@@ -143,7 +143,8 @@ long syscall_dispatch(struct trap_frame *tf, unsigned long nr, const unsigned lo
 #else
 			uintptr_t ctid = a[3], tls = a[4];
 #endif
-			if (!(a[0] & CLONE_VM))
+			/* A new process: no CLONE_THREAD (with CLONE_VM: vfork, posix_spawn). */
+			if (!(a[0] & CLONE_THREAD))
 				return proc_fork(tf, a[0], a[1], a[2], ctid, tls);
 			return proc_clone_thread(tf, a[0], a[1], a[2], ctid, tls);
 		}
@@ -153,12 +154,9 @@ long syscall_dispatch(struct trap_frame *tf, unsigned long nr, const unsigned lo
 #endif
 #ifdef NR_vfork
 		case NR_vfork:
-			/*
-			 * Linux's vfork shares the address space and suspends the parent
-			 * until the child execs or exits; here it is a fork, which a
-			 * program that only execs or _exits in the child cannot tell apart.
-			 */
-			return proc_fork(tf, SIGCHLD, 0, 0, 0, 0);
+			/* The address space shared, the caller asleep until the child
+			 * execs or exits (kernel/fork.c's vfork). */
+			return proc_fork(tf, CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0, 0, 0);
 #endif
 		case NR_execve:
 			return proc_execve(a[0], a[1], a[2]);

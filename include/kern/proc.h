@@ -50,7 +50,10 @@ struct proc {
 	spinlock_t lock;
 	unsigned int pid;
 	struct proc *parent;       /* NULL for /init */
-	struct as as;
+	struct as *as;             /* its address space: its own, or shared with the processes
+	                              a clone with CLONE_VM made (kernel/proc.c's proc_mm) */
+	struct vfork_done *vfork;  /* CLONE_VFORK: its parent waits until it execs or exits
+	                              (under lock) */
 	struct thread *threads;    /* every thread not freed yet (thread->proc_next) */
 	unsigned int nr_threads;   /* on that list */
 	unsigned int nr_live;      /* not exited yet */

@@ -615,6 +615,83 @@ static int exec_child(int argc, char **argv, char **envp)
 	return bad ? bad : EXEC_OK;
 }
 
+/*
+ * vfork and CLONE_VM processes (kernel/fork.c: copy_mm() with CLONE_VM shares the
+ * mm; CLONE_VFORK's wait_for_vfork_done() until the child's mm_release(): its exec
+ * or exit). The vfork child writes only globals, execs or exits.
+ */
+static volatile long vf_pid, vf_late;
+static volatile uintptr_t vm_child_map;
+
+static int vm_child(void *arg)
+{
+	volatile unsigned int *shared = arg;
+	long r = sys_mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (sys_is_err(r))
+		return 1;
+	*(volatile unsigned int *)r = 0xc10e;
+	vm_child_map = (uintptr_t)r;
+	shared[0] = (unsigned int)sys_getpid();
+	return sys_getppid() == (long)shared[1] ? 9 : 2;
+}
+
+static void vfork_cases(void)
+{
+	long me = sys_getpid();
+
+	vf_pid = vf_late = 0;
+	long pid = arch_vfork();
+	if (pid == 0) {
+		vf_pid = sys_getpid();
+		rt_sleep_ns(30 * 1000 * 1000);  /* the parent sleeps meanwhile */
+		vf_late = 1;
+		sys_exit_group(7);
+	}
+	bool seen = vf_pid == pid && vf_late == 1;
+	tap_ok(pid > 0 && seen && reap(pid) == 7 << 8,
+	       "vfork: the child runs in the parent's memory while the parent sleeps until it exits (status 7)");
+
+	/* The parent wakes at the child's execve: the new program runs on its own. */
+	char *argv[] = { (char *)self_path, "--exec-sleep", NULL };
+	char *envp[] = { NULL };
+	pid = arch_vfork();
+	if (pid == 0) {
+		sys_execve(self_path, argv, envp);
+		sys_exit_group(127);
+	}
+	sys_kill((int)pid, SIGTERM);
+	tap_ok(pid > 0 && reap(pid) == SIGTERM,
+	       "vfork then execve: the parent goes on as the program starts (it is killed by SIGTERM while it sleeps)");
+
+	/* A failing execve leaves the child in the parent's memory: it exits with the errno. */
+	char *none[] = { "/no/such/program", NULL };
+	pid = arch_vfork();
+	if (pid == 0)
+		sys_exit_group((int)-sys_execve(none[0], none, envp));
+	tap_ok(pid > 0 && reap(pid) == ENOENT << 8 && sys_getpid() == me,
+	       "vfork then a failing execve: the child exits with ENOENT (2), the parent goes on");
+
+	/* clone(CLONE_VM | SIGCHLD) on a stack of its own: a process in the same memory. */
+	volatile unsigned int *shared = map(PG, MAP_PRIVATE);
+	void *stack = map(64 * 1024, MAP_PRIVATE);
+	if (!shared || !stack) {
+		tap_ok(false, "mappings for a CLONE_VM child");
+		return;
+	}
+	shared[1] = (unsigned int)me;
+	vm_child_map = 0;
+	pid = arch_clone(CLONE_VM | SIGCHLD, (char *)stack + 64 * 1024, NULL, NULL, NULL, vm_child,
+			 (void *)shared);
+	int st = reap(pid);
+	tap_ok(pid > 0 && pid != me && st == 9 << 8 && shared[0] == (unsigned int)pid &&
+	       vm_child_map && *(volatile unsigned int *)vm_child_map == 0xc10e,
+	       "clone(CLONE_VM | SIGCHLD): a process of its own (pid, getppid) whose writes and mmap are the parent's; its memory stays after it is reaped");
+	sys_munmap((void *)vm_child_map, PG);
+	sys_munmap((void *)shared, PG);
+	sys_munmap(stack, 64 * 1024);
+}
+
 static void on_usr1_nothing(int sig, linux_siginfo_t *si, void *uc)
 {
 	(void)sig;
@@ -687,8 +764,12 @@ int main(int argc, char **argv, char **envp)
 {
 	if (argc >= 2 && !strcmp(argv[1], "--exec-child"))
 		return exec_child(argc, argv, envp);
+	if (argc >= 2 && !strcmp(argv[1], "--exec-sleep")) {
+		for (;;)
+			rt_sleep_ns(1000 * 1000 * 1000);    /* until a signal ends it */
+	}
 	self_path = argv[0];
-	tap_plan(52);
+	tap_plan(56);
 	ids_and_status();
 	private_memory();
 	shared_memory();
@@ -700,5 +781,6 @@ int main(int argc, char **argv, char **envp)
 	threads();
 	kill_cases();
 	exec_cases();
+	vfork_cases();
 	return tap_done();
 }

@@ -46,6 +46,20 @@ arch_clone:
 1:	ret
 	.size	arch_clone, . - arch_clone
 
+/* long arch_vfork(void) (cpu_arch.h): a leaf, its return address in ra. */
+	.globl	arch_vfork
+	.type	arch_vfork, @function
+arch_vfork:
+	li	a0, 0x4111		/* CLONE_VM | CLONE_VFORK | SIGCHLD */
+	li	a1, 0
+	li	a2, 0
+	li	a3, 0
+	li	a4, 0
+	li	a7, SYS_clone
+	ecall
+	ret
+	.size	arch_vfork, . - arch_vfork
+
 /* void arch_syscall_regs(uint64_t out[4]) (cpu_arch.h) */
 	.globl	arch_syscall_regs
 	.type	arch_syscall_regs, @function

@@ -45,6 +45,18 @@ arch_clone:
 1:	ret
 	.size	arch_clone, . - arch_clone
 
+/* long arch_vfork(void) (cpu_arch.h): the return address waits in %rdx, which the
+ * system call keeps, as glibc's vfork does with %rdi. */
+	.globl	arch_vfork
+	.type	arch_vfork, @function
+arch_vfork:
+	popq	%rdx
+	movl	$SYS_vfork, %eax
+	syscall
+	pushq	%rdx
+	ret
+	.size	arch_vfork, . - arch_vfork
+
 /* void arch_syscall_regs(uint64_t out[4]) (cpu_arch.h) */
 	.globl	arch_syscall_regs
 	.type	arch_syscall_regs, @function

@@ -73,6 +73,15 @@ long arch_clone(unsigned long flags, void *stack_top, int *ptid, int *ctid, void
 		int (*fn)(void *), void *arg);
 
 /*
+ * rt_arch.S: vfork(2) (clone(CLONE_VM | CLONE_VFORK | SIGCHLD): riscv64 has no vfork call). The child runs in the caller's memory, on its
+ * stack, until it execs or exits, and the caller sleeps meanwhile; the return
+ * address never sits on the stack across the call (the child's calls overwrite
+ * what lies below the caller's frame). The child may only write memory, exec or
+ * exit.
+ */
+long arch_vfork(void) __attribute__((returns_twice));
+
+/*
  * rt_arch.S: one 8-byte load that may fault. Returns 0 and stores the value, or, when
  * a SIGSEGV handler passes the fault to rt_probe_fixup(), the fault's si_code.
  */
