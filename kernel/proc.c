@@ -721,7 +721,8 @@ long proc_fork(struct trap_frame *tf, unsigned long flags, uintptr_t newsp, uint
 		waitq_init(&vf->wq);
 		vf->refs = 2;
 	}
-	struct proc *c = kzalloc(sizeof(*c), 0);
+	/* The caller is told by -ENOMEM: no log line. */
+	struct proc *c = kzalloc(sizeof(*c), KM_NOWARN);
 	if (!c) {
 		kfree(vf);
 		return -ENOMEM;
