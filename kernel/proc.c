@@ -302,6 +302,8 @@ static int spawn(const char *path, const void *image, size_t size, const char *c
 		p->sibling = parent->children;
 		parent->children = p;
 		__atomic_store_n(&p->ppid, parent->pid, __ATOMIC_RELAXED);
+		p->pgid = parent->pgid;
+		p->sid = parent->sid;
 	}
 	spin_unlock_irqrestore(&proc_table_lock, irq);
 	*out = p;
@@ -795,6 +797,8 @@ long proc_fork(struct trap_frame *tf, unsigned long flags, uintptr_t newsp, uint
 	c->sibling = pp->children;
 	pp->children = c;
 	__atomic_store_n(&c->ppid, pp->pid, __ATOMIC_RELAXED);
+	c->pgid = pp->pgid;
+	c->sid = pp->sid;
 	spin_unlock_irqrestore(&proc_table_lock, irq);
 	c->vfork = vf;          /* before it runs: nothing else sees it yet */
 	thread_start(t);
@@ -952,6 +956,9 @@ long proc_execve(uintptr_t upath, uintptr_t uargv, uintptr_t uenvp)
 	p->as = nas;
 	self->as = nas;
 	preempt_enable();
+	irq = spin_lock_irqsave(&proc_table_lock);
+	p->did_exec = true;             /* PF_FORKNOEXEC cleared: setpgid by the parent is EACCES */
+	spin_unlock_irqrestore(&proc_table_lock, irq);
 	mm_put(old);
 	vfork_release(p);
 
@@ -1010,15 +1017,18 @@ out:
 #define P_PIDFD 3
 
 /*
- * Is @c one the wait asks for? @pid: > 0 that child; -1 any; 0 and < -1 a process
- * group, and every process here is in /init's group (none calls setpgid), so 0 is
- * any child and < -1 none. __WCLONE: only children whose exit signal is not
- * SIGCHLD; neither __WCLONE nor __WALL: only those whose signal is SIGCHLD
- * (eligible_child()).
+ * Is @c, a child of @self, one the wait asks for (under proc_table_lock)? @pid:
+ * > 0 that child; -1 any; 0 those in @self's process group; < -1 those in group
+ * -@pid. __WCLONE: only children whose exit signal is not SIGCHLD; neither
+ * __WCLONE nor __WALL: only those whose signal is SIGCHLD (eligible_child()).
  */
-static bool wait_match(const struct proc *c, long pid, long options)
+static bool wait_match(const struct proc *self, const struct proc *c, long pid, long options)
 {
-	if (pid > 0 ? c->pid != (unsigned long)pid : pid < -1)
+	if (pid > 0 && c->pid != (unsigned long)pid)
+		return false;
+	if (pid == 0 && c->pgid != self->pgid)
+		return false;
+	if (pid < -1 && c->pgid != (unsigned long)-pid)
 		return false;
 	if (options & __WALL)
 		return true;
@@ -1049,7 +1059,7 @@ static struct proc *find_zombie(struct proc *self, long pid, long options, bool 
 	*any = false;
 	for (struct proc **pp = &self->children; *pp; pp = &(*pp)->sibling) {
 		struct proc *c = *pp;
-		if (!wait_match(c, pid, options))
+		if (!wait_match(self, c, pid, options))
 			continue;
 		*any = true;
 		if (__atomic_load_n(&c->dead, __ATOMIC_ACQUIRE)) {
@@ -1148,8 +1158,6 @@ long proc_waitid(long idtype, long id, uintptr_t infop, long options, uintptr_t 
 		if ((int)id < 0)
 			return -EINVAL;
 		pid = id ? -(long)(int)id : 0;   /* 0: the caller's group */
-		if (pid < -1 && (int)id == 1)
-			pid = 0;                  /* /init's group is every process's */
 		break;
 	case P_PIDFD:
 		return -EBADF;                    /* no pidfds */
@@ -1225,6 +1233,125 @@ unsigned int proc_parent_pid(void)
 		return 0;
 	/* Not p->parent->pid: a dying parent hands its children on, then is freed. */
 	return __atomic_load_n(&p->ppid, __ATOMIC_RELAXED);
+}
+
+/* ---- process groups and sessions (kernel/sys.c) ---- */
+
+/* The process with @pid, zombies included (under proc_table_lock), or NULL. */
+static struct proc *find_locked(long pid)
+{
+	if (pid <= 0)
+		return NULL;
+	for (struct proc *p = all_procs; p; p = p->all_next)
+		if (p->pid == (unsigned long)pid)
+			return p;
+	return NULL;
+}
+
+/* Does some process have @pgid as its group (pid_task(PIDTYPE_PGID))? */
+static struct proc *group_member_locked(unsigned int pgid)
+{
+	for (struct proc *p = all_procs; p; p = p->all_next)
+		if (p->pgid == pgid)
+			return p;
+	return NULL;
+}
+
+static long get_id(long pid, bool session)
+{
+	struct proc *self = thread_current()->proc;
+	unsigned long irq = spin_lock_irqsave(&proc_table_lock);
+	struct proc *p = pid ? find_locked(pid) : self;
+	long r = !p ? -ESRCH : session ? (long)p->sid : (long)p->pgid;
+
+	spin_unlock_irqrestore(&proc_table_lock, irq);
+	return r;
+}
+
+long proc_getpgid(long pid)
+{
+	return get_id((int)pid, false);
+}
+
+long proc_getsid(long pid)
+{
+	return get_id((int)pid, true);
+}
+
+/* ksys_setpgid(), its checks in its order. */
+long proc_setpgid(long pid_in, long pgid_in)
+{
+	struct proc *self = thread_current()->proc;
+	int pid = (int)pid_in, pgid = (int)pgid_in;
+
+	if (!pid)
+		pid = (int)self->pid;
+	if (!pgid)
+		pgid = pid;
+	if (pgid < 0)
+		return -EINVAL;
+	unsigned long irq = spin_lock_irqsave(&proc_table_lock);
+	struct proc *p = find_locked(pid);
+	long err = -ESRCH;
+	if (!p)
+		goto out;
+	if (p->parent == self) {
+		err = -EPERM;
+		if (p->sid != self->sid)
+			goto out;
+		err = -EACCES;
+		if (p->did_exec)
+			goto out;
+	} else if (p != self) {
+		goto out;               /* neither the caller nor its child: -ESRCH */
+	}
+	err = -EPERM;
+	if (p->session_leader)
+		goto out;
+	if (pgid != pid) {
+		struct proc *g = group_member_locked((unsigned int)pgid);
+		if (!g || g->sid != self->sid)
+			goto out;
+	}
+	p->pgid = (unsigned int)pgid;
+	err = 0;
+out:
+	spin_unlock_irqrestore(&proc_table_lock, irq);
+	return err;
+}
+
+/* ksys_setsid(): a new session and group, both the caller's pid. */
+long proc_setsid(void)
+{
+	struct proc *self = thread_current()->proc;
+	unsigned long irq = spin_lock_irqsave(&proc_table_lock);
+	long r = -EPERM;
+
+	if (!self->session_leader && !group_member_locked(self->pid)) {
+		self->session_leader = true;
+		self->pgid = self->sid = self->pid;
+		r = self->pid;
+	}
+	spin_unlock_irqrestore(&proc_table_lock, irq);
+	return r;
+}
+
+unsigned int proc_for_each_in(long pgid, int (*fn)(struct proc *p, void *arg), void *arg)
+{
+	struct proc *self = thread_current()->proc;
+	unsigned int n = 0;
+	unsigned long irq = spin_lock_irqsave(&proc_table_lock);
+
+	for (struct proc *p = all_procs; p; p = p->all_next) {
+		if (pgid == PROC_ALL_OTHERS ? p->pid <= 1 || p == self : p->pgid != (unsigned long)pgid)
+			continue;
+		spin_lock(&p->lock);
+		(void)fn(p, arg);
+		spin_unlock(&p->lock);
+		n++;
+	}
+	spin_unlock_irqrestore(&proc_table_lock, irq);
+	return n;
 }
 
 unsigned int proc_current_pid(void)

@@ -392,18 +392,18 @@ long sys_kill(int pid, int sig)
 
 	if (sig < 0 || sig > NSIG)
 		return -EINVAL;
-	/* Another process, zombies included (kill_pid_info()); root may signal any. */
-	if (pid > 0 && pid != (int)p->pid)
+	/* One process, the caller or another, zombies included (kill_pid_info()); root may signal any. */
+	if (pid > 0)
 		return proc_with_pid((unsigned int)pid, kill_one, &info);
-	/* pid 0 / -1: the caller's group / everything it may signal: only itself here. */
-	if (pid != (int)p->pid && pid != 0 && pid != -1 && pid != -(int)p->pid)
+	/* kill_something_info(): -INT_MIN has no group to negate into. */
+	if (pid == (int)0x80000000)
 		return -ESRCH;
-	if (sig == 0)
-		return 0;
-	unsigned long flags = spin_lock_irqsave(&p->lock);
-	send_locked(p, NULL, &info, false);
-	spin_unlock_irqrestore(&p->lock, flags);
-	return 0;
+	/*
+	 * 0: the caller's process group, the caller included; -1: every process but
+	 * /init and the caller's; < -1: group -pid. -ESRCH when none was reached.
+	 */
+	long group = pid == 0 ? proc_getpgid(0) : pid == -1 ? PROC_ALL_OTHERS : -(long)pid;
+	return proc_for_each_in(group, kill_one, &info) ? 0 : -ESRCH;
 }
 
 static long send_to_tid(int tgid, int tid, int sig)

@@ -101,6 +101,18 @@ long syscall_dispatch(struct trap_frame *tf, unsigned long nr, const unsigned lo
 		return t->tid;
 	case NR_getppid:
 		return proc_parent_pid();
+	case NR_getpgid:
+		return proc_getpgid((int)a[0]);
+	case NR_setpgid:
+		return proc_setpgid((int)a[0], (int)a[1]);
+	case NR_getsid:
+		return proc_getsid((int)a[0]);
+	case NR_setsid:
+		return proc_setsid();
+#ifdef NR_getpgrp
+	case NR_getpgrp:
+		return proc_getpgid(0);
+#endif
 	case NR_mmap:
 		return sys_mmap(as, a);
 	case NR_munmap:

@@ -83,6 +83,15 @@ struct proc {
 	unsigned int child_events;
 	struct waitq child_wq;
 	unsigned int exit_to_parent;   /* clone's CSIGNAL bits: the signal its parent is told by */
+	/*
+	 * Job control's ids, under proc_table_lock: the process group and session
+	 * (/init starts in 0 and 0, as Linux's init, which inherits them from the
+	 * idle task), whether setsid made it a session leader, and whether it has
+	 * run an execve since its fork (setpgid of such a child is EACCES).
+	 */
+	unsigned int pgid, sid;
+	bool session_leader;
+	bool did_exec;
 	bool exec_waiting;         /* an execve waits for the other threads to end (under lock) */
 	/* kernel/sys_misc.c: limits and the file-mode mask, under lock; set up at first use */
 	bool sys_ready;
@@ -233,6 +242,24 @@ int proc_with_pid(unsigned int pid, int (*fn)(struct proc *p, void *arg), void *
 /* getppid(2): the pid of the calling process's parent, 0 for /init (and threads
  * outside a process). */
 unsigned int proc_parent_pid(void);
+
+/*
+ * Process groups and sessions, with Linux 6.1's rules (kernel/sys.c): getpgid,
+ * getsid (pid 0: the caller), setpgid, setsid.
+ */
+long proc_getpgid(long pid);
+long proc_getsid(long pid);
+long proc_setpgid(long pid, long pgid);
+long proc_setsid(void);
+
+/*
+ * kill(2)'s groups: @fn (with the process's lock held, under proc_table_lock) on
+ * every process of group @pgid (zombies included, as their pids stay attached
+ * until reaped), or with @pgid PROC_ALL_OTHERS on every process but pid 1 and the
+ * caller's. Returns how many it reached.
+ */
+#define PROC_ALL_OTHERS (-1L)
+unsigned int proc_for_each_in(long pgid, int (*fn)(struct proc *p, void *arg), void *arg);
 
 /* The pid of the calling thread's process (its tid when it has none). */
 unsigned int proc_current_pid(void);

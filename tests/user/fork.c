@@ -506,6 +506,7 @@ static void threads(void)
 
 #define SIGTERM 15
 
+static const char *self_path;
 static volatile int usr1_seen;
 
 static void on_usr1_flag(int sig, linux_siginfo_t *si, void *uc)
@@ -574,7 +575,127 @@ static void kill_cases(void)
 
 #define EXEC_OK 33
 
-static const char *self_path;
+/*
+ * Process groups and sessions (kernel/sys.c ksys_setpgid(), ksys_setsid(),
+ * getpgid, getsid; kernel/signal.c kill_something_info() for 0, -1 and -pgid;
+ * kernel/exit.c eligible_pid() for wait4 of 0 and -pgid). Children report
+ * through exit statuses; the values that depend on the pid numbering are
+ * compared, never printed.
+ */
+static long group_child(int pgid, volatile unsigned int *ready, unsigned int slot)
+{
+	long pid = sys_fork();
+
+	if (pid == 0) {
+		if (pgid >= 0 && sys_setpgid(0, pgid) != 0)
+			sys_exit_group(1);
+		ready[slot] = 1;
+		for (int i = 0; i < 2000; i++)
+			rt_sleep_ns(5 * 1000 * 1000);
+		sys_exit_group(2);      /* nothing ended it */
+	}
+	while (pid > 0 && ready[slot] == 0)
+		sys_sched_yield();
+	return pid;
+}
+
+static void group_cases(volatile unsigned int *ready)
+{
+	long me = sys_getpid(), mypg = sys_getpgid(0), mysid = sys_getsid(0);
+
+	tap_ok(mypg == 0 && mysid == 0,
+	       "/init starts in process group 0 and session 0 (it inherits them from the idle task)");
+	tap_expect(sys_getpgid(-5), -ESRCH, "getpgid of a negative pid is ESRCH");
+	tap_expect(sys_setpgid(0, -1), -EINVAL, "setpgid to a negative group is EINVAL");
+	tap_expect(sys_setpgid(0x7ffffff0, 0), -ESRCH, "setpgid of a pid that does not exist is ESRCH");
+	tap_expect(sys_setpgid(0, 0x7ffffff0), -EPERM, "setpgid into a group that does not exist is EPERM");
+
+	/* A child makes its own group; its parent sees it; a second joins it. */
+	long a = group_child(0, ready, 0);
+	long b = group_child((int)a, ready, 1);
+	tap_ok(a > 0 && b > 0 && sys_getpgid((int)a) == a && sys_getpgid((int)b) == a &&
+	       sys_getsid((int)a) == mysid,
+	       "setpgid(0, 0) in a child makes a group of its pid; a second child joins it; both stay in the session");
+	tap_expect(sys_wait4(-(int)a, NULL, WNOHANG, NULL), 0,
+		   "wait4(-pgid, WNOHANG) with that group alive is 0");
+	tap_expect(sys_wait4(0, NULL, WNOHANG, NULL), -ECHILD,
+		   "wait4(0): no child is left in the caller's group: ECHILD");
+	tap_expect(sys_kill(-(int)a, SIGTERM), 0, "kill(-pgid, SIGTERM) is 0");
+	int sa = -1, sb = -1;
+	long ra = sys_wait4(-(int)a, &sa, 0, NULL), rb = sys_wait4(-(int)a, &sb, 0, NULL);
+	tap_ok(((ra == a && rb == b) || (ra == b && rb == a)) && sa == SIGTERM && sb == SIGTERM,
+	       "both members of the group end by SIGTERM, and wait4(-pgid) reaps them");
+	tap_expect(sys_kill(-(int)a, SIGTERM), -ESRCH, "kill of a group with no process left is ESRCH");
+
+	/* The parent moves a child that has not exec'd; one that has is EACCES. */
+	ready[0] = ready[1] = 0;
+	long a1 = group_child(-1, ready, 0);
+	long r1 = sys_setpgid((int)a1, (int)a1);
+	bool moved = sys_getpgid((int)a1) == a1;
+	sys_kill((int)a1, SIGKILL);
+	reap(a1);
+	char *argv[] = { (char *)self_path, "--exec-sleep", NULL };
+	char *envp[] = { NULL };
+	a = arch_vfork();
+	if (a == 0) {
+		sys_execve(self_path, argv, envp);
+		sys_exit_group(127);
+	}
+	/*
+	 * The parent wakes once the child's old memory is released, a little before
+	 * its execve marks it exec'd (begin_new_exec() clears PF_FORKNOEXEC after
+	 * exec_mmap()), so the answer may still be 0 for a moment: asked until it
+	 * is not, at most a second.
+	 */
+	long r2 = 0;
+	for (int i = 0; i < 200 && r2 == 0; i++) {
+		r2 = sys_setpgid((int)a, (int)a);
+		if (r2 == 0)
+			rt_sleep_ns(5 * 1000 * 1000);
+	}
+	sys_kill((int)a, SIGKILL);
+	reap(a);
+	tap_ok(r1 == 0 && moved && r2 == -EACCES,
+	       "setpgid of a child by its parent: 0 before the child's execve, EACCES after");
+
+	/* setsid: a session and group of the child's own; then it may not setpgid. */
+	long pid = sys_fork();
+	if (pid == 0) {
+		long self = sys_getpid();
+		int bad = sys_setsid() != self;
+		bad |= (sys_getsid(0) != self || sys_getpgid(0) != self) << 1;
+		bad |= (sys_setsid() != -EPERM) << 2;           /* a session leader already */
+		bad |= (sys_setpgid(0, 0) != -EPERM) << 3;      /* a session leader */
+		bad |= (sys_setpgid(0, (int)mypg) != -EPERM) << 4;
+		sys_exit_group(bad);
+	}
+	tap_ok(reap(pid) == 0, "setsid in a child: its pid becomes its session and group; a second setsid and setpgid are EPERM");
+	pid = sys_fork();
+	if (pid == 0)
+		sys_exit_group(sys_setpgid(0, 0) != 0 || sys_setsid() != -EPERM);
+	tap_ok(reap(pid) == 0, "setsid of a process group leader is EPERM");
+	tap_ok(sys_getpgid(0) == mypg && sys_getsid(0) == mysid && sys_getpid() == me,
+	       "the parent's own group and session are as they were");
+
+	/* kill(0, sig) reaches the caller's group, itself included; kill(-1) all but init and the caller. */
+	ready[0] = ready[1] = 0;
+	pid = sys_fork();
+	if (pid == 0) {
+		sys_setpgid(0, 0);
+		rt_sigaction_install(SIGUSR1, on_usr1_flag, 0, 0);
+		long r = sys_kill(0, SIGUSR1);
+		sys_exit_group(r == 0 && usr1_seen ? 0 : 1);
+	}
+	tap_ok(reap(pid) == 0, "kill(0, SIGUSR1) in a child's own group runs its own handler");
+	a = group_child(-1, ready, 0);
+	pid = sys_fork();
+	if (pid == 0)
+		sys_exit_group(sys_kill(-1, SIGTERM) == 0 ? 0 : 1);
+	int sk = reap(pid), sv = reap(a);
+	tap_ok(sk == 0 && sv == SIGTERM,
+	       "kill(-1, SIGTERM) from a child ends its sibling, and not init or itself");
+}
+
 
 /* Parses a hex number (the runtime has no strtoul). */
 static uintptr_t hex(const char *s)
@@ -769,7 +890,7 @@ int main(int argc, char **argv, char **envp)
 			rt_sleep_ns(1000 * 1000 * 1000);    /* until a signal ends it */
 	}
 	self_path = argv[0];
-	tap_plan(56);
+	tap_plan(73);
 	ids_and_status();
 	private_memory();
 	shared_memory();
@@ -782,5 +903,8 @@ int main(int argc, char **argv, char **envp)
 	kill_cases();
 	exec_cases();
 	vfork_cases();
+	volatile unsigned int *ready = map(PG, MAP_SHARED);
+	if (ready)
+		group_cases(ready);
 	return tap_done();
 }

@@ -41,6 +41,10 @@ long sys_mincore(void *addr, size_t len, unsigned char *vec);
 long sys_madvise(void *addr, size_t len, int advice);
 long sys_getpid(void);
 long sys_getppid(void);
+long sys_setpgid(int pid, int pgid);
+long sys_getpgid(int pid);
+long sys_setsid(void);
+long sys_getsid(int pid);
 long sys_gettid(void);
 long sys_fork(void);			/* clone(SIGCHLD): a child process, copy-on-write */
 long sys_clone_process(unsigned long flags);	/* clone(flags) with no stack or ids: a fork */

@@ -39,6 +39,10 @@ long sys_gettid(void) { return SC(gettid, 0, 0, 0, 0, 0, 0); }
 
 /* fork() as libcs make it on every arch: clone with only the exit signal (the
  * argument order of clone does not matter with every other argument 0). */
+long sys_setpgid(int pid, int pgid) { return SC(setpgid, pid, pgid, 0, 0, 0, 0); }
+long sys_getpgid(int pid) { return SC(getpgid, pid, 0, 0, 0, 0, 0); }
+long sys_setsid(void) { return SC(setsid, 0, 0, 0, 0, 0, 0); }
+long sys_getsid(int pid) { return SC(getsid, pid, 0, 0, 0, 0, 0); }
 long sys_fork(void) { return SC(clone, SIGCHLD, 0, 0, 0, 0, 0); }
 long sys_clone_process(unsigned long flags) { return SC(clone, flags, 0, 0, 0, 0, 0); }
 long sys_execve(const char *path, char *const *argv, char *const *envp)

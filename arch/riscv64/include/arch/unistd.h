@@ -43,6 +43,10 @@
 #define NR_rt_sigpending      136
 #define NR_rt_sigreturn       139
 #define NR_reboot             142
+#define NR_setpgid            154
+#define NR_getpgid            155
+#define NR_getsid             156
+#define NR_setsid             157
 #define NR_uname              160
 #define NR_getrlimit          163
 #define NR_setrlimit          164

@@ -42,7 +42,12 @@
 #define NR_getgid             104
 #define NR_geteuid            107
 #define NR_getegid            108
+#define NR_setpgid            109
 #define NR_getppid            110
+#define NR_getpgrp            111
+#define NR_setsid             112
+#define NR_getpgid            121
+#define NR_getsid             124
 #define NR_rt_sigpending      127
 #define NR_sigaltstack        131
 #define NR_prctl              157

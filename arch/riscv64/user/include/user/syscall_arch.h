@@ -38,6 +38,10 @@
 #define SYS_getrlimit		163	/* __ARCH_WANT_SET_GET_RLIMIT on riscv64 */
 #define SYS_getpid		172
 #define SYS_getppid		173
+#define SYS_setpgid		154
+#define SYS_getpgid		155
+#define SYS_getsid		156
+#define SYS_setsid		157
 #define SYS_gettid		178
 #define SYS_brk			214
 #define SYS_munmap		215

@@ -37,7 +37,11 @@
 #define SYS_kill		62
 #define SYS_uname		63
 #define SYS_getrlimit		97
+#define SYS_setpgid		109
 #define SYS_getppid		110
+#define SYS_setsid		112
+#define SYS_getpgid		121
+#define SYS_getsid		124
 #define SYS_rt_sigpending	127
 #define SYS_sigaltstack		131
 #define SYS_mlock		149
