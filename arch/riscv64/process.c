@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* riscv64's part of a new user program (see <kern/proc.h>). */
+#include <arch/elf_machine.h>
 #include <kern/boot.h>
 #include <kern/elf.h>
 #include <kern/fdt.h>
@@ -52,5 +53,5 @@ void arch_exec_params(struct arch_exec_params *out)
 		__atomic_store_n(&known, true, __ATOMIC_RELEASE);
 	}
 	/* riscv64 Linux has no AT_PLATFORM and no AT_HWCAP2. */
-	*out = (struct arch_exec_params){ .machine = EM_RISCV, .hwcap = hwcap };
+	*out = (struct arch_exec_params){ .machine = ARCH_ELF_MACHINE, .hwcap = hwcap };
 }

@@ -3,6 +3,7 @@
 #include <kern/elf.h>
 #include <kern/proc.h>
 #include <arch/cpu.h>
+#include <arch/elf_machine.h>
 
 void arch_exec_params(struct arch_exec_params *out)
 {
@@ -11,7 +12,7 @@ void arch_exec_params(struct arch_exec_params *out)
 	/* Linux's ELF_HWCAP on x86: CPUID leaf 1's EDX, the feature word glibc reads. */
 	cpuid(1, 0, &a, &b, &c, &d);
 	*out = (struct arch_exec_params){
-		.machine = EM_X86_64,
+		.machine = ARCH_ELF_MACHINE,
 		.platform = "x86_64",
 		.hwcap = d,
 		/*

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Host tests of the ELF loader (kernel/elf.c), built once per arch format with
- * ELF_TEST_MACHINE that arch's e_machine, over the fake frame allocator and
- * kmalloc of tests/unit/mm/vm_fake.c.
+ * Host tests of the ELF loader (kernel/elf.c), built once per arch format, for
+ * that arch's e_machine (<arch/elf_machine.h>), over the fake frame allocator
+ * and kmalloc of tests/unit/mm/vm_fake.c.
  *
  * The images are built here (build_good() and friends): a typical static ET_EXEC
  * (text with the headers, data with a .bss tail, PT_TLS, PT_NOTE, PT_GNU_STACK)
@@ -21,13 +21,12 @@
 #include <mm/mman.h>
 #include <mm/vma.h>
 
+#include <arch/elf_machine.h>
+
 #include "../mm/vm_fake.h"
 
-#ifndef ELF_TEST_MACHINE
-#error "ELF_TEST_MACHINE: the e_machine of the arch format under test (tests/unit/meson.build)"
-#endif
-#define MACHINE ((uint16_t)ELF_TEST_MACHINE)
-#define OTHER_MACHINE ((uint16_t)(MACHINE == EM_X86_64 ? EM_RISCV : EM_X86_64))
+#define MACHINE ((uint16_t)ARCH_ELF_MACHINE)
+#define OTHER_MACHINE ((uint16_t)(MACHINE + 1))     /* any machine but this one */
 
 static struct pagetable kpt;
 static size_t kframes;

@@ -3,7 +3,7 @@
  * Conformance test of an arch's page-table format against the semantics of
  * <mm/mmu.h>, built once per arch format (unit-mm-mmu-x86_64, unit-mm-mmu-riscv64)
  * and run for every paging mode of that arch. The generic checks here come from
- * the contract alone; mmu_golden_<arch>.c adds the arch's own bit patterns from
+ * the contract alone; arch/<arch>/mmu_golden_test.c adds the arch's own bit patterns from
  * its manual, so a format that is self-consistent but wrong still fails.
  *
  * Checked, per mode: round trips of leaves at every level, protection and caching
@@ -14,7 +14,7 @@
  */
 #include "vm_fake.h"
 
-/* Arch-specific checks (mmu_golden_<arch>.c). */
+/* Arch-specific checks (arch/<arch>/mmu_golden_test.c). */
 void golden_checks(void);
 
 static const unsigned int valid_rwx[] = { 0, MMU_READ, MMU_READ | MMU_WRITE,

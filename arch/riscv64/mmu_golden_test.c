@@ -3,7 +3,7 @@
  * riscv64 bit patterns, from the privileged spec 1.12 4.4.1 (Sv39 PTE), 4.5/4.6
  * (Sv48, Sv57) and the Svpbmt chapter, for the conformance test.
  */
-#include "vm_fake.h"
+#include "vm_fake.h"         /* tests/unit/mm, on the test's include path */
 
 void golden_checks(void);
 

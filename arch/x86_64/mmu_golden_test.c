@@ -3,7 +3,7 @@
  * x86_64 bit patterns, from the Intel SDM vol. 3A 4.5 (tables 4-15..4-20) and the
  * PAT layout documented in arch/x86_64/include/arch/mmu.h, for the conformance test.
  */
-#include "vm_fake.h"
+#include "vm_fake.h"         /* tests/unit/mm, on the test's include path */
 
 void golden_checks(void);
 
