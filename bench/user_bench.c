@@ -16,7 +16,8 @@
  *
  * fork_exit_wait_16m and cow_first_write measure processes that fork: a fork of a process
  * with 16 MiB touched, with its exit and wait4, and a child's first write to a page
- * it shares copy-on-write.
+ * it shares copy-on-write. vfork_exit_wait_16m is the vfork of the same process
+ * (posix_spawn's way): no copy at all, whatever the memory.
  *
  * Each case measures only what its name says: the mappings it needs are made before
  * the counter is read and removed after, except where making or removing them is
@@ -263,6 +264,30 @@ static void bench_fork_16m(void)
 	unmap(p, LEN);
 }
 
+/* vfork + _exit + wait4 of the same process: the child borrows the address space. */
+static void bench_vfork_16m(void)
+{
+	enum { ROUNDS = 20, LEN = 16 * 1024 * 1024 };
+	char *p = map(LEN);
+	uint64_t sum = 0;
+
+	touch(p, LEN);
+	for (int r = 0; r <= ROUNDS; r++) {
+		uint64_t t0 = now();
+		long pid = arch_vfork();
+		if (pid == 0)
+			sys_exit_group(0);
+		int st = -1;
+		if (pid < 0 || sys_wait4((int)pid, &st, 0, NULL) != pid || st != 0)
+			fail("vfork", pid);
+		uint64_t t = now() - t0;
+		if (r > 0)
+			sum += t;
+	}
+	report("vfork_exit_wait_16m", sum, ROUNDS);
+	unmap(p, LEN);
+}
+
 /* The first write to a copy-on-write page, in a child, 1024 pages: the fault and
  * the 4 KiB copy. The child prints its own line. */
 static void bench_cow_write(void)
@@ -303,6 +328,7 @@ int main(int argc, char **argv)
 	bench_mremap();
 	bench_munmap_2m();
 	bench_fork_16m();
+	bench_vfork_16m();
 	bench_cow_write();
 	rt_printf("boot counter_at_main %llu\n", (unsigned long long)(boot_count * scale));
 	rt_printf("boot monotonic_at_main %lld\n", (long long)boot_mono);
