@@ -221,9 +221,10 @@ static uint64_t init_nproc(void)
 }
 
 /*
- * The process's limits and umask, set up on first use (a process starts from
- * zeroes; /init gets Linux's init values, and there is no fork yet to inherit
- * them). Call with p->lock held; @nproc from init_nproc(), got before the lock.
+ * The process's limits and umask, set up on first use: a spawned process starts
+ * from zeroes and gets Linux's init values here; a forked one inherits its
+ * parent's, sys_ready included (proc_fork()). Call with p->lock held; @nproc from
+ * init_nproc(), got before the lock.
  */
 static void proc_sys_locked(struct proc *p, uint64_t nproc)
 {
