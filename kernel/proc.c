@@ -54,18 +54,28 @@ static void all_remove(struct proc *p)
 		}
 }
 
+/* The process with @pid, zombies included (under proc_table_lock), or NULL. */
+static struct proc *find_locked(long pid)
+{
+	if (pid <= 0)
+		return NULL;
+	for (struct proc *p = all_procs; p; p = p->all_next)
+		if (p->pid == (unsigned long)pid)
+			return p;
+	return NULL;
+}
+
 int proc_with_pid(unsigned int pid, int (*fn)(struct proc *p, void *arg), void *arg)
 {
 	unsigned long irq = spin_lock_irqsave(&proc_table_lock);
+	struct proc *p = find_locked(pid);
 	int r = -ESRCH;
 
-	for (struct proc *p = all_procs; p; p = p->all_next)
-		if (p->pid == pid) {
-			spin_lock(&p->lock);
-			r = fn(p, arg);
-			spin_unlock(&p->lock);
-			break;
-		}
+	if (p) {
+		spin_lock(&p->lock);
+		r = fn(p, arg);
+		spin_unlock(&p->lock);
+	}
 	spin_unlock_irqrestore(&proc_table_lock, irq);
 	return r;
 }
@@ -507,7 +517,9 @@ static __noreturn void exit_thread(struct proc *p, int status)
 		p->exit_status = status & 0xff;
 	spin_unlock_irqrestore(&p->lock, flags);
 	self->exit_status = status & 0xff;
-	vfork_release(p);
+	/* mm_release() of the task vfork made: its first thread (tid == pid). */
+	if (self->tid == p->pid)
+		vfork_release(p);
 	thread_exit();
 }
 
@@ -586,8 +598,9 @@ long proc_clone_thread(struct trap_frame *tf, unsigned long flags, uintptr_t new
 	if (bad)
 		return bad;
 	/*
-	 * A thread of this process is all that is made so far: a new process (fork,
-	 * vfork, CLONE_VM without CLONE_THREAD) is not.
+	 * A thread shares everything a thread of Linux's libcs shares; CLONE_THREAD
+	 * with less (no CLONE_FILES, say) is not made here. New processes are
+	 * proc_fork()'s.
 	 */
 	if ((flags & CLONE_THREAD_SET) != CLONE_THREAD_SET)
 		return -ENOSYS;
@@ -641,8 +654,8 @@ long proc_clone_thread(struct trap_frame *tf, unsigned long flags, uintptr_t new
 /* ---- fork(2), wait4(2), waitid(2) ---- */
 
 /*
- * CLONE_VFORK: the parent's thread sleeps until the child execs or a thread of it
- * exits (Linux's complete_vfork_done() in mm_release()). Two references, the
+ * CLONE_VFORK: the parent's thread sleeps until the child execs or its first
+ * thread exits (Linux's complete_vfork_done() in the vfork task's mm_release()). Two references, the
  * parent's and the child's (atomic): the child completes it and drops its own, the
  * parent drops its own once it saw done or was killed; the last one frees it. The
  * child's pointer (proc->vfork) is under its lock and taken exactly once.
@@ -659,7 +672,7 @@ static void vfork_put(struct vfork_done *vf)
 		kfree(vf);
 }
 
-/* The child's part, at its execve and at each thread's exit: wake the parent. */
+/* The child's part, at its execve or its first thread's exit: wake the parent. */
 static void vfork_release(struct proc *p)
 {
 	unsigned long irq = spin_lock_irqsave(&p->lock);
@@ -1236,17 +1249,6 @@ unsigned int proc_parent_pid(void)
 }
 
 /* ---- process groups and sessions (kernel/sys.c) ---- */
-
-/* The process with @pid, zombies included (under proc_table_lock), or NULL. */
-static struct proc *find_locked(long pid)
-{
-	if (pid <= 0)
-		return NULL;
-	for (struct proc *p = all_procs; p; p = p->all_next)
-		if (p->pid == (unsigned long)pid)
-			return p;
-	return NULL;
-}
 
 /* Does some process have @pgid as its group (pid_task(PIDTYPE_PGID))? */
 static struct proc *group_member_locked(unsigned int pgid)

@@ -14,7 +14,7 @@
  * interruptible sleep to do so. The process's exit status is the group exit's
  * (status, signal) if there was one, else the last thread's exit status.
  *
- * Processes that make processes (fork: clone without CLONE_VM, and fork and vfork
+ * Processes that make processes (clone without CLONE_THREAD, and fork and vfork
  * where the arch has them) form a tree: a child is on its parent's children list
  * until the parent reaps it with wait4/waitid. A process whose threads are all freed
  * is a zombie (dead) until then; it keeps its address space until it is reaped. A
@@ -191,20 +191,23 @@ struct trap_frame;
  * child returns 0 from the same call through a copy of @tf on stack @newsp (the
  * caller's if 0), with the TLS @tls if CLONE_SETTLS. Returns the child's tid;
  * -EINVAL for flags Linux refuses together and for namespaces, -ENOSYS for a
- * CLONE_VM process (not a thread; fork is proc_fork()), -EAGAIN (no tid), -ENOMEM,
- * -EFAULT.
+ * CLONE_THREAD without the rest of that set, -EAGAIN (no tid), -ENOMEM, -EFAULT.
+ * A clone without CLONE_THREAD is a new process: proc_fork().
  */
 long proc_clone_thread(struct trap_frame *tf, unsigned long flags, uintptr_t newsp,
 		       uintptr_t parent_tid, uintptr_t child_tid, uintptr_t tls);
 
 /*
- * fork(2), and clone(2) without CLONE_VM (@flags: CSIGNAL, CLONE_SETTLS,
- * CLONE_PARENT_SETTID, CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID as Linux takes them):
- * a child process with a copy-on-write copy of the address space (as_fork()), the
- * signal actions, the caller's mask, alternate stack, TLS and FP state, and one
- * thread, which returns 0 from the same call through a copy of @tf (on @newsp if
- * not 0). Returns the child's pid; -EINVAL for flags Linux refuses, -EAGAIN (no
- * pid), -ENOMEM (nothing of the child left, the caller as it was), -EFAULT.
+ * fork(2), vfork(2), and clone(2) without CLONE_THREAD (@flags: CSIGNAL, CLONE_VM,
+ * CLONE_VFORK, CLONE_SETTLS, CLONE_PARENT_SETTID, CLONE_CHILD_SETTID,
+ * CLONE_CHILD_CLEARTID as Linux takes them): a child process with a copy-on-write
+ * copy of the address space (as_fork()), or the caller's space itself with
+ * CLONE_VM, a copy of the signal actions, the caller's mask, alternate stack, TLS
+ * and FP state, and one thread, which returns 0 from the same call through a copy
+ * of @tf (on @newsp if not 0). With CLONE_VFORK the caller sleeps until the child
+ * execs or exits. Returns the child's pid; -EINVAL for flags Linux refuses, -ENOSYS
+ * for CLONE_SIGHAND (shared actions between processes), -EAGAIN (no pid), -ENOMEM
+ * (nothing of the child left, the caller as it was), -EFAULT.
  */
 long proc_fork(struct trap_frame *tf, unsigned long flags, uintptr_t newsp, uintptr_t parent_tid,
 	       uintptr_t child_tid, uintptr_t tls);

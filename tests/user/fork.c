@@ -267,13 +267,12 @@ static void set_mask(int how, int sig)
 	sys_rt_sigprocmask(how, &set, NULL, SIGSET_SIZE);
 }
 
-static void ignore_sigchld(unsigned long flags, bool ign)
+static void ignore_sigchld(void)
 {
 	struct linux_k_sigaction act;
 
 	memset(&act, 0, sizeof(act));
-	act.handler = ign ? SIG_IGN : SIG_DFL;
-	act.flags = flags;
+	act.handler = SIG_IGN;
 	arch_sigaction_prepare(&act);
 	sys_rt_sigaction(SIGCHLD, &act, NULL, SIGSET_SIZE);
 }
@@ -316,7 +315,7 @@ static void child_signals(void)
 	       "with SA_NOCLDWAIT the child is reaped as it exits (wait4 waits, then ECHILD) and SIGCHLD still comes");
 
 	/* SIG_IGN: nothing is sent, every child is reaped as it exits. */
-	ignore_sigchld(0, true);
+	ignore_sigchld();
 	set_mask(SIG_BLOCK, SIGCHLD);
 	for (int i = 0; i < 3; i++)
 		if (sys_fork() == 0)
@@ -326,7 +325,7 @@ static void child_signals(void)
 	set_mask(SIG_UNBLOCK, SIGCHLD);
 	tap_ok(r == -ECHILD && !was_pending && chld_runs == 3,
 	       "with SIGCHLD ignored three children are reaped as they exit: wait4 waits, then ECHILD; no SIGCHLD");
-	ignore_sigchld(0, false);
+	rt_sigaction_default(SIGCHLD);
 
 	/* clone with SIGUSR1 as the exit signal: a "clone" child for wait. */
 	rt_sigaction_install(SIGUSR1, on_chld, 0, 0);

@@ -6,7 +6,7 @@
  * ENOMEM and leave the parent as it was: its data, its mappings, its ability to go
  * on. Once some memory is given back, a fork works again and its child sees the
  * parent's data; after the program, the kernel checks that every frame is back
- * (the userprog ktest and scripts/user-test's "every frame is back" line).
+ * (a frame missing once /init is reaped fails the boot: proc_run_init()).
  *
  * kestrel only: Linux has no such clean failure to compare with. Its overcommit
  * lets the populate succeed or its OOM killer end a process, so this program's
