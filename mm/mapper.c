@@ -559,15 +559,21 @@ int mapper_replace(struct pagetable *pt, vaddr_t va, paddr_t pa, unsigned int pr
 	if (w.level != 0 || !mmu_pte_is_leaf(e, 0))
 		return -ENOENT;
 	*old = mmu_pte_phys(e, 0);
-	/*
-	 * One store, valid to valid: x86_64 and riscv64 allow it (the old translation
-	 * may be used until the flush, which the caller's batch does before it frees
-	 * the old frame). A format that needs break-before-make must clear and flush
-	 * first.
-	 */
 	pte_t ne = make_leaf(pt, pa, prot, mmu_pte_cache(e, 0), 0);
+	bool was_present = mmu_pte_is_present(e);
+	if (MMU_NEEDS_BBM && was_present) {
+		/* Break-before-make: no CPU may hold the old frame's translation and the new one. */
+		mmu_pte_write(slot, mmu_pte_none());
+		tlb_batch_break(b, va, PAGE_SIZE);
+		was_present = false;
+	}
+	/*
+	 * Otherwise one store, valid to valid (x86_64, riscv64): the old translation may
+	 * be used until the flush, which the caller's batch does before it frees the old
+	 * frame.
+	 */
 	mmu_pte_write(slot, ne);
-	tlb_batch_pte_changed(b, vaddr(va.raw), PAGE_SIZE, mmu_pte_is_present(e), mmu_pte_is_present(ne));
+	tlb_batch_pte_changed(b, vaddr(va.raw), PAGE_SIZE, was_present, mmu_pte_is_present(ne));
 	return 0;
 }
 
@@ -718,9 +724,23 @@ static void split_at(const struct pagetable *pt, uintptr_t va, struct reserve *r
 		nt[0] = make_leaf(pt, pa, prot, cache, level - 1);
 		for (unsigned int i = 1; i < MMU_PT_ENTRIES; i++)
 			nt[i] = mmu_pte_make_leaf(paddr_add(pa, i * csz), prot, cache, level - 1);
+		vaddr_t base = vaddr(ALIGN_DOWN(va, sz));
+		bool was_present = mmu_pte_is_present(e);
 		e = make_table(tp, level);
-		mmu_pte_write(slot, e);
-		tlb_batch_leaf_split(b, vaddr(ALIGN_DOWN(va, sz)), sz);
+		if (MMU_NEEDS_BBM && was_present) {
+			/*
+			 * Break-before-make: the huge translation goes from every CPU before
+			 * the table is linked, so no TLB holds it beside the smaller leaves.
+			 */
+			mmu_pte_write(slot, mmu_pte_none());
+			tlb_batch_break(b, base, sz);
+			mmu_pte_write(slot, e);
+			/* The new leaves may need this CPU's fence before it relies on them. */
+			tlb_batch_pte_changed(b, base, sz, false, true);
+		} else {
+			mmu_pte_write(slot, e);
+			tlb_batch_leaf_split(b, base, sz);
+		}
 		walk_down(&w, e);
 	}
 }

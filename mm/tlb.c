@@ -117,6 +117,12 @@ void tlb_batch_leaf_split(struct tlb_batch *b, vaddr_t va, size_t size)
 		tlb_batch_add(b, va, size, size, true);
 }
 
+void tlb_batch_break(struct tlb_batch *b, vaddr_t va, size_t size)
+{
+	tlb_batch_add(b, va, size, size, true);
+	tlb_batch_flush(b);
+}
+
 void tlb_flush_local_page(vaddr_t va)
 {
 	arch_tlb_flush_page(va);

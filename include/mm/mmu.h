@@ -107,7 +107,13 @@ struct mmu_layout {
  *                                     by one) needs a full flush (riscv64), 0 if
  *                                     flushing by address inside the table's region
  *                                     suffices (x86_64)
- *         Both are facts about the hardware; what they mean for a batch is decided
+ *   #define MMU_NEEDS_BBM             1 if a valid entry replaced by another valid one
+ *                                     with a different address or size must first be
+ *                                     cleared and flushed on every CPU (aarch64's
+ *                                     break-before-make), 0 if one store may replace
+ *                                     it (x86_64, riscv64); changes of permissions
+ *                                     alone never need it
+ *         All three are facts about the hardware; what they mean for a batch is decided
  *         in one place, the flusher (mm/tlb.c, tlb_batch_pte_changed() and friends).
  *
  *   pte_t mmu_pte_none(void);                        the empty entry (all bits zero)

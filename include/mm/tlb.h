@@ -146,6 +146,18 @@ void tlb_batch_table_unlinked(struct tlb_batch *b, vaddr_t va, size_t size);
 void tlb_batch_leaf_split(struct tlb_batch *b, vaddr_t va, size_t size);
 
 /*
+ * Break-before-make (MMU_NEEDS_BBM formats only): the valid leaf covering [@va,
+ * @va + @size) was just cleared so that another valid entry (a new frame, or a table
+ * of smaller leaves) can take its place. Flushes it from every CPU of the set now,
+ * with everything queued so far (which is unlinked already, so the queued frames go
+ * back too), before the caller stores the new entry. Another CPU touching the range
+ * in between takes a translation fault, which waits in the fault path for the lock
+ * the editor holds; so nothing the kernel runs on (the direct map, the image, a
+ * stack) is ever broken this way.
+ */
+void tlb_batch_break(struct tlb_batch *b, vaddr_t va, size_t size);
+
+/*
  * This CPU only, now: drop the translation of the page at @va (the fault path,
  * after a spurious fault on a translation that is already there).
  */

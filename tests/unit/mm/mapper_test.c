@@ -661,6 +661,117 @@ static void test_random_vs_model(void)
 	destroy_and_check(&pt, 0);
 }
 
+/* What the break-before-make test's hook saw of @va at each flush. */
+struct bbm_probe {
+	const struct pagetable *pt;
+	uintptr_t va;
+	unsigned int flushes;        /* flushes seen */
+	unsigned int broken;         /* of them, with nothing mapped at @va */
+};
+
+static void bbm_look(void *arg)
+{
+	struct bbm_probe *p = arg;
+	struct mapper_leaf l;
+
+	p->flushes++;
+	if (mapper_translate(p->pt, vaddr(p->va), &l) == -ENOENT)
+		p->broken++;
+}
+
+/*
+ * Replacing a valid leaf by another of a different frame or size: a format with
+ * MMU_NEEDS_BBM sees the entry cleared and flushed on every CPU of the set, remote
+ * ones too, inside the edit and before the new entry is stored; the others store
+ * once and leave the flush to the batch.
+ */
+static void test_break_before_make(void)
+{
+	struct pagetable pt;
+	struct tlb_batch b;
+	struct mapper_leaf l;
+	struct cpuset two;
+	paddr_t old;
+
+	setup();
+	cpuset_clear(&two);
+	cpuset_add(&two, 0);
+	cpuset_add(&two, 1);
+	mapper_init(&pt, test_levels);
+	tlb_batch_init(&b, &two);
+
+	/* Copy-on-write's replacement of a page. */
+	uintptr_t va = uva(M2);
+	CHECK_EQ(mapper_map(&pt, vaddr(va), paddr(0x100000), K4, MMU_READ, MMU_CACHE_WB, 0, &b), 0);
+	tlb_batch_flush(&b);
+	struct bbm_probe p = { .pt = &pt, .va = va };
+	fake_tlb_reset();
+	fake_tlb_hook(bbm_look, &p);
+	CHECK_EQ(mapper_replace(&pt, vaddr(va), paddr(0x200000), MMU_READ | MMU_WRITE, &old, &b), 0);
+	fake_tlb_hook(NULL, NULL);
+	CHECK_EQ(old.raw, 0x100000);
+	if (MMU_NEEDS_BBM) {
+		CHECK(p.flushes >= 2, "replace: %u flushes inside the edit", p.flushes);
+		CHECK_EQ(p.broken, p.flushes);
+		bool remote = false;
+		for (unsigned int i = 0; i < fake_tlb_nr; i++)
+			remote |= fake_tlb_events[i].kind == TLB_EV_SHOOTDOWN &&
+				  cpuset_has(&fake_tlb_events[i].cpus, 1);
+		CHECK(remote, "replace: the break reaches the other CPU");
+	} else {
+		CHECK_EQ(p.flushes, 0);
+	}
+	CHECK_EQ(mapper_translate(&pt, vaddr(va), &l), 0);
+	CHECK_EQ(l.pa.raw, 0x200000);
+	CHECK_EQ(l.prot, MMU_READ | MMU_WRITE);
+	tlb_batch_flush(&b);
+
+	/* A permission change alone is never a break, on any format. */
+	p = (struct bbm_probe){ .pt = &pt, .va = va };
+	fake_tlb_hook(bbm_look, &p);
+	CHECK_EQ(mapper_protect(&pt, vaddr(va), K4, MMU_READ, &b), 0);
+	fake_tlb_hook(NULL, NULL);
+	CHECK_EQ(p.flushes, 0);
+	tlb_batch_flush(&b);
+
+	/* An inaccessible leaf is not cached: replacing it needs no break. */
+	CHECK_EQ(mapper_protect(&pt, vaddr(va), K4, 0, &b), 0);
+	tlb_batch_flush(&b);
+	p = (struct bbm_probe){ .pt = &pt, .va = va };
+	fake_tlb_hook(bbm_look, &p);
+	CHECK_EQ(mapper_replace(&pt, vaddr(va), paddr(0x300000), 0, &old, &b), 0);
+	fake_tlb_hook(NULL, NULL);
+	CHECK_EQ(p.flushes, 0);
+	CHECK_EQ(old.raw, 0x200000);
+	CHECK_EQ(mapper_unmap(&pt, vaddr(va), K4, 0, &b), 0);
+	tlb_batch_flush(&b);
+
+	/* A huge leaf split into a table by a partial protect. */
+	uintptr_t hva = uva(M2) + 4 * M2;
+	CHECK_EQ(mapper_map(&pt, vaddr(hva), paddr(16 * M2), M2, MMU_READ | MMU_WRITE, MMU_CACHE_WB,
+			    0, &b), 0);
+	tlb_batch_flush(&b);
+	p = (struct bbm_probe){ .pt = &pt, .va = hva + M2 - K4 };
+	fake_tlb_hook(bbm_look, &p);
+	CHECK_EQ(mapper_protect(&pt, vaddr(hva), K4, MMU_READ, &b), 0);
+	fake_tlb_hook(NULL, NULL);
+	if (MMU_NEEDS_BBM) {
+		CHECK(p.flushes >= 2, "split: %u flushes inside the edit", p.flushes);
+		CHECK_EQ(p.broken, p.flushes);
+	} else {
+		CHECK_EQ(p.flushes, 0);
+	}
+	CHECK_EQ(mapper_translate(&pt, vaddr(hva), &l), 0);
+	CHECK_EQ(l.prot, MMU_READ);
+	CHECK_EQ(mapper_translate(&pt, vaddr(hva + M2 - K4), &l), 0);
+	CHECK_EQ(l.level, 0);
+	CHECK_EQ(l.pa.raw, 17 * M2 - K4);
+	CHECK_EQ(l.prot, MMU_READ | MMU_WRITE);
+	CHECK_EQ(mapper_unmap(&pt, vaddr(hva), M2, 0, &b), 0);
+	tlb_batch_flush(&b);
+	destroy_and_check(&pt, 0);
+}
+
 int main(void)
 {
 	tap_start();
@@ -672,6 +783,8 @@ int main(void)
 		      test_failure_injection);
 	tap_run_modes("kernel and user roots share the kernel half", test_kernel_user_roots);
 	tap_run_modes("TLB batching: exact flushes, CPU sets, deferred frees", test_tlb_batching);
+	tap_run_modes("break-before-make where the format needs it, one store elsewhere",
+		      test_break_before_make);
 	tap_run_modes("deferred frees beyond a batch: full flush first, all returned",
 		      test_deferred_free_overflow);
 	tap_run_modes("random map/unmap/protect against a page model", test_random_vs_model);

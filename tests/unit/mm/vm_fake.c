@@ -262,6 +262,21 @@ struct fake_tlb_event fake_tlb_events[FAKE_TLB_MAX_EVENTS];
 unsigned int fake_tlb_nr;
 unsigned long fake_tlb_pages;
 
+static void (*tlb_hook)(void *);
+static void *tlb_hook_arg;
+
+void fake_tlb_hook(void (*fn)(void *), void *arg)
+{
+	tlb_hook = fn;
+	tlb_hook_arg = arg;
+}
+
+static void flushing(void)
+{
+	if (tlb_hook)
+		tlb_hook(tlb_hook_arg);
+}
+
 void fake_tlb_reset(void)
 {
 	fake_tlb_nr = 0;
@@ -288,6 +303,7 @@ static void recorded(void)
 
 void arch_tlb_flush_page(vaddr_t va)
 {
+	flushing();
 	struct fake_tlb_event *e = record(TLB_EV_PAGE);
 	e->start = va.raw;
 	e->end = va.raw + 4096;
@@ -298,6 +314,7 @@ void arch_tlb_flush_page(vaddr_t va)
 
 void arch_tlb_flush_all(void)
 {
+	flushing();
 	record(TLB_EV_ALL);
 	recorded();
 }
@@ -305,6 +322,7 @@ void arch_tlb_flush_all(void)
 void arch_tlb_shootdown(const struct cpuset *cpus, const struct mmu_flush_range *ranges,
 			unsigned int n)
 {
+	flushing();
 	struct fake_tlb_event *e = record(TLB_EV_SHOOTDOWN);
 	e->cpus = *cpus;
 	e->n = n;

@@ -86,5 +86,12 @@ extern unsigned long fake_tlb_pages;      /* arch_tlb_flush_page() calls in tota
 
 void fake_tlb_reset(void);
 
+/*
+ * Call @fn(@arg) at every flush (arch_tlb_flush_page(), _all(), _shootdown()),
+ * before it is recorded: a test looks at the page table as it is when the TLB is
+ * flushed (break-before-make). Single-threaded tests only; NULL disarms.
+ */
+void fake_tlb_hook(void (*fn)(void *), void *arg);
+
 
 #endif

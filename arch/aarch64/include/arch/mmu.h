@@ -102,6 +102,15 @@ typedef struct { uint64_t raw; } pte_t;
  * tables above the address (D8.13.5), so an address inside a freed table's region
  * suffices. */
 #define MMU_TABLE_FREE_FLUSH_ALL 0
+/*
+ * D8.16.1: replacing a valid descriptor by another valid one with a different output
+ * address, block size or memory type needs break-before-make (store an invalid one,
+ * TLBI ...IS with DSB, then the new one), or the TLB may hold both and fault or
+ * merge them. FEAT_BBM level 2 relaxes the block-size case only, and not on every
+ * CPU the port meets (cortex-a72 has none), so the format always asks for it.
+ * A change of permissions alone (mprotect, copy-on-write's read-only) is exempt.
+ */
+#define MMU_NEEDS_BBM 1
 
 static inline pte_t mmu_pte_none(void) { return (pte_t){ 0 }; }
 static inline bool mmu_pte_is_none(pte_t e) { return e.raw == 0; }

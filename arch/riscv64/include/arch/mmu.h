@@ -60,6 +60,9 @@ extern bool riscv_mmu_svpbmt;
 #define MMU_MAP_NEEDS_FENCE 1
 /* 4.2.1: after changing a non-leaf entry, sfence.vma must use rs1 = x0 (everything). */
 #define MMU_TABLE_FREE_FLUSH_ALL 1
+/* 4.2.1: a valid entry may be replaced by another in one store; until the sfence.vma
+ * a hart may use either translation. */
+#define MMU_NEEDS_BBM 0
 
 static inline pte_t mmu_pte_none(void) { return (pte_t){ 0 }; }
 static inline bool mmu_pte_is_none(pte_t e) { return e.raw == 0; }

@@ -57,6 +57,9 @@ extern bool x86_mmu_gbpages;
 /* SDM 4.10.4.1: invlpg of any address under a freed table also drops paging-structure
  * caches, so a table's region flushed by address suffices. */
 #define MMU_TABLE_FREE_FLUSH_ALL 0
+/* SDM 4.10.4: a present entry may be rewritten in place (a copy-on-write replacement,
+ * a huge page split into a table); the old translation stays usable until the flush. */
+#define MMU_NEEDS_BBM 0
 
 static inline pte_t mmu_pte_none(void) { return (pte_t){ 0 }; }
 static inline bool mmu_pte_is_none(pte_t e) { return e.raw == 0; }
