@@ -73,7 +73,7 @@ static void setup(const struct bench_case *c, unsigned long iters)
 	struct as_params p;
 
 	fake_mem_init(c->kind == 2 ? (iters + 4096) * PAGE_SIZE : 16 << 20);
-	test_levels = 4;
+	test_set_levels(4);
 	mapper_init_kernel(&kpt, 4);
 	as_default_params(4, &p);
 	p.max_vmas = 1 << 20;

@@ -16,13 +16,28 @@
  *
  * Layout (H = 2^47): user [64 KiB, H); kernel [-H, 2^64): direct map [-H, -H/2),
  * MMIO window [-H/2, -H/4), the image in the top 2 GiB (KERNEL_VMA_OFFSET).
+ *
+ * The 52-bit mode (FEAT_LPA2, T0SZ = T1SZ = 12) is the same with H = 2^51. Its
+ * hardware root has 16 entries, indexed by VA bits 51..48; the core's 9-bit index of
+ * the root (bits 56..48) is the same for user addresses (0..7) and 496 more for
+ * kernel ones (504..511 for the hardware's 8..15). So a user root goes into TTBR0 as
+ * it is, and TTBR1 holds the kernel root's address plus 496 * 8 bytes, a multiple of
+ * the 128-byte table size as D19's TTBR1_EL1.BADDR requires.
  */
 #include <mm/mmu.h>
 #include <arch/page.h>
 
+/* The 48-bit mode's descriptors until mmu_mode_set() says otherwise. */
+bool aarch64_mmu_ds;
+
+void mmu_mode_set(unsigned int levels)
+{
+	aarch64_mmu_ds = levels == 5;
+}
+
 const char *mmu_mode_name(unsigned int levels)
 {
-	return levels == 4 ? "48-bit" : "?";
+	return levels == 4 ? "48-bit" : levels == 5 ? "52-bit" : "?";
 }
 
 bool mmu_va_is_canonical(unsigned int levels, vaddr_t va)
@@ -42,6 +57,7 @@ int mmu_layout_get(unsigned int levels, struct mmu_layout *out)
 
 unsigned int mmu_root_kernel_first(unsigned int levels)
 {
-	(void)levels;
-	return MMU_PT_ENTRIES / 2;
+	/* The root index of the lowest kernel address, -2^(va_bits - 1): 256 or 504. */
+	uintptr_t low = (uintptr_t)0 - ((uintptr_t)1 << (mmu_va_bits(levels) - 1));
+	return (unsigned int)(low >> mmu_level_shift(levels - 1)) & (MMU_PT_ENTRIES - 1);
 }

@@ -13,6 +13,7 @@ void golden_checks(void)
 {
 	pte_t e;
 
+	mmu_mode_set(4);
 	/* 4 KiB user RW, WB: page (bits 1:0 = 11), SH inner, AF, AP = 01, nG, PXN and UXN. */
 	e = mmu_pte_make_leaf(paddr(0x1000), MMU_READ | MMU_WRITE | MMU_USER, MMU_CACHE_WB, 0);
 	CHECK_EQ(e.raw, 0x0060000000001f43ull);
@@ -63,4 +64,37 @@ void golden_checks(void)
 	CHECK_EQ(l.image_base.raw, 0xffffffff80000000ull);
 	CHECK_EQ(mmu_root_kernel_first(4), 256);
 	CHECK(strcmp(mmu_mode_name(4), "48-bit") == 0, "names");
+
+	/*
+	 * The 52-bit mode (FEAT_LPA2, TCR_EL1.DS = 1; D8.3.1 "descriptor formats with
+	 * 52-bit output addresses"): bits 49..12 are OA[49:12] and bits 9..8 OA[51:50]
+	 * of block, page and table descriptors alike, with no SH field.
+	 * PA 0xd_2345_6789_a000: OA[51:50] = 11, OA[49:48] = 01.
+	 */
+	mmu_mode_set(5);
+	e = mmu_pte_make_leaf(paddr(0xd23456789a000ull), MMU_READ | MMU_WRITE | MMU_GLOBAL,
+			      MMU_CACHE_WB, 0);
+	CHECK_EQ(e.raw, 0x006123456789a703ull);
+	CHECK_EQ(mmu_pte_phys(e, 0).raw, 0xd23456789a000ull);
+	/* No SH in the leaf: 0x1000 maps with bits 9..8 clear. */
+	e = mmu_pte_make_leaf(paddr(0x1000), MMU_READ | MMU_WRITE | MMU_USER, MMU_CACHE_WB, 0);
+	CHECK_EQ(e.raw, 0x0060000000001c43ull);
+	/* 2 MiB block at the top of the 52-bit space. */
+	e = mmu_pte_make_leaf(paddr(0xfffffffe00000ull), MMU_READ | MMU_GLOBAL, MMU_CACHE_WB, 1);
+	CHECK_EQ(e.raw, 0x0063ffffffe00781ull);
+	CHECK_EQ(mmu_pte_phys(e, 1).raw, 0xfffffffe00000ull);
+	e = mmu_pte_make_table(paddr(0x8000000005000ull), 4);
+	CHECK_EQ(e.raw, 0x0000000000005203ull);
+	CHECK_EQ(mmu_pte_phys(e, 4).raw, 0x8000000005000ull);
+	CHECK(mmu_pa_is_valid(paddr(0xffffffffff000ull)) && !mmu_pa_is_valid(paddr(1ull << 52)),
+	      "52-bit physical addresses");
+	CHECK_EQ(mmu_va_bits(5), 52);
+	CHECK_EQ(mmu_level_shift(4), 48);
+	mmu_layout_get(5, &l);
+	CHECK_EQ(l.direct_map_base.raw, 0xfff8000000000000ull);
+	CHECK_EQ(l.user_end, 0x0008000000000000ull);
+	/* Kernel addresses index the core's root at 504..511, TTBR1's 8..15 from entry 496. */
+	CHECK_EQ(mmu_root_kernel_first(5), 504);
+	CHECK(strcmp(mmu_mode_name(5), "52-bit") == 0, "names");
+	mmu_mode_set(4);
 }

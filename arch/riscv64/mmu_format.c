@@ -37,6 +37,12 @@ int mmu_layout_get(unsigned int levels, struct mmu_layout *out)
 	return 0;
 }
 
+/* Descriptors are the same in every mode. */
+void mmu_mode_set(unsigned int levels)
+{
+	(void)levels;
+}
+
 unsigned int mmu_root_kernel_first(unsigned int levels)
 {
 	/* The root index's top bit is the sign bit of the address in every mode. */

@@ -200,9 +200,23 @@ int mmu_layout_get(unsigned int levels, struct mmu_layout *out);
 
 /*
  * The root-table indices that belong to the kernel half: [first, MMU_PT_ENTRIES).
- * A user root shares exactly these entries with the kernel root.
+ * A user root shares exactly these entries with the kernel root. The core indexes
+ * every table, the root too, with 9 bits of the address; in a mode whose hardware
+ * root is smaller (aarch64's 52-bit mode: 16 entries, indexed by VA bits 51..48),
+ * the canonical addresses of each half only reach the root's lowest and highest
+ * entries, and the port points the hardware at the part it walks (mmu_format.c).
  */
 unsigned int mmu_root_kernel_first(unsigned int levels);
+
+/*
+ * Select mode @levels for the format's encoders and decoders, where descriptors
+ * differ between modes (aarch64: FEAT_LPA2's 52-bit mode moves output-address bits
+ * 51..50 into the shareability field). The arch's boot code calls it once, when it
+ * picks the mode and before it builds any entry of it; the host tests call it
+ * before each mode they run. Formats whose descriptors are the same in every mode
+ * (x86_64, riscv64) do nothing.
+ */
+void mmu_mode_set(unsigned int levels);
 
 /*
  * ---- Part 2: TLB maintenance and activation (kernel: arch/<arch>/tlb.c, mmu.c) ----

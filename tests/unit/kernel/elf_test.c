@@ -831,7 +831,7 @@ static void test_stack_enomem(void)
 int main(void)
 {
 	tap_start();
-	test_levels = MMU_LEVELS_MIN;
+	test_set_levels(MMU_LEVELS_MIN);
 	tap_run("elf_check: good images, PT_GNU_STACK, AT_PHDR's sources", test_check_good);
 	tap_run("elf_check: header refusals on both sides of each limit", test_check_header);
 	tap_run("elf_check: segment refusals on both sides of each limit", test_check_segments);

@@ -2362,7 +2362,7 @@ static void test_fuzz(void)
 int main(void)
 {
 	tap_start();
-	test_levels = MMU_LEVELS_MIN;
+	test_set_levels(MMU_LEVELS_MIN);
 	tap_run("VMA tree: order, balance, neighbours, gap search", test_vma_tree);
 	tap_run_modes("mmap: errno results, placement, hints, merging", test_mmap_errors);
 	tap_run_modes("mmap: the order of its checks, prot bits ignored, MAP_NONBLOCK", test_mmap_check_order);

@@ -150,7 +150,17 @@ static void test_sizes_and_canonical(void)
 	CHECK_EQ(mmu_level_shift(0), 12);
 	for (unsigned int l = 0; l + 1 < levels; l++)
 		CHECK_EQ(1ull << mmu_level_shift(l + 1), MMU_PT_ENTRIES * (1ull << mmu_level_shift(l)));
-	CHECK_EQ(bits, mmu_level_shift(levels - 1) + 9);
+	/*
+	 * The root holds the top 9 bits of the address, or fewer (aarch64's 52-bit
+	 * mode: 4), and each half's canonical addresses start at its root index.
+	 */
+	CHECK(bits > mmu_level_shift(levels - 1) && bits <= mmu_level_shift(levels - 1) + 9,
+	      "%u address bits over a root at shift %u", bits, mmu_level_shift(levels - 1));
+	uintptr_t klow = (uintptr_t)0 - ((uintptr_t)1 << (bits - 1));
+	CHECK_EQ(mmu_root_kernel_first(levels),
+		 (klow >> mmu_level_shift(levels - 1)) & (MMU_PT_ENTRIES - 1));
+	CHECK_EQ(((((uintptr_t)1 << (bits - 1)) - 1) >> mmu_level_shift(levels - 1)) &
+		 (MMU_PT_ENTRIES - 1), (1u << (bits - 1 - mmu_level_shift(levels - 1))) - 1);
 	CHECK(strcmp(mmu_mode_name(levels), "?") != 0, "mode name");
 
 	uintptr_t half = (uintptr_t)1 << (bits - 1);

@@ -24,11 +24,17 @@ static pthread_mutex_t fake_lock = PTHREAD_MUTEX_INITIALIZER;
 
 unsigned int test_levels;
 
+void test_set_levels(unsigned int levels)
+{
+	test_levels = levels;
+	mmu_mode_set(levels);
+}
+
 void tap_run_modes(const char *name, void (*fn)(void))
 {
 	for (unsigned int l = MMU_LEVELS_MIN; l <= MMU_LEVELS_MAX; l++) {
 		char buf[160];
-		test_levels = l;
+		test_set_levels(l);
 		snprintf(buf, sizeof(buf), "%s [%s]", name, mmu_mode_name(l));
 		tap_run(buf, fn);
 	}

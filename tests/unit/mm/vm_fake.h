@@ -30,6 +30,8 @@
 
 /* The paging mode the current test runs in (tests loop over every mode). */
 extern unsigned int test_levels;
+/* Run the next tests in mode @levels: test_levels and the format's mmu_mode_set(). */
+void test_set_levels(unsigned int levels);
 /* Run @fn once per paging mode of the arch format, as points "name [mode]". */
 void tap_run_modes(const char *name, void (*fn)(void));
 

@@ -5,23 +5,31 @@
  * by the generic core in the kernel and in host unit tests, so no inline assembly
  * here (TLBI, DSB and the TTBR writes belong in arch/aarch64/tlb.c and mmu.c).
  *
- * Modes: 4 levels, 48-bit virtual and physical addresses (Arm ARM D8.2, TxSZ = 16).
- * kestrel's level 0 is the Arm ARM's lookup level 3 (4 KiB pages), its level 3 the
- * Arm ARM's level 0. The 52-bit mode of FEAT_LPA2 (a fifth level whose table has 16
- * entries) is not described here yet: the generic core sizes every table at
- * MMU_PT_ENTRIES.
+ * Modes (Arm ARM D8.2): 4 levels, 48-bit virtual and physical addresses (TxSZ = 16);
+ * 5 levels, 52-bit virtual and physical addresses with FEAT_LPA2 (TCR_EL1.DS = 1,
+ * TxSZ = 12). kestrel's level 0 is the Arm ARM's lookup level 3 (4 KiB pages), its
+ * level 3 the Arm ARM's level 0, its level 4 the Arm ARM's level -1, whose table has
+ * 16 entries (VA bits 51..48). The core indexes the root with 9 bits like any table,
+ * so user addresses reach root entries [0, 8) and kernel ones [504, 512); the port
+ * points TTBR1_EL1 at entry 496 of the kernel's root, where the hardware's index
+ * 8..15 of the upper half lands on [504, 512) (mmu_format.c). The mode's
+ * descriptors differ (DS = 1): output-address bits 51..50 sit in bits 9..8 in place
+ * of SH, whose value then comes from TCR_EL1.SH0/SH1; mmu_mode_set() selects it.
  *
  * Descriptor layout (Arm ARM D8.3, "VMSAv8-64 translation table descriptor
  * formats", and D8.4 for the attribute fields):
  *   bit 0 valid; bit 1: at lookup levels 0-2, 1 table and 0 block; at level 3 it
  *   must be 1 (page) and 0 is reserved;
  *   block and page: 2..4 AttrIndx (MAIR_EL1 slot), 5 NS, 6 AP[1] (EL0 access),
- *   7 AP[2] (read-only), 8..9 SH, 10 AF, 11 nG, 12..47 output address, 51 DBM,
+ *   7 AP[2] (read-only), 8..9 SH (52-bit mode: OA[51:50]), 10 AF, 11 nG, 12..47
+ *   output address (52-bit mode: 12..49), 51 DBM,
  *   52 Contiguous, 53 PXN, 54 UXN, 55..58 software;
- *   table: 12..47 next-level table address; PXNTable, UXNTable, APTable and
+ *   table: 12..47 next-level table address (52-bit mode: 12..49 and 8..9 as
+ *   above); PXNTable, UXNTable, APTable and
  *   NSTable (59..63) stay 0, so the leaves alone decide access.
- * Blocks exist at lookup levels 1 (1 GiB) and 2 (2 MiB) with a 4 KiB granule, not
- * at level 0 without FEAT_LPA2.
+ * Blocks exist at lookup levels 1 (1 GiB) and 2 (2 MiB) with a 4 KiB granule, and
+ * with FEAT_LPA2 at level 0 (512 GiB) too, which kestrel does not use: no direct
+ * map on QEMU virt is that large, and the core needs nothing bigger.
  *
  * Protection (D8.4.1, stage 1 data and instruction permissions):
  *   AP[1] set: EL0 may access; AP[2] set: read-only at every level that may access.
@@ -59,7 +67,7 @@ typedef struct { uint64_t raw; } pte_t;
 
 #define MMU_PT_ENTRIES  512
 #define MMU_LEVELS_MIN  4      /* 48-bit */
-#define MMU_LEVELS_MAX  4
+#define MMU_LEVELS_MAX  5      /* 52-bit, FEAT_LPA2 */
 
 #define AARCH64_PTE_VALID     (1ull << 0)
 #define AARCH64_PTE_TYPE      (1ull << 1)    /* table (levels >= 1) or page (level 0) */
@@ -72,10 +80,16 @@ typedef struct { uint64_t raw; } pte_t;
 #define AARCH64_PTE_AF        (1ull << 10)
 #define AARCH64_PTE_NG        (1ull << 11)
 #define AARCH64_PTE_ADDR      (((1ull << 36) - 1) << 12)   /* bits 12..47 */
+#define AARCH64_PTE_ADDR_DS   (((1ull << 38) - 1) << 12)   /* 52-bit mode: bits 12..49 */
+#define AARCH64_PTE_OA_HI_SHIFT 8                          /* 52-bit mode: OA[51:50] */
 #define AARCH64_PTE_PXN       (1ull << 53)
 #define AARCH64_PTE_UXN       (1ull << 54)
 #define AARCH64_PTE_KEPT      (1ull << 55)   /* software: inaccessible leaf */
 #define AARCH64_PA_BITS       48
+#define AARCH64_PA_BITS_DS    52
+
+/* The 52-bit mode's descriptors are in use (mmu_mode_set(5)); false in 48-bit mode. */
+extern bool aarch64_mmu_ds;
 
 /*
  * MAIR_EL1 (Arm ARM D19, MAIR_EL1): the attribute of each AttrIndx the format
@@ -136,12 +150,13 @@ static inline bool mmu_levels_supported(unsigned int levels)
 	return levels >= MMU_LEVELS_MIN && levels <= MMU_LEVELS_MAX;
 }
 
+/* 48 bits with 4 levels; 52, not 57, with 5: the level -1 table has 4 index bits. */
 static inline unsigned int mmu_va_bits(unsigned int levels)
 {
-	return 12 + 9 * levels;
+	return levels == 5 ? 52 : 12 + 9 * levels;
 }
 
-/* Pages, 2 MiB and 1 GiB blocks; no 512 GiB block at lookup level 0 without LPA2. */
+/* Pages, 2 MiB and 1 GiB blocks in both modes (the 52-bit mode's 512 GiB blocks unused). */
 static inline bool mmu_level_has_leaf(unsigned int levels, unsigned int level)
 {
 	(void)levels;
@@ -161,7 +176,15 @@ static inline bool mmu_attrs_are_valid(unsigned int prot, enum mmu_cache cache)
 
 static inline bool mmu_pa_is_valid(paddr_t pa)
 {
-	return !(pa.raw >> AARCH64_PA_BITS);
+	return !(pa.raw >> (aarch64_mmu_ds ? AARCH64_PA_BITS_DS : AARCH64_PA_BITS));
+}
+
+/* The output-address bits of a descriptor for @pa (page aligned, mmu_pa_is_valid()). */
+static inline uint64_t aarch64_pte_addr(uint64_t pa)
+{
+	if (!aarch64_mmu_ds)
+		return pa & AARCH64_PTE_ADDR;
+	return (pa & AARCH64_PTE_ADDR_DS) | (pa >> 50 & 3) << AARCH64_PTE_OA_HI_SHIFT;
 }
 
 static inline unsigned int aarch64_attr_index(enum mmu_cache cache)
@@ -179,14 +202,17 @@ static inline pte_t mmu_pte_make_leaf(paddr_t pa, unsigned int prot, enum mmu_ca
 				      unsigned int level)
 {
 	unsigned int attr = aarch64_attr_index(cache);
-	uint64_t e = (pa.raw & AARCH64_PTE_ADDR) | AARCH64_PTE_AF |
+	uint64_t e = aarch64_pte_addr(pa.raw) | AARCH64_PTE_AF |
 		     (uint64_t)attr << AARCH64_PTE_ATTR_SHIFT;
 
 	/* Bit 1: a page at level 0, a block above (D8.3.1, D8.3.2). */
 	if (level == 0)
 		e |= AARCH64_PTE_TYPE;
-	/* Normal memory in the Inner Shareable domain; Device memory ignores SH. */
-	if (attr != AARCH64_ATTR_DEVICE)
+	/*
+	 * Normal memory in the Inner Shareable domain; Device memory ignores SH. In the
+	 * 52-bit mode the field holds address bits and TCR_EL1.SH1/SH0 say Inner.
+	 */
+	if (attr != AARCH64_ATTR_DEVICE && !aarch64_mmu_ds)
 		e |= AARCH64_PTE_SH_INNER;
 	if (prot & MMU_RWX)
 		e |= AARCH64_PTE_VALID;
@@ -211,7 +237,7 @@ static inline pte_t mmu_pte_make_leaf(paddr_t pa, unsigned int prot, enum mmu_ca
 static inline pte_t mmu_pte_make_table(paddr_t table, unsigned int level)
 {
 	(void)level;
-	return (pte_t){ (table.raw & AARCH64_PTE_ADDR) | AARCH64_PTE_TYPE | AARCH64_PTE_VALID };
+	return (pte_t){ aarch64_pte_addr(table.raw) | AARCH64_PTE_TYPE | AARCH64_PTE_VALID };
 }
 
 static inline bool mmu_pte_is_present(pte_t e)
@@ -235,7 +261,10 @@ static inline bool mmu_pte_is_table(pte_t e, unsigned int level)
 static inline paddr_t mmu_pte_phys(pte_t e, unsigned int level)
 {
 	(void)level;
-	return paddr(e.raw & AARCH64_PTE_ADDR);
+	if (!aarch64_mmu_ds)
+		return paddr(e.raw & AARCH64_PTE_ADDR);
+	return paddr((e.raw & AARCH64_PTE_ADDR_DS) |
+		     (e.raw >> AARCH64_PTE_OA_HI_SHIFT & 3) << 50);
 }
 
 static inline unsigned int mmu_pte_prot(pte_t e, unsigned int level)
