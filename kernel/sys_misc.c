@@ -329,9 +329,11 @@ static long sys_umask(unsigned int mask)
 /*
  * PR_SET_NAME: at most 15 bytes, then a NUL (the name is always terminated, so
  * reports printing it from another CPU meanwhile never run past it). PR_GET_NAME
- * copies all 16 bytes. Every other option is -EINVAL (docs/user.md).
+ * copies all 16 bytes. Every other option is the arch's (arch_sys_prctl()), which
+ * answers -EINVAL for those it does not know either (docs/user.md).
  */
-static long sys_prctl(int option, unsigned long arg2)
+static long sys_prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4,
+		      unsigned long arg5)
 {
 	struct thread *t = thread_current();
 	char name[sizeof(t->name)];
@@ -351,7 +353,7 @@ static long sys_prctl(int option, unsigned long arg2)
 		name[sizeof(name) - 1] = 0;
 		return copy_to_user(arg2, name, sizeof(name)) ? -EFAULT : 0;
 	default:
-		return -EINVAL;
+		return arch_sys_prctl(option, arg2, arg3, arg4, arg5);
 	}
 }
 
@@ -1453,7 +1455,7 @@ bool sys_misc(struct trap_frame *tf, unsigned long nr, const unsigned long a[6],
 		r = sys_umask((unsigned int)a[0]);
 		break;
 	case NR_prctl:
-		r = sys_prctl((int)a[0], a[1]);
+		r = sys_prctl((int)a[0], a[1], a[2], a[3], a[4]);
 		break;
 	case NR_getuid:
 	case NR_geteuid:

@@ -72,3 +72,15 @@ bool arch_random_seed(uint8_t *buf, size_t n)
 	memcpy(buf, seed, n);
 	return true;
 }
+
+/* No prctl() options of this arch's own (kernel/sys.c's default for the rest). */
+long arch_sys_prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4,
+		    unsigned long arg5)
+{
+	(void)option;
+	(void)arg2;
+	(void)arg3;
+	(void)arg4;
+	(void)arg5;
+	return -EINVAL;
+}

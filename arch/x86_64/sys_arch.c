@@ -4,6 +4,7 @@
  * FS base lives with the thread switch code, signal.c), readlink (the old form of
  * readlinkat), and the entropy seed from RDRAND.
  */
+#include <kern/errno.h>
 #include <kern/sys_arch.h>
 #include <arch/unistd.h>
 #include <arch/cpu.h>
@@ -59,4 +60,16 @@ bool arch_random_seed(uint8_t *buf, size_t n)
 			buf[i + j] = (uint8_t)(v >> (8 * j));
 	}
 	return true;
+}
+
+/* No prctl() options of this arch's own (kernel/sys.c's default for the rest). */
+long arch_sys_prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4,
+		    unsigned long arg5)
+{
+	(void)option;
+	(void)arg2;
+	(void)arg3;
+	(void)arg4;
+	(void)arg5;
+	return -EINVAL;
 }

@@ -35,6 +35,7 @@
 #define KERN_SIGNAL_H
 
 #include <kern/types.h>
+#include <arch/unistd.h>
 
 #define NSIG 64
 
@@ -91,7 +92,8 @@
 #define SS_ONSTACK    1
 #define SS_DISABLE    2
 #define SS_AUTODISARM (1u << 31)
-#define MINSIGSTKSZ   2048
+/* sigaltstack()'s smallest stack: the arch's uapi value (<arch/unistd.h>). */
+#define MINSIGSTKSZ   ARCH_MINSIGSTKSZ
 
 /* si_code values */
 #define SI_USER    0

@@ -27,6 +27,14 @@ bool arch_sys_misc(struct trap_frame *tf, unsigned long nr, const unsigned long 
  */
 bool arch_random_seed(uint8_t *buf, size_t n);
 
+/*
+ * prctl() options of the arch's own (arm64's PR_SET/GET_TAGGED_ADDR_CTRL, say):
+ * the result for @option, or -EINVAL for an option the arch does not know either
+ * (kernel/sys.c's default). Called for every option the generic prctl does not take.
+ */
+long arch_sys_prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4,
+		    unsigned long arg5);
+
 /* For the arch's own numbers of the same calls (x86_64's readlink): kernel/sys_misc.c. */
 #define SYS_AT_FDCWD (-100)
 long sys_readlinkat(int dfd, uintptr_t upath, uintptr_t ubuf, int bufsiz);

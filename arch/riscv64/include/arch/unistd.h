@@ -10,6 +10,9 @@
 /* riscv64's struct sigaction has no sa_restorer (asm-generic, no SA_RESTORER). */
 #define ARCH_SIGACTION_HAS_RESTORER 0
 
+/* sigaltstack()'s MINSIGSTKSZ: asm-generic/signal.h's 2048. */
+#define ARCH_MINSIGSTKSZ 2048
+
 /* clone(flags, newsp, parent_tid, tls, child_tid): Linux's CONFIG_CLONE_BACKWARDS. */
 #define ARCH_CLONE_BACKWARDS 1
 

@@ -10,6 +10,9 @@
 /* x86_64 keeps Linux's sa_restorer field in struct sigaction (__ARCH_HAS_SA_RESTORER). */
 #define ARCH_SIGACTION_HAS_RESTORER 1
 
+/* sigaltstack()'s MINSIGSTKSZ: x86_64's uapi signal.h, 2048. */
+#define ARCH_MINSIGSTKSZ 2048
+
 #define NR_read               0
 #define NR_write              1
 #define NR_fstat              5
