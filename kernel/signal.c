@@ -443,8 +443,8 @@ long sys_rt_sigreturn(struct trap_frame *tf)
 	uint64_t mask;
 
 	if (arch_signal_return(tf, &mask)) {
-		/* A bad frame: Linux's force_sig(SIGSEGV). */
-		signal_force_fault(SIGSEGV, SI_KERNEL, 0);
+		/* A bad frame: the arch's SIGSEGV (force_sig() on most). */
+		arch_signal_bad_frame(tf);
 		return arch_user_retval(tf);
 	}
 	unsigned long flags = spin_lock_irqsave(&t->proc->lock);

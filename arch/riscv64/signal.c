@@ -143,6 +143,13 @@ int arch_signal_setup(struct trap_frame *tf, const struct signal_frame_args *a)
 	return 0;
 }
 
+/* restore_sigcontext()'s failure: force_sig(SIGSEGV), si_code SI_KERNEL. */
+void arch_signal_bad_frame(const struct trap_frame *tf)
+{
+	(void)tf;
+	signal_force_fault(SIGSEGV, SI_KERNEL, 0);
+}
+
 int arch_signal_return(struct trap_frame *tf, uint64_t *mask)
 {
 	struct rt_sigframe f;

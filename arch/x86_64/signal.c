@@ -224,6 +224,13 @@ static bool canonical(uint64_t v)
 	return (uint64_t)((int64_t)(v << (64 - bits)) >> (64 - bits)) == v;
 }
 
+/* restore_sigcontext()'s failure: force_sig(SIGSEGV), si_code SI_KERNEL. */
+void arch_signal_bad_frame(const struct trap_frame *tf)
+{
+	(void)tf;
+	signal_force_fault(SIGSEGV, SI_KERNEL, 0);
+}
+
 int arch_signal_return(struct trap_frame *tf, uint64_t *mask)
 {
 	struct rt_sigframe f;

@@ -231,6 +231,14 @@ int arch_signal_setup(struct trap_frame *tf, const struct signal_frame_args *a);
  */
 int arch_signal_return(struct trap_frame *tf, uint64_t *mask);
 
+/*
+ * After a bad rt_sigreturn frame (arch_signal_return() failed): force the signal
+ * the arch's Linux raises for it on the calling thread (signal_force_fault()):
+ * x86_64 and riscv64 SIGSEGV with SI_KERNEL (force_sig()); arm64 SIGSEGV at the
+ * stack pointer (arm64_notify_segfault()).
+ */
+void arch_signal_bad_frame(const struct trap_frame *tf);
+
 /* The restored return-value register (rax, a0), for rt_sigreturn's result. */
 long arch_user_retval(const struct trap_frame *tf);
 
