@@ -98,3 +98,60 @@ arch_thread_entry:
 	mov	x30, #0
 	bl	sched_thread_start	/* never returns */
 	udf	#0
+
+/*
+ * The user's FP/SIMD registers to and from a struct user_fpsimd_state (<arch/cpu.h>
+ * ARCH_FPU_STATE_SIZE): v0..v31 at 16 * n, fpsr at 512, fpcr at 516. The kernel is
+ * built without FP (-mgeneral-regs-only), so these are the only instructions that
+ * touch the registers. void aarch64_fpsimd_save(void *state (x0)),
+ * void aarch64_fpsimd_load(const void *state (x0)).
+ */
+	.arch_extension fp
+	.arch_extension simd
+	.globl	aarch64_fpsimd_save
+aarch64_fpsimd_save:
+	stp	q0, q1, [x0, #0]
+	stp	q2, q3, [x0, #32]
+	stp	q4, q5, [x0, #64]
+	stp	q6, q7, [x0, #96]
+	stp	q8, q9, [x0, #128]
+	stp	q10, q11, [x0, #160]
+	stp	q12, q13, [x0, #192]
+	stp	q14, q15, [x0, #224]
+	stp	q16, q17, [x0, #256]
+	stp	q18, q19, [x0, #288]
+	stp	q20, q21, [x0, #320]
+	stp	q22, q23, [x0, #352]
+	stp	q24, q25, [x0, #384]
+	stp	q26, q27, [x0, #416]
+	stp	q28, q29, [x0, #448]
+	stp	q30, q31, [x0, #480]
+	mrs	x1, fpsr
+	str	w1, [x0, #512]
+	mrs	x1, fpcr
+	str	w1, [x0, #516]
+	ret
+
+	.globl	aarch64_fpsimd_load
+aarch64_fpsimd_load:
+	ldp	q0, q1, [x0, #0]
+	ldp	q2, q3, [x0, #32]
+	ldp	q4, q5, [x0, #64]
+	ldp	q6, q7, [x0, #96]
+	ldp	q8, q9, [x0, #128]
+	ldp	q10, q11, [x0, #160]
+	ldp	q12, q13, [x0, #192]
+	ldp	q14, q15, [x0, #224]
+	ldp	q16, q17, [x0, #256]
+	ldp	q18, q19, [x0, #288]
+	ldp	q20, q21, [x0, #320]
+	ldp	q22, q23, [x0, #352]
+	ldp	q24, q25, [x0, #384]
+	ldp	q26, q27, [x0, #416]
+	ldp	q28, q29, [x0, #448]
+	ldp	q30, q31, [x0, #480]
+	ldr	w1, [x0, #512]
+	msr	fpsr, x1
+	ldr	w1, [x0, #516]
+	msr	fpcr, x1
+	ret

@@ -5,7 +5,7 @@
  * interrupted, and one from EL0 on SP_EL1 as the return to EL0 left it: the top
  * of the thread's kernel stack, where its user frame goes. Each entry saves
  * x0..x30, the interrupted sp (SP_EL1, or SP_EL0 from EL0), ELR_EL1, SPSR_EL1,
- * ESR_EL1 and FAR_EL1 into a struct trap_frame (<arch/trap.h>) and calls
+ * ESR_EL1, FAR_EL1 and from EL0 TPIDR_EL0 into a struct trap_frame (<arch/trap.h>) and calls
  * aarch64_trap(frame, kind); aarch64_trap_return restores the frame and erets.
  *
  * PSTATE.PAN is set by the exception itself where the CPU has PAN (SCTLR_EL1.SPAN
@@ -91,6 +91,8 @@
 	mrs	x0, sp_el0
 	str	x0, [sp, #TF_SP]
 	save_rest
+	mrs	x21, tpidr_el0
+	str	x21, [sp, #TF_TPIDR]
 	mov	x29, #0			/* a backtrace stops at the user boundary */
 	mov	x0, sp
 	mov	x1, #\kind
@@ -152,6 +154,8 @@ aarch64_trap_return:
 	b.ne	1f
 	ldr	x23, [sp, #TF_SP]
 	msr	sp_el0, x23
+	ldr	x23, [sp, #TF_TPIDR]
+	msr	tpidr_el0, x23
 1:	ldp	x0, x1, [sp, #TF_REG(0)]
 	ldp	x2, x3, [sp, #TF_REG(2)]
 	ldp	x4, x5, [sp, #TF_REG(4)]

@@ -195,10 +195,10 @@ static inline bool arch_user_pages_guarded(void)
 	return aarch64_has_pan;
 }
 
-/* User mode: not written yet for aarch64 (<kern/arch.h>: arch_user_enter() panics). */
-#define ARCH_HAS_USER_MODE 0
+/* User mode: EL0, entered through aarch64_user_enter (traps.S), <kern/arch.h>. */
+#define ARCH_HAS_USER_MODE 1
 /* The user frame arch_user_resume() returns through: struct trap_frame (<arch/trap.h>). */
-#define ARCH_USER_FRAME_SIZE (36 * 8)
+#define ARCH_USER_FRAME_SIZE (38 * 8)
 
 /*
  * A thread's user FP/SIMD state while it is switched out: Linux's struct

@@ -13,7 +13,8 @@
 #define TF_SPSR     (33 * 8)
 #define TF_ESR      (34 * 8)
 #define TF_FAR      (35 * 8)
-#define TF_SIZE     (36 * 8)       /* a multiple of 16: the AAPCS64 stack alignment */
+#define TF_TPIDR    (36 * 8)       /* TPIDR_EL0, the user's TLS register (from EL0 only) */
+#define TF_SIZE     (38 * 8)       /* a multiple of 16: the AAPCS64 stack alignment */
 
 /* Written at the lowest word of the boot stack by boot.S; overwritten = overflowed. */
 #define BOOT_STACK_CANARY 0x57ac4c0ffee5eed5
@@ -34,11 +35,19 @@ struct trap_frame {
 	uint64_t spsr;       /* PSTATE before the exception: mode, DAIF, PAN */
 	uint64_t esr;        /* syndrome (synchronous exceptions and SErrors) */
 	uint64_t far;        /* faulting address (aborts, alignment faults) */
+	/*
+	 * TPIDR_EL0, which EL0 writes itself (MSR, no system call): saved at every
+	 * entry from EL0 and restored at every return, so each thread's goes with its
+	 * frame and a switch needs nothing (arch_set_user_tls()).
+	 */
+	uint64_t tpidr;
+	uint64_t pad;
 };
 
 _Static_assert(sizeof(struct trap_frame) == TF_SIZE, "trap frame layout must match traps.S");
 _Static_assert(__builtin_offsetof(struct trap_frame, sp) == TF_SP, "trap frame: sp");
 _Static_assert(__builtin_offsetof(struct trap_frame, far) == TF_FAR, "trap frame: far");
+_Static_assert(__builtin_offsetof(struct trap_frame, tpidr) == TF_TPIDR, "trap frame: tpidr");
 _Static_assert(TF_SIZE % 16 == 0, "trap frame keeps sp 16-byte aligned");
 
 /* The C half of the exception entry (trap.c); @kind is a TRAP_* value. */
