@@ -306,6 +306,31 @@ secondary_high:
 
 	.section .boot.text, "ax"
 /*
+ * void aarch64_mode_switch(uint64_t tcr (x0), uint64_t ttbr0 (x1), uint64_t ttbr1 (x2)),
+ * called at its physical address (the identity map of both table sets covers it):
+ * the MMU off, the new translation regime in, every TLB entry of this CPU gone, the
+ * MMU on again; returns to the caller's link address in the new regime. TCR_EL1.DS
+ * changes the descriptor format, so no walk may happen in between (paging.c).
+ * Touches no memory.
+ */
+	.globl	aarch64_mode_switch
+aarch64_mode_switch:
+	mrs	x3, sctlr_el1
+	bic	x4, x3, #SCTLR_M
+	msr	sctlr_el1, x4
+	isb
+	msr	tcr_el1, x0
+	msr	ttbr0_el1, x1
+	msr	ttbr1_el1, x2
+	isb
+	tlbi	vmalle1
+	dsb	nsh
+	isb
+	msr	sctlr_el1, x3
+	isb
+	ret
+
+/*
  * From EL2 to EL1h, returning to the caller's x30 at EL1 with DAIF masked. EL1 is
  * AArch64 (HCR_EL2.RW) with no stage 2; EL1 may use the physical counter and
  * timer (CNTHCTL_EL2.EL1PCTEN/EL1PCEN) and the virtual ones count from the same

@@ -88,8 +88,12 @@ _Static_assert(__builtin_offsetof(struct sigcontext_head, fpsimd) == 288, "__res
 _Static_assert(sizeof(struct fpsimd_context) == 528, "fpsimd_context");
 _Static_assert(RT_SIGFRAME_SIZE % 16 == 0, "the frame keeps sp aligned");
 
-/* PSTATE bits a frame may carry back to EL0 (valid_native_regs()): NZCV and nothing else. */
+/*
+ * PSTATE bits a frame may carry back to EL0 (valid_native_regs()): NZCV, and in a
+ * valid frame also DIT (24) and SSBS (12), the user-settable ones QEMU's CPUs have.
+ */
 #define PSTATE_NZCV 0xf0000000ull
+#define PSTATE_USER_BITS (PSTATE_NZCV | 1ull << 24 | 1ull << 12)
 #define PSTATE_MODE_AND_MASKS 0x3cfull    /* M[3:0], nRW (4), DAIF (9..6) */
 
 uintptr_t arch_user_sp(const struct trap_frame *tf)
@@ -146,29 +150,37 @@ int arch_signal_setup(struct trap_frame *tf, const struct signal_frame_args *a)
 	return 0;
 }
 
+/*
+ * In restore_sigframe()'s order: the mask, the integer registers, sp, pc and PSTATE
+ * first, then the PSTATE check, then the records of __reserved. So a frame whose
+ * FP/SIMD record is bad still gives the SIGSEGV that follows the restored
+ * registers, and the handler of that SIGSEGV returns to the interrupted code, as
+ * on Linux.
+ */
 int arch_signal_return(struct trap_frame *tf, uint64_t *mask)
 {
 	struct ucontext_head uc;
 	uintptr_t frame = tf->sp;
 
-	/* restore_sigframe(): an unaligned frame is a bad frame. */
+	/* An unaligned frame is a bad frame (sys_rt_sigreturn()). */
 	if ((frame & 15) || copy_from_user(&uc, frame + SIGINFO_SIZE, sizeof(uc)))
 		return -EFAULT;
 	const struct sigcontext_head *sc = &uc.uc_mcontext;
-	/* The first record of __reserved must be the FP/SIMD context (parse_user_sigframe()). */
-	if (sc->fpsimd.head.magic != FPSIMD_MAGIC || sc->fpsimd.head.size != sizeof(struct fpsimd_context))
-		return -EFAULT;
-	if (sc->end.magic != 0 || sc->end.size != 0)
-		return -EFAULT;     /* another record: none this kernel writes or knows */
-	/* valid_user_regs(): EL0t with nothing masked, else a bad frame. */
-	if (sc->pstate & PSTATE_MODE_AND_MASKS)
-		return -EFAULT;
+	*mask = uc.uc_sigmask;
 	for (int i = 0; i < 31; i++)
 		tf->regs[i] = sc->regs[i];
 	tf->sp = sc->sp;
 	tf->elr = sc->pc;
-	tf->spsr = sc->pstate & PSTATE_NZCV;
-	*mask = uc.uc_sigmask;
+	/* valid_user_regs(): EL0t with nothing masked, else NZCV alone and a bad frame. */
+	bool valid = !(sc->pstate & PSTATE_MODE_AND_MASKS);
+	tf->spsr = sc->pstate & (valid ? PSTATE_USER_BITS : PSTATE_NZCV);
+	if (!valid)
+		return -EFAULT;
+	/* parse_user_sigframe(): the FP/SIMD record first, then the terminator. */
+	if (sc->fpsimd.head.magic != FPSIMD_MAGIC || sc->fpsimd.head.size != sizeof(struct fpsimd_context))
+		return -EFAULT;
+	if (sc->end.magic != 0 || sc->end.size != 0)
+		return -EFAULT;     /* another record: none this kernel writes or knows */
 	uint8_t fp[ARCH_FPU_STATE_SIZE] __aligned(16);
 	memcpy(fp, sc->fpsimd.vregs, sizeof(sc->fpsimd.vregs));
 	memcpy(fp + 512, &sc->fpsimd.fpsr, 4);

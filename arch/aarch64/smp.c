@@ -82,7 +82,7 @@ int arch_cpu_start(unsigned int cpu)
 	if (!psci_present())
 		return -ENOSYS;
 	aarch64_percpu_init(cpu);
-	aarch64_smp_ttbr0 = kernel_virt_to_phys(boot_pt_id_root);
+	/* aarch64_smp_ttbr0 is the identity root of the mode's boot tables (paging.c). */
 	aarch64_smp_ttbr1 = sysreg_read(ttbr1_el1);
 	clean_to_poc(&aarch64_boot_tcr, sizeof(aarch64_boot_tcr));
 	clean_to_poc(&aarch64_smp_ttbr0, sizeof(aarch64_smp_ttbr0));

@@ -14,6 +14,12 @@
  */
 #define ARCH_SIGACTION_HAS_RESTORER 1
 
+/*
+ * sigaltstack()'s MINSIGSTKSZ: arm64's uapi signal.h sets 5120 (a 4 KiB sigcontext
+ * __reserved area plus the frame) before asm-generic's 2048 can apply.
+ */
+#define ARCH_MINSIGSTKSZ 5120
+
 /* clone(flags, newsp, parent_tid, tls, child_tid): Linux's CONFIG_CLONE_BACKWARDS. */
 #define ARCH_CLONE_BACKWARDS 1
 
