@@ -2,7 +2,7 @@
 /*
  * aarch64 implementations of the generic kernel's CPU hooks (<kern/arch.h>):
  * halting, powering off with a verdict, frame-pointer unwinding, the first frame
- * of a thread, and the per-CPU set-up of PAN.
+ * of a thread, and the per-CPU set-up of PAN and of EL0's counter access.
  */
 #include <kern/arch.h>
 #include <kern/boot.h>
@@ -14,8 +14,17 @@
 bool aarch64_has_pan;
 bool aarch64_entered_at_el2;
 
+/* CNTKCTL_EL1 (D19.12.9): EL0VCTEN, EL0 reads the virtual counter (Linux's default). */
+#define CNTKCTL_EL0VCTEN (1u << 1)
+
 void aarch64_cpu_init(void)
 {
+	/*
+	 * EL0 may read CNTVCT_EL0 (what a vDSO's clock_gettime() and programs' cycle
+	 * counts use) but not the physical counter or either timer, as on Linux.
+	 */
+	sysreg_write(cntkctl_el1, CNTKCTL_EL0VCTEN);
+
 	/* ID_AA64MMFR1_EL1.PAN, bits 23..20 (D19.2.65): 1 or more has FEAT_PAN. */
 	bool pan = (sysreg_read(id_aa64mmfr1_el1) >> 20 & 0xf) != 0;
 

@@ -190,6 +190,15 @@ int arch_signal_return(struct trap_frame *tf, uint64_t *mask)
 	return signal_restore_altstack(&uc.uc_stack, tf->sp);
 }
 
+/*
+ * arm64_notify_segfault(regs->sp): SIGSEGV at the stack pointer, SEGV_ACCERR when a
+ * VMA lies at or above it (find_vma()), which the stack's always does.
+ */
+void arch_signal_bad_frame(const struct trap_frame *tf)
+{
+	signal_force_fault(SIGSEGV, SEGV_ACCERR, tf->sp);
+}
+
 /* mov x8, #NR_rt_sigreturn (MOVZ, C6.2.191); svc #0 (C6.2.317). */
 #define A64_MOVZ_X8(imm) (0xd2800000u | (uint32_t)(imm) << 5 | 8u)
 #define A64_SVC0 0xd4000001u
