@@ -130,8 +130,6 @@ static volatile uint8_t *find_rd(void)
 #define ICC_IAR1_EL1     s3_0_c12_c12_0
 #define ICC_EOIR1_EL1    s3_0_c12_c12_1
 #define ICC_SGI1R_EL1    s3_0_c12_c11_5
-#define sysreg_read_x(r)  sysreg_read(r)
-#define sysreg_write_x(r, v) sysreg_write(r, v)
 
 void gic_init_cpu(void)
 {
@@ -150,12 +148,12 @@ void gic_init_cpu(void)
 		/* SGIs and PPIs in Group 1 (they reset to Group 0, which EL1 takes as FIQ). */
 		wr32(rd + GICR_SGI_BASE, GICR_IGROUPR0, 0xffffffff);
 		/* The system-register interface (ICC_SRE_EL1.SRE), then the CPU interface. */
-		sysreg_write_x(ICC_SRE_EL1, sysreg_read_x(ICC_SRE_EL1) | 1);
+		sysreg_write(ICC_SRE_EL1, sysreg_read(ICC_SRE_EL1) | 1);
 		isb();
-		sysreg_write_x(ICC_PMR_EL1, PRIORITY_MASK);
-		sysreg_write_x(ICC_BPR1_EL1, 0);
-		sysreg_write_x(ICC_CTLR_EL1, 0);     /* EOImode 0: EOIR also deactivates */
-		sysreg_write_x(ICC_IGRPEN1_EL1, 1);
+		sysreg_write(ICC_PMR_EL1, PRIORITY_MASK);
+		sysreg_write(ICC_BPR1_EL1, 0);
+		sysreg_write(ICC_CTLR_EL1, 0);     /* EOImode 0: EOIR also deactivates */
+		sysreg_write(ICC_IGRPEN1_EL1, 1);
 		isb();
 	} else {
 		/* ITARGETSR0..7 read back this CPU's interface bit (IHI 0048B 4.3.12). */
@@ -181,7 +179,7 @@ void gic_enable_ppi(unsigned int intid)
 unsigned int gic_ack(unsigned int *raw)
 {
 	if (version == 3) {
-		*raw = (unsigned int)sysreg_read_x(ICC_IAR1_EL1) & 0xffffff;
+		*raw = (unsigned int)sysreg_read(ICC_IAR1_EL1) & 0xffffff;
 		/* Order the acknowledgement before the handler's reads of the device. */
 		__asm__ __volatile__("dsb sy" ::: "memory");
 		return *raw;
@@ -194,7 +192,7 @@ unsigned int gic_ack(unsigned int *raw)
 void gic_eoi(unsigned int raw)
 {
 	if (version == 3) {
-		sysreg_write_x(ICC_EOIR1_EL1, raw);
+		sysreg_write(ICC_EOIR1_EL1, raw);
 		isb();
 	} else {
 		wr32(gicc, GICC_EOIR, raw);
@@ -212,7 +210,7 @@ void gic_send_sgi(unsigned int cpu, unsigned int sgi)
 		/* 12.2.23 ICC_SGI1R_EL1: target list bit Aff0 (RS selects the block of 16). */
 		uint64_t v = aff3 << 48 | aff2 << 32 | (aff0 / 16) << 44 | aff1 << 16 |
 			     (uint64_t)sgi << 24 | 1ull << (aff0 % 16);
-		sysreg_write_x(ICC_SGI1R_EL1, v);
+		sysreg_write(ICC_SGI1R_EL1, v);
 		isb();
 	} else {
 		wr32(gicd, GICD_SGIR, (uint32_t)v2_target[cpu] << 16 | sgi);
