@@ -20,9 +20,10 @@ struct boot_info {
 	uint64_t devicetree;        /* physical address of the flattened device tree, or 0 */
 	uint64_t initrd_phys;       /* the initramfs (a newc cpio archive) the boot loader
 	                               loaded: x86_64 the first multiboot2 module, riscv64
-	                               /chosen linux,initrd-start; 0 if none */
+	                               and aarch64 /chosen linux,initrd-start; 0 if none */
 	uint64_t initrd_size;       /* its size in bytes */
-	unsigned int paging_levels; /* page-table levels in use (x86_64 4/5; riscv64 3/4/5 = Sv39/48/57) */
+	unsigned int paging_levels; /* page-table levels in use (x86_64 4/5; riscv64 3/4/5 = Sv39/48/57;
+	                               aarch64 4/5 = 48-/52-bit) */
 	const char *paging;         /* the paging mode's name, e.g. "5-level (LA57)", "Sv48" */
 	struct memmap *memmap;      /* raw regions: RAM as the firmware reported it, plus
 	                               every range that must stay reserved (kernel image,

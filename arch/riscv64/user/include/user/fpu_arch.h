@@ -20,9 +20,9 @@
 #define ARCH_FP_CTL_INIT 0u
 /* riscv Linux gives a handler the interrupted code's FP registers as they are. */
 #define ARCH_FP_HANDLER_CLEAN 0
-/* restore_fp_state() loads the registers before it checks the reserved words. */
 /* The refused rt_sigreturn's SIGSEGV: force_sig(), si_code SI_KERNEL (0x80). */
 #define ARCH_FP_BAD_FRAME_CODE 0x80
+/* restore_fp_state() loads the registers before it checks the reserved words. */
 #define ARCH_FP_BAD_FRAME_LOADS 1
 
 enum { FP_ROUND_NEAREST, FP_ROUND_DOWN, FP_ROUND_UP, FP_ROUND_ZERO };

@@ -20,9 +20,9 @@
 #define ARCH_FP_CTL_INIT 0x1f80u
 /* fpu__clear_user_states() before a handler runs: it starts with the initial state. */
 #define ARCH_FP_HANDLER_CLEAN 1
-/* A refused frame leaves the initial state (fpu__restore_sig()'s failure path). */
 /* The refused rt_sigreturn's SIGSEGV: force_sig(), si_code SI_KERNEL (0x80). */
 #define ARCH_FP_BAD_FRAME_CODE 0x80
+/* A refused frame leaves the initial state (fpu__restore_sig()'s failure path). */
 #define ARCH_FP_BAD_FRAME_LOADS 0
 
 /* The rounding modes, in MXCSR.RC (bits 13-14). */
